@@ -1,0 +1,2 @@
+"""songsim: similar songs from their audio alone, checked against playlists."""
+__version__ = "0.1.0"

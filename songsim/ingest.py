@@ -1,0 +1,120 @@
+"""Folders of audio or spectrogram PNGs, plus playlist files → a :class:`~songsim.datasets.Dataset`.
+
+Files are decoded in parallel worker processes. A file that cannot be read is skipped and
+listed in ``info["skipped_files"]`` with the reason; it never aborts the run.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import AudioParams
+from .datasets import TRACK_COLUMNS, Dataset, match_tracks
+from .errors import AudioFormatError, SongsimError
+from .io.audio import load_track, scan_audio
+from .io.playlists import COLUMNS, read_playlists
+from .io.spectrograms import read_spectrogram_png, scan_spectrograms
+from .progress import Callback, track
+
+
+def default_jobs() -> int:
+    """Worker processes for decoding: the usable CPU cores, at most 8."""
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def _load_audio_or_reason(path: Path, root: Path, params: AudioParams, label_from_parent: bool):
+    try:
+        return load_track(path, root, params, label_from_parent=label_from_parent)
+    except AudioFormatError as exc:
+        return str(exc)
+
+
+def ingest_audio(root: Path, *, params: AudioParams = AudioParams(), label_from_parent: bool = False,
+                 n_jobs: int | None = None, progress: Callback | None = None) -> tuple[list, list[dict]]:
+    """Decode every audio file below ``root``.
+
+    Returns ``(tracks, skipped)``: the :class:`~songsim.io.audio.AudioTrack` of each readable file
+    and ``{"file", "reason"}`` for each skipped one.
+    """
+    from joblib import Parallel, delayed
+
+    root = Path(root)
+    if not root.is_dir():
+        raise SongsimError(f"{root}: not a folder")
+    files = scan_audio(root)
+    if not files:
+        raise SongsimError(f"{root}: no audio files (.wav .flac .ogg .opus .mp3) found")
+    n_jobs = n_jobs or default_jobs()
+    jobs = (delayed(_load_audio_or_reason)(p, root, params, label_from_parent) for p in files)
+    results = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(jobs) if n_jobs > 1 else (
+        _load_audio_or_reason(p, root, params, label_from_parent) for p in files)
+    tracks, skipped = [], []
+    for path, result in zip(files, track(results, len(files), "decoding audio", progress)):
+        if isinstance(result, str):
+            skipped.append({"file": path.relative_to(root).as_posix(), "reason": result})
+        else:
+            tracks.append(result)
+    return tracks, skipped
+
+
+def dataset_from_tracks(name: str, tracks: list, playlists: pd.DataFrame | None, *, params: AudioParams,
+                        info: dict) -> Dataset:
+    """Assemble a Dataset from ingested tracks (objects with track_id, title, artist, label,
+    duration, starts and clips) and a playlist table, matching entries to tracks."""
+    if not tracks:
+        raise SongsimError(f"dataset '{name}': no track could be read")
+    table = pd.DataFrame([{c: getattr(t, c) for c in TRACK_COLUMNS} for t in tracks], columns=TRACK_COLUMNS)
+    clips = np.concatenate([t.clips for t in tracks]).astype(np.float32)
+    clip_track = np.repeat(np.arange(len(tracks)), [len(t.clips) for t in tracks])
+    clip_start = np.concatenate([np.asarray(t.starts, dtype=np.float32) for t in tracks])
+    if playlists is None:
+        playlists = pd.DataFrame(columns=COLUMNS)
+    matched, unmatched = match_tracks(playlists, table)
+    info = {**info, "unmatched_playlist_entries": unmatched}
+    return Dataset(name, table, clips, clip_track, clip_start, matched, params, info)
+
+
+def read_playlist_files(paths: list[Path]) -> pd.DataFrame | None:
+    """Read and concatenate playlist files; playlist ids from several files stay distinct."""
+    if not paths:
+        return None
+    frames = []
+    for p in paths:
+        df = read_playlists(p)
+        if len(paths) > 1:
+            df["playlist_id"] = Path(p).name + ":" + df["playlist_id"]
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+class _PngTrack:
+    def __init__(self, track_id: str, clips: np.ndarray, params: AudioParams):
+        self.track_id, self.title, self.artist, self.label = track_id, track_id, "", None
+        self.clips = clips
+        self.duration = clips.shape[-1] * params.hop_length / params.sr
+        self.starts = [0.0] * len(clips)
+
+
+def ingest_spectrograms(root: Path, *, params: AudioParams = AudioParams(), label_from_parent: bool = False,
+                        progress: Callback | None = None) -> tuple[list, list[dict]]:
+    """Read every ``<track_id>.png`` below ``root``; returns ``(tracks, skipped)`` like :func:`ingest_audio`."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SongsimError(f"{root}: not a folder")
+    files = scan_spectrograms(root)
+    if not files:
+        raise SongsimError(f"{root}: no .png spectrograms found")
+    tracks, skipped = [], []
+    for path in track(files, len(files), "reading spectrograms", progress):
+        try:
+            t = _PngTrack(path.stem, read_spectrogram_png(path, params), params)
+        except AudioFormatError as exc:
+            skipped.append({"file": path.relative_to(root).as_posix(), "reason": str(exc)})
+            continue
+        rel = path.relative_to(root)
+        t.label = rel.parent.name if label_from_parent and rel.parent != Path(".") else None
+        tracks.append(t)
+    return tracks, skipped

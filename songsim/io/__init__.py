@@ -1,0 +1,1 @@
+"""Readers for the inputs songsim accepts: audio, spectrogram PNGs and playlist files."""

@@ -1,0 +1,271 @@
+"""Playlist files → one tidy table.
+
+Every reader returns a :class:`pandas.DataFrame` with the columns of :data:`COLUMNS`:
+``playlist_id`` (str), ``track_id`` (str, as written in the file), ``position`` (int, 0-based
+within the playlist), ``title`` and ``artist`` (str, empty when the file has none).
+
+Formats, chosen by :func:`read_playlists` from the file name and content:
+
+* plain CSV with a ``playlist_id,track_id`` header (more columns allowed: ``position``, ``title``,
+  ``artist``), or DEEJ-A.I.'s header-less rows ``playlist_id,track_id,track_id,…``;
+* Spotify Million Playlist Dataset JSON slices (``.json``, ``.json.gz``, ``.zip``);
+* Exportify CSV (one playlist per file, id = file name; ``Track URI`` column);
+* M3U / M3U8 (one playlist per file, id = file name; ``#EXTINF`` titles kept).
+
+A file that cannot be read raises :class:`~songsim.errors.PlaylistFormatError` with one line
+naming the file and the line or field.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import PlaylistFormatError
+
+COLUMNS = ["playlist_id", "track_id", "position", "title", "artist"]
+MAX_BYTES = 512 * 1024 * 1024        # decompressed bytes read from one file
+MAX_ENTRIES = 5_000_000              # playlist entries in one file
+MAX_RATIO = 200                      # compressed → decompressed size ratio of an archive
+PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+def read_playlists(path: Path | str, data: bytes | None = None, *, name: str | None = None) -> pd.DataFrame:
+    """Read any supported playlist file.
+
+    Parameters
+    ----------
+    path : path of the file (its name picks the format; read from disk unless ``data`` is given)
+    data : the file's bytes, e.g. from an upload (then ``path`` is only used for its name)
+    name : how the file is named in error messages (default: ``path``)
+    """
+    path = Path(path)
+    label = name or str(path)
+    if data is None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                raise PlaylistFormatError(f"{label}: file of {size} bytes is over the {MAX_BYTES}-byte limit")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise PlaylistFormatError(f"{label}: cannot read file ({exc.strerror or exc})") from None
+    suffix = path.suffix.lower()
+    if suffix in (".m3u", ".m3u8"):
+        return read_m3u(data, label, playlist_id=path.stem, utf8=suffix == ".m3u8")
+    if suffix == ".zip":
+        return read_mpd(_unzip(data, label), label)
+    if suffix == ".gz":
+        return read_mpd([_gunzip(data, label)], label)
+    if suffix == ".json":
+        return read_mpd([data], label)
+    if suffix == ".csv":
+        return read_csv_playlists(data, label, playlist_id=path.stem)
+    raise PlaylistFormatError(f"{label}: unknown playlist format '{suffix or path.name}' "
+                              f"(expected one of {', '.join(PLAYLIST_SUFFIXES)})")
+
+
+def _text(data: bytes, label: str, *, fallback: str | None = None) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if fallback:
+            return data.decode(fallback, errors="replace")
+        raise PlaylistFormatError(f"{label}: not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _frame(rows: list[tuple], label: str) -> pd.DataFrame:
+    if not rows:
+        raise PlaylistFormatError(f"{label}: no playlist entries found")
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["position"] = df["position"].astype("int64")
+    for col in ("playlist_id", "track_id", "title", "artist"):
+        df[col] = df[col].astype(str)
+    return df
+
+
+def _check_size(n: int, label: str) -> None:
+    if n > MAX_ENTRIES:
+        raise PlaylistFormatError(f"{label}: more than {MAX_ENTRIES} playlist entries")
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist") -> pd.DataFrame:
+    """Plain ``playlist_id,track_id`` CSV, Exportify CSV, or DEEJ-A.I. rows (see module doc)."""
+    text = _text(data, label)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise PlaylistFormatError(f"{label}: malformed CSV ({exc})") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise PlaylistFormatError(f"{label}: file is empty")
+    header = [c.strip() for c in rows[0]]
+    lower = [c.lower() for c in header]
+    if "track uri" in lower or "spotify id" in lower:
+        return _read_exportify(header, rows[1:], label, playlist_id)
+    if "playlist_id" in lower or "track_id" in lower:
+        return _read_plain(lower, rows[1:], label)
+    return _read_rows(rows, label)
+
+
+def _read_plain(header: list[str], rows: list[list[str]], label: str) -> pd.DataFrame:
+    for col in ("playlist_id", "track_id"):
+        if col not in header:
+            raise PlaylistFormatError(f"{label}: line 1: missing column '{col}' (header is {','.join(header)})")
+    _check_size(len(rows), label)
+    idx = {c: header.index(c) for c in COLUMNS if c in header}
+    out, counters = [], {}
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise PlaylistFormatError(f"{label}: line {line}: {len(row)} fields, header has {len(header)}")
+        pid, tid = row[idx["playlist_id"]].strip(), row[idx["track_id"]].strip()
+        if not pid or not tid:
+            raise PlaylistFormatError(f"{label}: line {line}: empty playlist_id or track_id")
+        pos = counters.get(pid, 0)
+        if "position" in idx:
+            try:
+                pos = int(row[idx["position"]])
+            except ValueError:
+                raise PlaylistFormatError(f"{label}: line {line}: position '{row[idx['position']][:40]}' is not an integer") from None
+        counters[pid] = counters.get(pid, 0) + 1
+        out.append((pid, tid, pos, row[idx["title"]] if "title" in idx else "",
+                    row[idx["artist"]] if "artist" in idx else ""))
+    return _frame(out, label)
+
+
+def _read_rows(rows: list[list[str]], label: str) -> pd.DataFrame:
+    out = []
+    for line, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row]
+        if len(cells) < 2 or not cells[0] or not all(cells[1:]):
+            raise PlaylistFormatError(
+                f"{label}: line {line}: expected 'playlist_id,track_id[,track_id…]' or a 'playlist_id,track_id' header")
+        out.extend((cells[0], tid, pos, "", "") for pos, tid in enumerate(cells[1:]))
+        _check_size(len(out), label)
+    return _frame(out, label)
+
+
+def _spotify_id(uri: str) -> str:
+    uri = uri.strip()
+    if uri.startswith("spotify:track:"):
+        return uri[len("spotify:track:"):]
+    if "open.spotify.com/track/" in uri:
+        return uri.split("open.spotify.com/track/")[1].split("?")[0]
+    return uri
+
+
+def _read_exportify(header: list[str], rows: list[list[str]], label: str, playlist_id: str) -> pd.DataFrame:
+    lower = [c.lower() for c in header]
+    uri_col = lower.index("track uri") if "track uri" in lower else lower.index("spotify id")
+    title_col = next((lower.index(c) for c in ("track name",) if c in lower), None)
+    artist_col = next((lower.index(c) for c in ("artist name(s)", "artist name", "artist names") if c in lower), None)
+    _check_size(len(rows), label)
+    out = []
+    for line, row in enumerate(rows, start=2):
+        if len(row) <= uri_col:
+            raise PlaylistFormatError(f"{label}: line {line}: no '{header[uri_col]}' field")
+        tid = _spotify_id(row[uri_col])
+        if not tid:
+            raise PlaylistFormatError(f"{label}: line {line}: empty '{header[uri_col]}'")
+        get = lambda col: row[col] if col is not None and col < len(row) else ""  # noqa: E731
+        out.append((playlist_id, tid, len(out), get(title_col), get(artist_col)))
+    return _frame(out, label)
+
+
+# -- Million Playlist Dataset JSON -------------------------------------------------------------
+
+def _gunzip(data: bytes, label: str) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            out = f.read(MAX_BYTES + 1)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise PlaylistFormatError(f"{label}: not a valid gzip file ({exc})") from None
+    if len(out) > MAX_BYTES:
+        raise PlaylistFormatError(f"{label}: decompresses to more than {MAX_BYTES} bytes")
+    return out
+
+
+def _unzip(data: bytes, label: str) -> list[bytes]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".json")]
+        if not members:
+            raise PlaylistFormatError(f"{label}: the zip archive holds no .json file")
+        total = sum(i.file_size for i in members)
+        packed = max(1, sum(i.compress_size for i in members))
+        if total > MAX_BYTES or total / packed > MAX_RATIO:
+            raise PlaylistFormatError(f"{label}: archive expands to {total} bytes (ratio {total / packed:.0f}), over the limits")
+        out, budget = [], MAX_BYTES
+        for info in members:
+            with zf.open(info) as f:
+                chunk = f.read(budget + 1)
+            if len(chunk) > budget:
+                raise PlaylistFormatError(f"{label}: archive expands to more than {MAX_BYTES} bytes")
+            budget -= len(chunk)
+            out.append(chunk)
+        return out
+    except PlaylistFormatError:
+        raise
+    except Exception as exc:  # zipfile raises many types on corrupt archives
+        raise PlaylistFormatError(f"{label}: not a valid zip archive ({' '.join(str(exc).split())})") from None
+
+
+def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
+    """Million Playlist Dataset slices: ``playlists[].pid`` and ``playlists[].tracks[].track_uri``."""
+    out = []
+    for blob in blobs:
+        try:
+            doc = json.loads(_text(blob, label))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            where = f"line {exc.lineno}: " if isinstance(exc, json.JSONDecodeError) else ""
+            raise PlaylistFormatError(f"{label}: {where}invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
+        playlists = doc.get("playlists") if isinstance(doc, dict) else None
+        if not isinstance(playlists, list):
+            raise PlaylistFormatError(f"{label}: field 'playlists' (a list) is missing")
+        for i, pl in enumerate(playlists):
+            if not isinstance(pl, dict) or "pid" not in pl or not isinstance(pl.get("tracks"), list):
+                raise PlaylistFormatError(f"{label}: playlists[{i}]: needs 'pid' and a 'tracks' list")
+            for j, tr in enumerate(pl["tracks"]):
+                uri = tr.get("track_uri") if isinstance(tr, dict) else None
+                if not isinstance(uri, str) or not _spotify_id(uri):
+                    raise PlaylistFormatError(f"{label}: playlists[{i}].tracks[{j}]: field 'track_uri' is missing")
+                pos = tr.get("pos", j)
+                out.append((str(pl["pid"]), _spotify_id(uri), pos if isinstance(pos, int) else j,
+                            str(tr.get("track_name", "")), str(tr.get("artist_name", ""))))
+            _check_size(len(out), label)
+    return _frame(out, label)
+
+
+# -- M3U ---------------------------------------------------------------------------------------
+
+def read_m3u(data: bytes, label: str, *, playlist_id: str = "playlist", utf8: bool = True) -> pd.DataFrame:
+    """M3U / M3U8: one entry per non-comment line; ``#EXTINF:secs,Artist - Title`` kept.
+
+    ``track_id`` is the entry as written ('\\' turned into '/'); :func:`songsim.datasets.match_tracks`
+    matches it to ingested audio by relative path or file name.
+    """
+    text = _text(data, label, fallback=None if utf8 else "cp1252")
+    out, pending = [], ("", "")
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#EXTINF:"):
+            info = line.split(",", 1)[1].strip() if "," in line else ""
+            artist, _, title = info.rpartition(" - ")
+            pending = (title, artist)
+            continue
+        if line.startswith("#"):
+            continue
+        out.append((playlist_id, line.replace("\\", "/"), len(out), pending[0], pending[1]))
+        pending = ("", "")
+        _check_size(len(out), label)
+    return _frame(out, label)

@@ -1,0 +1,81 @@
+"""The steps the CLI and the dashboard share, wired once.
+
+Each function takes plain values and returns plain results; the dashboard wraps them in
+Streamlit's caches keyed by the dataset fingerprint and the parameters.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import AudioParams
+from .datasets import Dataset, list_datasets, load_dataset, save_dataset
+from .errors import DatasetError, SongsimError
+from .graph import SongGraph, build_graph
+from .progress import Callback
+
+DEMO_NAME = "demo"
+
+
+def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> Dataset:
+    """The demo dataset from the cache, built and saved first when missing or corrupted."""
+    from .demo import build_demo
+
+    if not rebuild and DEMO_NAME in list_datasets():
+        try:
+            return load_dataset(DEMO_NAME)
+        except DatasetError:
+            pass  # corrupted: rebuilt below
+    ds = build_demo(progress=progress)
+    save_dataset(ds)
+    return ds
+
+
+def ingest(name: str, *, audio: Path | None = None, spectrograms: Path | None = None,
+           playlists: list[Path] = (), labels_from_parent: bool = False, n_clips: int | None = None,
+           params: AudioParams | None = None, progress: Callback | None = None) -> Dataset:
+    """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``.
+
+    The playlist files are read first, so a malformed one fails fast and nothing is written.
+    """
+    import dataclasses
+
+    from .ingest import dataset_from_tracks, ingest_audio, ingest_spectrograms, read_playlist_files
+    from .storage import check_name
+
+    check_name(name)
+    if (audio is None) == (spectrograms is None):
+        raise SongsimError("give exactly one of an audio folder or a spectrogram folder")
+    params = params or AudioParams()
+    if n_clips is not None:
+        if n_clips < 1:
+            raise SongsimError("--clips must be at least 1")
+        params = dataclasses.replace(params, n_clips=n_clips)
+    table = read_playlist_files([Path(p) for p in playlists])
+    if audio is not None:
+        tracks, skipped = ingest_audio(Path(audio), params=params, label_from_parent=labels_from_parent, progress=progress)
+        kind, source = "audio", str(audio)
+    else:
+        tracks, skipped = ingest_spectrograms(Path(spectrograms), params=params, label_from_parent=labels_from_parent, progress=progress)
+        kind, source = "spectrograms", str(spectrograms)
+    info = {"kind": kind, "sources": [source], "playlist_sources": [str(p) for p in playlists], "skipped_files": skipped}
+    ds = dataset_from_tracks(name, tracks, table, params=params, info=info)
+    save_dataset(ds)
+    return ds
+
+
+def dataset_graph(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> SongGraph:
+    """The song graph of a dataset's playlists (largest connected component)."""
+    if ds.playlists.empty:
+        raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
+    return build_graph(ds.playlists, ds.tracks["track_id"].tolist(), min_playlists=min_playlists, min_weight=min_weight)
+
+
+def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> dict:
+    """Counts of a dataset and of its graph (``graph`` is None when it has none)."""
+    out = ds.summary()
+    out["skipped"] = ds.info.get("skipped_files", [])
+    try:
+        out["graph"] = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight).summary()
+    except SongsimError as exc:
+        out["graph"] = {"nodes": 0, "edges": 0, "lcc_nodes": 0, "error": str(exc)}
+    return out

@@ -1,0 +1,21 @@
+"""Progress reporting that works in a terminal (tqdm) and in the dashboard (a callback)."""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+#: ``callback(done, total, message)``; the dashboard passes one that moves ``st.progress``.
+Callback = Callable[[int, int, str], None]
+
+
+def track(items: Iterable[T], total: int, desc: str, callback: Callback | None = None) -> Iterator[T]:
+    """Yield ``items``, reporting progress to ``callback`` or, without one, to a tqdm bar on stderr."""
+    if callback is None:
+        from tqdm.auto import tqdm
+
+        yield from tqdm(items, total=total, desc=desc, unit="", leave=False, dynamic_ncols=True)
+        return
+    callback(0, total, desc)
+    for i, item in enumerate(items, start=1):
+        yield item
+        callback(i, total, desc)

@@ -1,0 +1,117 @@
+"""Atomic, versioned folders under the cache.
+
+An entry is a folder ``<root>/<name>/`` holding version folders and a ``CURRENT`` file that
+names the complete one. A new version is written beside the old one and ``CURRENT`` is swapped
+with :func:`os.replace`, so a reader sees either the old entry or the new one, never half of
+either, and a write killed midway leaves the old one intact. Each version has a
+``manifest.json`` with a schema version and the SHA-256 of every file; :func:`read_manifest`
+checks them.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from .errors import DatasetError
+
+SCHEMA_VERSION = 1
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a safe entry name (letters, digits, ``_.-``, at most 64)."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise DatasetError(f"'{name}': a name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    return name
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_json_atomic(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def new_version(entry: Path):
+    """Context manager giving an empty folder to write a new version of ``entry`` into.
+
+    On a clean exit the caller must have written ``manifest.json`` there (see
+    :func:`write_manifest`); the version then becomes current and older versions are removed.
+    On an exception the partial folder is removed and the current version is untouched.
+    """
+    entry.mkdir(parents=True, exist_ok=True)
+    version = entry / f"v{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    version.mkdir()
+    try:
+        yield version
+        if not (version / "manifest.json").exists():
+            raise RuntimeError("new_version: no manifest.json was written")
+        pointer = entry / f".CURRENT.{uuid.uuid4().hex}.tmp"
+        pointer.write_text(version.name)
+        os.replace(pointer, entry / "CURRENT")
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    for old in entry.iterdir():
+        if old.is_dir() and old.name.startswith("v") and old.name != version.name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def write_manifest(version: Path, manifest: dict) -> dict:
+    """Add the schema version and every file's checksum to ``manifest`` and write it."""
+    files = {p.name: sha256_file(p) for p in sorted(version.iterdir()) if p.is_file() and p.name != "manifest.json"}
+    manifest = {**manifest, "schema_version": SCHEMA_VERSION, "checksums": files}
+    write_json_atomic(version / "manifest.json", manifest)
+    return manifest
+
+
+def current_version(entry: Path) -> Path | None:
+    """The folder ``CURRENT`` names, or None when the entry does not exist."""
+    pointer = entry / "CURRENT"
+    if not pointer.is_file():
+        return None
+    version = entry / pointer.read_text().strip()
+    return version if version.is_dir() else None
+
+
+def read_manifest(version: Path, *, verify: bool = True) -> dict:
+    """The manifest of a version folder, checked against its files when ``verify``.
+
+    Raises
+    ------
+    DatasetError  when the manifest is missing, of another schema, or a file is missing or altered.
+    """
+    try:
+        manifest = json.loads((version / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"{version}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
+        raise DatasetError(f"{version}: manifest of an unknown schema version")
+    if verify:
+        for name, digest in manifest.get("checksums", {}).items():
+            path = version / name
+            if not path.is_file() or sha256_file(path) != digest:
+                raise DatasetError(f"{path}: missing or corrupted (checksum mismatch)")
+    return manifest
+
+
+def list_entries(root: Path) -> list[str]:
+    """Names of the entries below ``root`` that have a current version."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and current_version(p) is not None)
