@@ -1,0 +1,153 @@
+"""Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE and VAE latents.
+
+Every kind gives clip vectors ``(n_clips, d)`` and track vectors ``(n_tracks, d)`` (the mean of
+each track's clip vectors). All but ``raw`` are stored under
+``<cache>/embeddings/<dataset>/<kind>-<params>/`` and reused while the dataset fingerprint and the
+parameters match.
+
+=====  ======================================================  ========
+kind   clip vector                                             d
+=====  ======================================================  ========
+raw    the flattened scaled log-mel spectrogram                20 736
+pca    its first r principal components (default 64)           r
+mfcc   mean and std over frames of 20 MFCCs, z-scored          40
+cae    the convolutional autoencoder's latent vector           latent
+vae    the VAE's posterior mean                                latent
+=====  ======================================================  ========
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .config import cache_dir
+from .datasets import Dataset
+from .errors import DatasetError, SongsimError
+from .progress import Callback
+from .storage import check_name, current_version, new_version, read_manifest, write_manifest
+
+KINDS = ("raw", "pca", "mfcc", "cae", "vae")
+N_MFCC = 20
+
+
+@dataclasses.dataclass
+class Embedding:
+    """Vectors of one embedding kind for one dataset.
+
+    Attributes
+    ----------
+    kind : str
+    clip : np.ndarray [shape=(n_clips, d)] float32
+    track : np.ndarray [shape=(n_tracks, d)] float32
+    params : dict   what produced them (components, latent, checkpoint…)
+    """
+
+    kind: str
+    clip: np.ndarray
+    track: np.ndarray
+    params: dict
+
+
+def track_means(clip_vectors: np.ndarray, clip_track: np.ndarray, n_tracks: int) -> np.ndarray:
+    """Mean clip vector of each track, ``(n_tracks, d)``."""
+    sums = np.zeros((n_tracks, clip_vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, clip_track, clip_vectors)
+    counts = np.bincount(clip_track, minlength=n_tracks)[:, None]
+    return (sums / np.maximum(counts, 1)).astype(np.float32)
+
+
+def raw_vectors(clips: np.ndarray) -> np.ndarray:
+    """``(n, n_mels, n_frames)`` → ``(n, n_mels·n_frames)``."""
+    return clips.reshape(len(clips), -1).astype(np.float32, copy=False)
+
+
+def pca_vectors(clips: np.ndarray, *, n_components: int = 64, random_state: int = 0) -> np.ndarray:
+    """First ``n_components`` principal components of the flattened clips, ``(n, r)``."""
+    from sklearn.decomposition import PCA
+
+    r = min(n_components, len(clips), clips[0].size)
+    return PCA(n_components=r, svd_solver="randomized", random_state=random_state).fit_transform(raw_vectors(clips)).astype(np.float32)
+
+
+def mfcc_vectors(clips: np.ndarray, *, top_db: float = 80.0, n_mfcc: int = N_MFCC) -> np.ndarray:
+    """Mean and standard deviation over frames of ``n_mfcc`` MFCCs, z-scored per feature, ``(n, 2·n_mfcc)``.
+
+    The MFCCs are the DCT-II of the log-mel clip in dB (``clip · top_db``), as ``librosa.feature.mfcc``.
+    """
+    import librosa
+
+    mfcc = librosa.feature.mfcc(S=clips * top_db, n_mfcc=n_mfcc)  # (n, n_mfcc, frames)
+    feats = np.concatenate([mfcc.mean(axis=2), mfcc.std(axis=2)], axis=1)
+    std = feats.std(axis=0)
+    return ((feats - feats.mean(axis=0)) / np.where(std > 0, std, 1)).astype(np.float32)
+
+
+def _entry(ds: Dataset, key: str):
+    return cache_dir() / "embeddings" / check_name(ds.name) / key
+
+
+def _load_cached(ds: Dataset, key: str, params: dict) -> Embedding | None:
+    folder = current_version(_entry(ds, key))
+    if folder is None:
+        return None
+    try:
+        manifest = read_manifest(folder)
+    except DatasetError:
+        return None  # corrupted: recomputed by the caller
+    if manifest.get("fingerprint") != ds.fingerprint or manifest.get("params") != params:
+        return None
+    clip = np.load(folder / "clip.npy", allow_pickle=False)
+    track = np.load(folder / "track.npy", allow_pickle=False)
+    return Embedding(manifest["kind"], clip, track, manifest["params"])
+
+
+def _save(ds: Dataset, key: str, emb: Embedding) -> None:
+    with new_version(_entry(ds, key)) as folder:
+        np.save(folder / "clip.npy", emb.clip)
+        np.save(folder / "track.npy", emb.track)
+        write_manifest(folder, {"kind": emb.kind, "params": emb.params, "fingerprint": ds.fingerprint,
+                                "dataset": ds.name})
+
+
+def embed(ds: Dataset, kind: str, *, latent: int = 64, n_components: int = 64, seed: int = 0,
+          train_if_missing: bool = True, progress: Callback | None = None) -> Embedding:
+    """Clip and track vectors of ``ds`` for one embedding ``kind`` (computed once, then cached).
+
+    For ``cae``/``vae`` the model comes from :func:`songsim.modeling.get_model` (a matching
+    checkpoint, the shipped demo weights, or a training run when ``train_if_missing``).
+    """
+    if kind not in KINDS:
+        raise SongsimError(f"unknown embedding '{kind}' (choose from {', '.join(KINDS)})")
+    if kind == "raw":
+        clip = raw_vectors(ds.clips)
+        return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
+    params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(kind, {"latent": latent})
+    model = None
+    if kind in ("cae", "vae"):
+        from .modeling import get_model
+
+        model, manifest = get_model(ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress)
+        params = {**params, "checkpoint": manifest["checkpoint_id"]}
+    key = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
+    cached = _load_cached(ds, key, params)
+    if cached is not None:
+        return cached
+    if kind == "pca":
+        clip = pca_vectors(ds.clips, n_components=n_components, random_state=seed)
+    elif kind == "mfcc":
+        clip = mfcc_vectors(ds.clips, top_db=ds.params.top_db)
+    else:
+        from .models.train import embed_clips
+
+        clip = embed_clips(model, ds.clips)
+    emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params)
+    _save(ds, key, emb)
+    return emb
+
+
+def available_kinds(ds: Dataset) -> list[str]:
+    """Embedding kinds that can be had for ``ds`` without training a model."""
+    from .modeling import find_checkpoint
+
+    return [k for k in KINDS if k not in ("cae", "vae") or find_checkpoint(ds, k) is not None]

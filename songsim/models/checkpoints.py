@@ -1,0 +1,77 @@
+"""Checkpoints: weights as safetensors plus a JSON manifest, never a pickle.
+
+A checkpoint is a folder (an entry of :mod:`songsim.storage`) with ``weights.safetensors`` and
+``manifest.json``: model kind, latent size, input shape, audio parameters, the dataset it was
+trained on (fingerprint, and the demo's spec for the demo), training parameters, loss history
+and library versions. Loading rebuilds the model from the manifest and refuses, with a clear
+message, weights whose architecture or input shape do not match what is asked for.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..config import cache_dir, package_dir
+from ..errors import CheckpointError, DatasetError
+from ..storage import current_version, new_version, read_manifest, write_manifest
+from . import MODELS
+from .backbone import n_parameters
+
+SHIPPED_DIR = package_dir() / "weights"
+
+
+def checkpoint_entry(dataset: str, model: str, latent: int) -> Path:
+    """Cache folder of the checkpoint of ``model`` with ``latent`` trained on ``dataset``."""
+    return cache_dir() / "models" / dataset / f"{model}-{latent}"
+
+
+def shipped_entry(model: str, latent: int) -> Path:
+    return SHIPPED_DIR / f"demo-{model}-{latent}"
+
+
+def save_checkpoint(entry: Path, model: torch.nn.Module, manifest: dict) -> Path:
+    """Write ``model``'s weights and ``manifest`` atomically as the current version of ``entry``."""
+    from safetensors.torch import save_file
+
+    from ..datasets import library_versions
+
+    with new_version(entry) as folder:
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(folder / "weights.safetensors"))
+        write_manifest(folder, {**manifest, "model": model.kind, "latent": model.latent,
+                                "input_shape": list(model.input_shape), "n_parameters": n_parameters(model),
+                                "beta": getattr(model, "beta", None), "versions": library_versions()})
+    return folder
+
+
+def load_checkpoint(entry: Path, *, model: str | None = None, latent: int | None = None,
+                    input_shape: tuple[int, int] | None = None) -> tuple[torch.nn.Module, dict]:
+    """Load the current checkpoint of ``entry``; returns ``(model in eval mode, manifest)``.
+
+    Raises
+    ------
+    CheckpointError  when there is none, it is corrupted, or it is not the architecture asked for.
+    """
+    from safetensors.torch import load_file
+
+    folder = current_version(Path(entry))
+    if folder is None:
+        raise CheckpointError(f"{entry}: no checkpoint")
+    try:
+        manifest = read_manifest(folder)
+    except DatasetError as exc:
+        raise CheckpointError(str(exc)) from None
+    kind, size, shape = manifest.get("model"), manifest.get("latent"), tuple(manifest.get("input_shape", ()))
+    for what, want, have in (("model", model, kind), ("latent size", latent, size),
+                             ("input shape", tuple(input_shape) if input_shape else None, shape)):
+        if want is not None and want != have:
+            raise CheckpointError(f"{folder}: checkpoint has {what} {have}, expected {want}")
+    if kind not in MODELS:
+        raise CheckpointError(f"{folder}: unknown model kind '{kind}'")
+    net = MODELS[kind](latent=size, input_shape=shape, beta=manifest.get("beta") or 1.0)
+    try:
+        net.load_state_dict(load_file(str(folder / "weights.safetensors")), strict=True)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{folder}: weights do not match the {kind} architecture ({str(exc).splitlines()[0]})") from None
+    return net.eval(), manifest
