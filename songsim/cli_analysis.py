@@ -51,3 +51,96 @@ def add_commands(sub) -> None:
     s.add_argument("--model", choices=["raw", "pca", "mfcc", "cae", "vae"], default="cae")
     s.add_argument("--latent", type=int, default=64, help="latent size of the cae/vae model (default 64)")
     s.set_defaults(func=cmd_embed)
+    add_analysis_commands(sub)
+
+
+def cmd_evaluate(args) -> None:
+    from .datasets import load_dataset
+    from .evaluation import evaluate
+    from .progress import terminal_callback
+
+    out = evaluate(load_dataset(args.name), method=args.method, refine=not args.no_refine,
+                   min_playlists=args.min_playlists, train_if_missing=args.train, progress=terminal_callback())
+    if args.json:
+        print(json.dumps(out, indent=2, default=float))
+        return
+    g = out["graph"]
+    if "error" in g:
+        print(f"graph: {g['error']}")
+    else:
+        print(f"graph: {g['nodes']} nodes, {g['edges']} edges; {g['n_communities']} communities ({g['method']}), "
+              f"modularity {g['modularity']:.3f}")
+    cols = ["best_k_silhouette", "elbow_k", "silhouette_at_best_k", "ami_communities", "ami_labels", "v_measure_labels", "precision_at_10"]
+    print(f"{'embedding':10s}" + "".join(f"{c:>22s}" for c in cols))
+    for kind, e in out["embeddings"].items():
+        print(f"{kind:10s}" + "".join(f"{_fmt(e.get(c)):>22s}" for c in cols))
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def cmd_communities(args) -> None:
+    from .communities import detect, read_edgelist
+
+    g = read_edgelist(args.edgelist)
+    res = detect(g, method=args.method, clusters=args.clusters, refine_partition=args.refine, seed=args.seed)
+    out = {"nodes": g.vcount(), "edges": g.ecount(), "method": res.method, "modularity": res.modularity,
+           "n_communities": res.n_communities, "sizes": res.sizes, "note": res.note}
+    if args.json:
+        out["membership"] = dict(zip(g.vs["name"], res.membership.tolist()))
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{res.method}: modularity {res.modularity:.4f}, {res.n_communities} communities, sizes {res.sizes}")
+        if res.note:
+            print(f"note: {res.note}")
+
+
+def cmd_similar(args) -> None:
+    from .datasets import load_dataset
+    from .embeddings import embed
+    from .errors import SongsimError
+    from .similar import nearest
+
+    ds = load_dataset(args.name)
+    ids = ds.tracks["track_id"].tolist()
+    if args.track_id not in ids:
+        raise SongsimError(f"no track '{args.track_id}' in dataset '{args.name}'")
+    q = ids.index(args.track_id)
+    idx, sim = nearest(embed(ds, args.model).track, q, n=args.n)
+    t = ds.tracks
+    print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.model}:")
+    for i, s in zip(idx, sim):
+        print(f"  {s:6.3f}  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
+
+
+def add_analysis_commands(sub) -> None:
+    s = sub.add_parser("evaluate", help="score every embedding against communities and labels",
+                       description="For every available embedding: k sweep (best silhouette k, elbow k), k-means "
+                                   "against the graph's communities and the labels (AMI, ARI, V-measure), and "
+                                   "precision@10; plus the graph's modularity. Keys are documented in the README.")
+    s.add_argument("name")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--method", default="leading-eigenvector", choices=["leading-eigenvector", "leiden", "louvain"])
+    s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
+    s.add_argument("--min-playlists", type=int, default=1, metavar="N")
+    s.add_argument("--train", action="store_true", help="train cae/vae models that have no checkpoint yet")
+    s.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("communities", help="communities of any edge list",
+                       description="Communities of a whitespace-separated edge list 'source target [weight]'.")
+    s.add_argument("--edgelist", required=True, type=Path, metavar="FILE")
+    s.add_argument("--method", default="leading-eigenvector", choices=["leading-eigenvector", "leiden", "louvain"])
+    s.add_argument("--clusters", type=int, metavar="N", help="leading eigenvector: at most N communities per component")
+    s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_communities)
+
+    s = sub.add_parser("similar", help="songs most similar to one song",
+                       description="The N songs nearest to TRACK_ID by cosine similarity of an embedding.")
+    s.add_argument("name")
+    s.add_argument("track_id")
+    s.add_argument("--model", default="cae", choices=["raw", "pca", "mfcc", "cae", "vae"])
+    s.add_argument("--n", type=int, default=10)
+    s.set_defaults(func=cmd_similar)

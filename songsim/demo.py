@@ -282,7 +282,7 @@ def make_playlists(tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_tra
     members: list[list[int]] = []
     mains = rng.integers(n_styles, size=n_playlists)
     for main in mains:
-        length = int(rng.integers(8, 31))
+        length = min(int(rng.integers(8, 31)), len(tracks))
         w_style = affinity[main] ** 2
         w = popularity * w_style[styles]
         w = 0.88 * w / w.sum() + 0.12 / len(tracks)

@@ -56,6 +56,10 @@ def train_and_save(ds: Dataset, params: TrainParams, *, device: str = "auto", pr
     entry = entry or checkpoint_entry(ds.name, params.model, params.latent)
     entry.mkdir(parents=True, exist_ok=True)
     resume = entry / "resume.pt"
+    if progress is None:
+        from .progress import terminal_callback
+
+        progress = terminal_callback()
     net, history = train(ds.clips, ds.clip_track, params, device=device, resume_path=resume, progress=progress)
     manifest = {"dataset": {"name": ds.name, "fingerprint": ds.fingerprint, "demo": ds.info.get("demo")},
                 "audio_params": ds.params.to_dict(), "train_params": params.to_dict(), "history": history}

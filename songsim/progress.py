@@ -19,3 +19,24 @@ def track(items: Iterable[T], total: int, desc: str, callback: Callback | None =
     for i, item in enumerate(items, start=1):
         yield item
         callback(i, total, desc)
+
+
+def terminal_callback() -> Callback:
+    """A callback that drives a tqdm bar on stderr (one bar per distinct message prefix)."""
+    from tqdm.auto import tqdm
+
+    state: dict = {"bar": None}
+
+    def callback(done: int, total: int, message: str) -> None:
+        bar = state["bar"]
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = state["bar"] = tqdm(total=total, desc="", leave=False, dynamic_ncols=True)
+        bar.set_description(message, refresh=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+            state["bar"] = None
+
+    return callback

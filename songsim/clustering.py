@@ -1,0 +1,163 @@
+"""k-means and Gaussian-mixture sweeps over k, the elbow, and an exact fast silhouette.
+
+The silhouette of every k in a sweep comes from one pass over the pairwise distances: for a
+chunk of rows, the distances ``D [shape=(c, n)]`` are computed once and multiplied by the
+one-hot label matrices of all the k at once, giving each point's summed distance to each
+cluster. The result equals :func:`sklearn.metrics.silhouette_score` (to about 1e-6) while the
+distances are computed once instead of once per k. Memory stays near ``max_memory`` bytes.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .errors import SongsimError
+
+MAX_MEMORY = 512 * 1024 * 1024  # bytes of distance chunk and products per pass
+
+
+def _check_k(n: int, ks) -> list[int]:
+    ks = sorted({int(k) for k in ks})
+    if not ks or ks[0] < 2:
+        raise SongsimError("k must be at least 2")
+    if ks[-1] >= n:
+        raise SongsimError(f"k = {ks[-1]} needs more than {ks[-1]} points, but there are only {n}")
+    return ks
+
+
+def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory: int = MAX_MEMORY,
+                      sample_size: int | None = None, random_state: int = 0, device: str = "cpu") -> list[float]:
+    """Mean silhouette coefficient (Euclidean) of each labeling of the points ``X``.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n, d)]
+    labelings : list of np.ndarray [shape=(n,)]  integer cluster labels (any values)
+    max_memory : bytes allowed for one chunk of distances and sums
+    sample_size : when set and smaller than n, score a random sample of that many points
+        (as ``silhouette_score(sample_size=…)``): an estimate, for very large n
+    device : 'cpu', or 'cuda' to run the products on the GPU (float32 distances there)
+
+    Returns
+    -------
+    scores : list of float, one per labeling. A point alone in its cluster scores 0 (as sklearn).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = len(X)
+    if sample_size is not None and sample_size < n:
+        idx = np.random.default_rng(random_state).choice(n, size=sample_size, replace=False)
+        X, labelings, n = X[idx], [np.asarray(lab)[idx] for lab in labelings], sample_size
+    codes = [np.unique(np.asarray(lab), return_inverse=True)[1].ravel() for lab in labelings]
+    sizes = [np.bincount(c) for c in codes]
+    for c, s in zip(codes, sizes):
+        if not 2 <= len(s) <= n - 1:
+            raise SongsimError(f"silhouette needs 2 to n-1 clusters, got {len(s)} for {n} points")
+    offsets = np.cumsum([0] + [len(s) for s in sizes])
+    onehot = np.zeros((n, offsets[-1]), dtype=np.float32)
+    for c, off in zip(codes, offsets):
+        onehot[np.arange(n), off + c] = 1.0
+    per_row = 8 * n + 4 * n + 8 * offsets[-1]
+    chunk = int(max(1, min(n, max_memory // per_row)))
+    sq = np.einsum("ij,ij->i", X, X)
+    sums = np.empty((n, offsets[-1]), dtype=np.float64)
+    if device == "cuda":
+        import torch
+
+        Xt, sqt, oh = (torch.as_tensor(a, device="cuda") for a in (X, sq, onehot))
+        for a in range(0, n, chunk):
+            D = (sqt[a:a + chunk, None] - 2 * Xt[a:a + chunk] @ Xt.T + sqt[None, :]).clamp_min_(0).sqrt_()
+            sums[a:a + chunk] = (D.float() @ oh).double().cpu().numpy()
+    else:
+        for a in range(0, n, chunk):
+            D = sq[a:a + chunk, None] - 2.0 * (X[a:a + chunk] @ X.T) + sq[None, :]
+            np.maximum(D, 0, out=D)
+            np.sqrt(D, out=D)
+            D[np.arange(len(D)), np.arange(a, a + len(D))] = 0.0
+            sums[a:a + chunk] = D.astype(np.float32) @ onehot
+    scores = []
+    for c, s, off in zip(codes, sizes, offsets):
+        block = sums[:, off:off + len(s)]
+        own = s[c]
+        a = block[np.arange(n), c] / np.maximum(own - 1, 1)
+        mean_other = block / s[None, :]
+        mean_other[np.arange(n), c] = np.inf
+        b = mean_other.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sil = np.where(own > 1, (b - a) / np.maximum(a, b), 0.0)
+        scores.append(float(np.nan_to_num(sil).mean()))
+    return scores
+
+
+def kmeans(X: np.ndarray, k: int, *, random_state: int = 0, n_init: int = 3) -> tuple[np.ndarray, float]:
+    """``(labels (n,), inertia)`` of scikit-learn's k-means."""
+    from sklearn.cluster import KMeans
+
+    _check_k(len(X), [k])
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(X)
+    return km.labels_.astype(np.int64), float(km.inertia_)
+
+
+@dataclasses.dataclass
+class Sweep:
+    """Result of :func:`sweep_k`.
+
+    Attributes
+    ----------
+    ks : list of int
+    inertia : list of float      k-means within-cluster sum of squares (or GMM BIC for 'gmm')
+    silhouette : list of float   exact mean silhouette of each k
+    labels : dict k → np.ndarray [shape=(n,)]
+    elbow_k : int | None         kneedle's elbow of the inertia (BIC) curve
+    best_k : int                 the k with the highest silhouette
+    method : 'kmeans' or 'gmm'
+    """
+
+    ks: list
+    inertia: list
+    silhouette: list
+    labels: dict
+    elbow_k: int | None
+    best_k: int
+    method: str = "kmeans"
+
+    def table(self):
+        import pandas as pd
+
+        col = "inertia" if self.method == "kmeans" else "bic"
+        return pd.DataFrame({"k": self.ks, col: self.inertia, "silhouette": self.silhouette})
+
+
+def elbow(ks: list[int], values: list[float]) -> int | None:
+    """The kneedle elbow of a decreasing convex curve (None when there is none)."""
+    from kneed import KneeLocator
+
+    if len(ks) < 3:
+        return None
+    knee = KneeLocator(ks, values, curve="convex", direction="decreasing").knee
+    return int(knee) if knee is not None else None
+
+
+def sweep_k(X: np.ndarray, ks=range(2, 21), *, method: str = "kmeans", random_state: int = 0,
+            n_init: int = 3, sample_size: int | None = None, device: str = "cpu") -> Sweep:
+    """Cluster ``X [shape=(n, d)]`` for every k; inertia (or BIC), exact silhouette, elbow, best k."""
+    X = np.asarray(X, dtype=np.float64)
+    ks = _check_k(len(X), ks)
+    labels, curve = {}, []
+    for k in ks:
+        if method == "kmeans":
+            labels[k], inertia = kmeans(X, k, random_state=random_state, n_init=n_init)
+        elif method == "gmm":
+            from sklearn.mixture import GaussianMixture
+
+            gm = GaussianMixture(n_components=k, covariance_type="diag", random_state=random_state, n_init=1).fit(X)
+            labels[k], inertia = gm.predict(X), float(gm.bic(X))
+        else:
+            raise SongsimError(f"unknown clustering method '{method}' (kmeans or gmm)")
+        curve.append(inertia)
+    valid = [k for k in ks if 2 <= len(np.unique(labels[k])) <= len(X) - 1]
+    sil = dict(zip(valid, silhouette_scores(X, [labels[k] for k in valid], sample_size=sample_size,
+                                            random_state=random_state, device=device)))
+    silhouette = [sil.get(k, float("nan")) for k in ks]
+    best = max(valid, key=lambda k: sil[k])
+    return Sweep(ks, curve, silhouette, labels, elbow(ks, curve), best, method)

@@ -1,0 +1,103 @@
+"""Similar songs: nearest neighbours by cosine similarity, playlists grown from a seed, paths
+between songs, and safe CSV / M3U8 export."""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from .errors import SongsimError
+
+
+def normalize_rows(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1)
+
+
+def cosine_similarity_matrix(X: np.ndarray) -> np.ndarray:
+    """``(n, n)`` cosine similarities of the rows of ``X [shape=(n, d)]``."""
+    Xn = normalize_rows(X)
+    return Xn @ Xn.T
+
+
+def nearest(X: np.ndarray, query: int, *, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """``(indices, similarities)`` of the ``n`` rows most cosine-similar to row ``query`` (itself excluded)."""
+    if not 0 <= query < len(X):
+        raise SongsimError(f"track index {query} out of range")
+    Xn = normalize_rows(X)
+    sim = Xn @ Xn[query]
+    sim[query] = -np.inf
+    n = min(n, len(X) - 1)
+    idx = np.argsort(-sim, kind="stable")[:n]
+    return idx, sim[idx]
+
+
+def grow_playlist(X: np.ndarray, seed: int, *, length: int = 10, context: int = 3) -> list[int]:
+    """A playlist from track ``seed``: each next track is the unused one nearest (cosine) to the
+    mean of the last ``context`` tracks' unit vectors."""
+    Xn = normalize_rows(X)
+    order, used = [seed], np.zeros(len(X), dtype=bool)
+    used[seed] = True
+    while len(order) < min(length, len(X)):
+        target = Xn[order[-context:]].mean(axis=0)
+        sim = Xn @ target
+        sim[used] = -np.inf
+        nxt = int(np.argmax(sim))
+        order.append(nxt)
+        used[nxt] = True
+    return order
+
+
+def path_between(X: np.ndarray, start: int, end: int, *, k: int = 10) -> list[int]:
+    """The shortest path from ``start`` to ``end`` through the ``k``-nearest-neighbour graph,
+    edges weighted by cosine distance: a smooth transition between two songs."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    S = cosine_similarity_matrix(X)
+    np.fill_diagonal(S, -np.inf)
+    k = min(k, len(X) - 1)
+    nn = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(len(X)), k)
+    dist = np.maximum(1.0 - S[rows, nn.ravel()], 1e-9)
+    G = csr_matrix((dist, (rows, nn.ravel())), shape=(len(X), len(X)))
+    _, pred = dijkstra(G, directed=False, indices=start, return_predecessors=True)
+    if pred[end] < 0 and start != end:
+        raise SongsimError("no path joins these two songs in the neighbour graph")
+    path = [end]
+    while path[-1] != start:
+        path.append(int(pred[path[-1]]))
+    return path[::-1]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell) -> str:
+    """Make a cell safe for spreadsheets: text starting with = + - @ tab or CR gets a leading '."""
+    text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """CSV text of ``table`` with every cell neutralised against formula injection."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([neutralise(c) for c in table.columns])
+    for row in table.itertuples(index=False):
+        w.writerow([neutralise(c) for c in row])
+    return buf.getvalue()
+
+
+def to_m3u8(table: pd.DataFrame, *, name: str = "songsim playlist") -> str:
+    """Extended M3U (UTF-8) of ``table`` rows (``track_id``, ``title``, ``artist``, optional ``duration``)."""
+    clean = lambda s: " ".join(str(s).split())  # noqa: E731 — no line breaks inside an entry
+    lines = ["#EXTM3U", f"#PLAYLIST:{clean(name)}"]
+    for row in table.itertuples(index=False):
+        secs = int(round(getattr(row, "duration", -1) or -1))
+        lines.append(f"#EXTINF:{secs},{clean(row.artist)} - {clean(row.title)}")
+        lines.append(clean(row.track_id))
+    return "\n".join(lines) + "\n"

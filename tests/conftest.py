@@ -1,0 +1,32 @@
+"""Shared fixtures: a private cache for the whole run, and the demo dataset built once in it."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("songsim-cache")
+    os.environ["SONGSIM_CACHE"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_ds(cache_root):
+    from songsim.pipeline import ensure_demo
+
+    return ensure_demo()
+
+
+@pytest.fixture()
+def fresh_cache(tmp_path, monkeypatch) -> Path:
+    """A cache of this test's own (the session cache is restored afterwards)."""
+    monkeypatch.setenv("SONGSIM_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
