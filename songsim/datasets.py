@@ -79,6 +79,18 @@ class Dataset:
             self.__dict__["_fingerprint"] = h.hexdigest()[:16]
         return self.__dict__["_fingerprint"]
 
+    @property
+    def audio_fingerprint(self) -> str:
+        """SHA-256 (first 16 hex digits) of the clips and track ids only: what models and
+        embeddings depend on, unchanged when only the playlists change."""
+        if "_audio_fingerprint" not in self.__dict__:
+            h = hashlib.sha256()
+            h.update(np.ascontiguousarray(self.clips.astype(np.float16)).tobytes())
+            h.update("\n".join(self.tracks["track_id"]).encode())
+            h.update(repr(sorted(self.params.to_dict().items())).encode())
+            self.__dict__["_audio_fingerprint"] = h.hexdigest()[:16]
+        return self.__dict__["_audio_fingerprint"]
+
     def summary(self) -> dict:
         """Counts for ``songsim info``: tracks, clips, playlists, labels, skipped, unmatched."""
         labels = self.labels
@@ -99,7 +111,10 @@ class Dataset:
         """A copy whose playlists are replaced by ``playlists`` (matched here); the clips are shared."""
         matched, unmatched = match_tracks(playlists, self.tracks)
         info = {**self.info, "playlist_sources": [source], "unmatched_playlist_entries": unmatched}
-        return dataclasses.replace(self, playlists=matched, info=info)
+        out = dataclasses.replace(self, playlists=matched, info=info)
+        if "_audio_fingerprint" in self.__dict__:
+            out.__dict__["_audio_fingerprint"] = self.__dict__["_audio_fingerprint"]
+        return out
 
 
 def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -163,6 +178,7 @@ def save_dataset(ds: Dataset) -> Path:
             "info": ds.info,
             "summary": ds.summary(),
             "fingerprint": ds.fingerprint,
+            "audio_fingerprint": ds.audio_fingerprint,
             "versions": library_versions(),
         })
     return folder
@@ -195,6 +211,8 @@ def load_dataset(name: str, *, verify: bool = True) -> Dataset:
     except (OSError, ValueError, KeyError) as exc:
         raise DatasetError(f"{folder}: cannot load dataset ({exc})") from None
     ds.__dict__["_fingerprint"] = manifest.get("fingerprint") or ds.fingerprint
+    if manifest.get("audio_fingerprint"):
+        ds.__dict__["_audio_fingerprint"] = manifest["audio_fingerprint"]
     return ds
 
 

@@ -331,9 +331,11 @@ def build_demo(*, seed: int = 0, n_tracks: int = 320, n_playlists: int = 1200, p
         playlists=playlists, params=params, info=info)
 
 
-def render_demo_track(ds, track_index: int) -> tuple[np.ndarray, int]:
-    """Audio of a demo dataset's track for playback: ``(y, sample_rate)``."""
-    demo = ds.info.get("demo", {})
-    table = track_table(n_tracks=demo.get("n_tracks", 320), seed=demo.get("seed", 0))
+def render_demo_track(spec: dict, track_index: int) -> tuple[np.ndarray, int]:
+    """Audio of a demo track for playback: ``(y, sample_rate)``.
+
+    ``spec`` is the demo dataset's ``info["demo"]`` (its seed and number of tracks).
+    """
+    table = track_table(n_tracks=spec.get("n_tracks", 320), seed=spec.get("seed", 0))
     row = table.iloc[track_index]
     return render_track(int(row["style_index"]), int(row["track_seed"])), SR

@@ -95,7 +95,7 @@ def _load_cached(ds: Dataset, key: str, params: dict) -> Embedding | None:
         manifest = read_manifest(folder)
     except DatasetError:
         return None  # corrupted: recomputed by the caller
-    if manifest.get("fingerprint") != ds.fingerprint or manifest.get("params") != params:
+    if manifest.get("fingerprint") != ds.audio_fingerprint or manifest.get("params") != params:
         return None
     clip = np.load(folder / "clip.npy", allow_pickle=False)
     track = np.load(folder / "track.npy", allow_pickle=False)
@@ -106,7 +106,7 @@ def _save(ds: Dataset, key: str, emb: Embedding) -> None:
     with new_version(_entry(ds, key)) as folder:
         np.save(folder / "clip.npy", emb.clip)
         np.save(folder / "track.npy", emb.track)
-        write_manifest(folder, {"kind": emb.kind, "params": emb.params, "fingerprint": ds.fingerprint,
+        write_manifest(folder, {"kind": emb.kind, "params": emb.params, "fingerprint": ds.audio_fingerprint,
                                 "dataset": ds.name})
 
 

@@ -17,7 +17,7 @@ from .progress import Callback
 
 def _matches(ds: Dataset, manifest: dict) -> bool:
     trained_on = manifest.get("dataset", {})
-    if trained_on.get("fingerprint") == ds.fingerprint:
+    if trained_on.get("fingerprint") == ds.audio_fingerprint:
         return True
     return ds.info.get("kind") == "demo" and trained_on.get("demo") == ds.info.get("demo") is not None
 
@@ -61,7 +61,7 @@ def train_and_save(ds: Dataset, params: TrainParams, *, device: str = "auto", pr
 
         progress = terminal_callback()
     net, history = train(ds.clips, ds.clip_track, params, device=device, resume_path=resume, progress=progress)
-    manifest = {"dataset": {"name": ds.name, "fingerprint": ds.fingerprint, "demo": ds.info.get("demo")},
+    manifest = {"dataset": {"name": ds.name, "fingerprint": ds.audio_fingerprint, "demo": ds.info.get("demo")},
                 "audio_params": ds.params.to_dict(), "train_params": params.to_dict(), "history": history}
     save_checkpoint(entry, net, manifest)
     resume.unlink(missing_ok=True)

@@ -1,0 +1,35 @@
+"""songsim dashboard: `streamlit run app.py`.
+
+The router: builds the navigation over the pages in pages/, and the sidebar that picks the
+dataset. The first open on an empty cache builds the demo corpus.
+"""
+import streamlit as st
+
+from songsim import ui
+
+st.set_page_config(page_title="songsim", page_icon="🎵", layout="wide")
+
+PAGES = [
+    st.Page("pages/data.py", title="Data", icon="🗂️", default=True),
+    st.Page("pages/model.py", title="Model", icon="🧠"),
+    st.Page("pages/clusters.py", title="Clusters", icon="📊"),
+    st.Page("pages/graph.py", title="Graph", icon="🕸️"),
+    st.Page("pages/map.py", title="Map", icon="🗺️"),
+    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/similar.py", title="Similar songs", icon="🎧"),
+]
+page = st.navigation(PAGES)
+
+ui.bootstrap()
+with st.sidebar:
+    names = ui.dataset_names()
+    st.selectbox("Dataset", names, **ui.widget_key("dataset", "demo" if "demo" in names else names[0]))
+    ds = ui.current_dataset()
+    s = ds.summary()
+    st.caption(f"{s['tracks']} tracks · {s['clips']} clips · {s['playlists']} playlists"
+               + (f" · {s['labels']} labels" if s["labels"] else ""))
+    upload = st.session_state.get("upload")
+    if upload and upload["dataset"] == ds.name:
+        st.caption(f"Playlists from your upload: {ui.plain(upload['file'])}")
+
+page.run()

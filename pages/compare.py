@@ -1,0 +1,35 @@
+"""Compare: clusters against communities and labels, and every embedding side by side."""
+import streamlit as st
+
+from songsim import ui
+from songsim.charts import contingency_heatmap
+
+ds = ui.current_dataset()
+st.title("Compare")
+kinds = ui.available_kinds(ds)
+c1, c2 = st.columns(2)
+kind = c1.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", kinds[-1]))
+k = c2.slider("k (clusters)", 2, 20, **ui.widget_key("k", 8))
+
+targets = ["communities"] + (["labels"] if ds.labels is not None else [])
+rows = []
+for target in targets:
+    st.subheader(f"Clusters × {target}")
+    try:
+        table, scores, left_out = ui.comparison(ds, kind, k, target)
+    except ui.SongsimError as exc:
+        st.error(str(exc))
+        continue
+    st.altair_chart(contingency_heatmap(table), width="stretch")
+    if left_out:
+        st.caption(f"{left_out} tracks are labelled by only one side and left out.")
+    rows.append({"against": target, **scores})
+
+if rows:
+    st.subheader("Agreement")
+    st.dataframe(ui.scores_table(rows), width="stretch", hide_index=True)
+
+st.subheader("All embeddings side by side")
+st.caption("k-means with k = number of communities (and of labels), best-silhouette and elbow k, precision@10 of "
+           "nearest-neighbour search against the labels.")
+st.dataframe(ui.embeddings_table(ds, ds.fingerprint, tuple(kinds)), width="stretch", hide_index=True)

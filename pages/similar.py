@@ -1,0 +1,30 @@
+"""Similar songs: nearest neighbours of a song, a playlist grown from it, and downloads."""
+import streamlit as st
+
+from songsim import ui
+
+ds = ui.current_dataset()
+st.title("Similar songs")
+kinds = ui.available_kinds(ds)
+c1, c2 = st.columns([3, 1])
+seed = c1.selectbox("Song", range(ds.n_tracks), format_func=lambda i: ui.track_label(ds, i), key="similar_seed")
+kind = c2.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", kinds[-1]))
+ui.play(ds, seed)
+
+n = st.slider("How many", 5, 30, 10, key="similar_n")
+near = ui.similar(ds, kind, seed, n)
+st.dataframe(near.drop(columns=["row"]), width="stretch", hide_index=True)
+with st.expander("Listen to the top 5"):
+    for row in near.head(5).itertuples():
+        st.markdown(f"{row.similarity:.3f} · {ui.plain(row.title)} — {ui.plain(row.artist)}")
+        ui.play(ds, int(row.row))
+
+st.subheader("Grow a playlist")
+length = st.slider("Length", 5, 40, 12, key="playlist_length")
+playlist = ui.grow(ds, kind, seed, length)
+st.caption("Each next song is the one nearest to the mean of the last three, never repeating.")
+st.dataframe(playlist.drop(columns=["row"]), width="stretch", hide_index=True)
+m3u, csv = ui.exports(playlist, f"songsim — {ds.tracks['title'].iloc[seed]}")
+d1, d2 = st.columns(2)
+d1.download_button("Download M3U8", m3u, file_name="songsim-playlist.m3u8", mime="audio/x-mpegurl")
+d2.download_button("Download CSV", csv, file_name="songsim-playlist.csv", mime="text/csv")

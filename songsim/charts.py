@@ -1,0 +1,125 @@
+"""Altair charts, spectrogram images and the pyvis graph page — the only module that builds HTML.
+
+Text that came from users (titles, artists, ids) is escaped with :func:`html.escape` wherever it
+becomes HTML: pyvis tooltips are assigned with ``innerHTML`` when any title contains "href",
+so every tooltip is escaped, and labels lose their angle brackets. Altair and Streamlit tables
+show text as text.
+"""
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+# A perceptual dark-to-bright colour map (anchors of matplotlib's "magma"), for spectrograms.
+_MAGMA = np.array([[0, 0, 4], [59, 15, 112], [140, 41, 129], [222, 73, 104], [254, 159, 109], [252, 253, 191]], float)
+PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
+           "#9d755d", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8"]
+
+
+def spectrogram_image(clip: np.ndarray, *, scale: int = 2) -> np.ndarray:
+    """RGB image ``(n_mels·scale, n_frames·scale, 3)`` uint8 of a clip in [0, 1], low frequencies at the bottom."""
+    x = np.clip(np.asarray(clip, dtype=float), 0, 1)[::-1]
+    pos = x * (len(_MAGMA) - 1)
+    lo = np.floor(pos).astype(int).clip(0, len(_MAGMA) - 2)
+    frac = (pos - lo)[..., None]
+    rgb = _MAGMA[lo] * (1 - frac) + _MAGMA[lo + 1] * frac
+    return np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1).astype(np.uint8)
+
+
+def sweep_charts(table: pd.DataFrame, *, elbow_k: int | None, best_k: int, chosen_k: int | None = None) -> alt.Chart:
+    """Silhouette against k and inertia (or BIC) against k, side by side, with the elbow, the
+    best-silhouette k and the chosen k marked; every point has a tooltip."""
+    value = "inertia" if "inertia" in table else "bic"
+    marks = pd.DataFrame([{"k": best_k, "mark": "best silhouette"}] +
+                         ([{"k": elbow_k, "mark": "elbow"}] if elbow_k else []) +
+                         ([{"k": chosen_k, "mark": "chosen k"}] if chosen_k else []))
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3]).encode(
+        x="k:Q", color=alt.Color("mark:N", scale=alt.Scale(domain=["best silhouette", "elbow", "chosen k"],
+                                                           range=["#54a24b", "#e45756", "#888888"]), title=None),
+        tooltip=["mark:N", "k:Q"])
+
+    def panel(field: str, title: str) -> alt.Chart:
+        base = alt.Chart(table).encode(x=alt.X("k:Q", title="k (clusters)", axis=alt.Axis(tickMinStep=1)),
+                                       y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
+                                       tooltip=[alt.Tooltip("k:Q"), alt.Tooltip(f"{field}:Q", format=".4f")])
+        return (base.mark_line() + base.mark_circle(size=60) + rules).properties(title=title, height=260)
+
+    return alt.hconcat(panel("silhouette", "Silhouette"), panel(value, "Inertia (elbow)" if value == "inertia" else "BIC"))
+
+
+def bar_sizes(sizes: list[int], *, what: str = "cluster") -> alt.Chart:
+    df = pd.DataFrame({what: [str(i) for i in range(len(sizes))], "tracks": sizes})
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X(f"{what}:N", sort=None), y="tracks:Q", tooltip=[f"{what}:N", "tracks:Q"]).properties(height=200)
+
+
+def loss_curves(history: dict) -> alt.Chart:
+    """Train and validation loss per epoch."""
+    n = len(history.get("train_loss", []))
+    df = pd.DataFrame({"epoch": list(range(1, n + 1)) * 2,
+                       "loss": list(history.get("train_loss", [])) + list(history.get("val_loss", [])),
+                       "split": ["train"] * n + ["validation"] * n})
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), y=alt.Y("loss:Q", scale=alt.Scale(zero=False)),
+        color="split:N", tooltip=["split:N", "epoch:Q", alt.Tooltip("loss:Q", format=".5f")]).properties(height=280)
+
+
+def scatter_map(points: pd.DataFrame, *, color: str, selectable: bool = True) -> alt.Chart:
+    """2-D map: ``points`` has x, y, ``color``, title, artist, track_id; hover shows them."""
+    sel = alt.selection_point(name="picked", fields=["track_id"], on="click") if selectable else None
+    chart = alt.Chart(points).mark_circle(size=55, opacity=0.8).encode(
+        x=alt.X("x:Q", title=None, axis=None), y=alt.Y("y:Q", title=None, axis=None),
+        color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)),
+        tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"]).properties(height=520)
+    return chart.add_params(sel) if sel is not None else chart
+
+
+def contingency_heatmap(table: pd.DataFrame) -> alt.Chart:
+    """Heatmap of a contingency table (rows × columns, counts as colour and text)."""
+    rows, cols = table.index.name or "row", table.columns.name or "column"
+    df = table.rename_axis(index=rows, columns=cols).stack().rename("tracks").reset_index()
+    df[rows], df[cols] = df[rows].astype(str), df[cols].astype(str)
+    base = alt.Chart(df).encode(x=alt.X(f"{cols}:N", sort=None), y=alt.Y(f"{rows}:N", sort=None))
+    heat = base.mark_rect().encode(color=alt.Color("tracks:Q", scale=alt.Scale(scheme="blues")),
+                                   tooltip=[f"{rows}:N", f"{cols}:N", "tracks:Q"])
+    text = base.mark_text(fontSize=10).encode(text="tracks:Q", color=alt.condition(alt.datum.tracks > df["tracks"].max() / 2,
+                                                                                    alt.value("white"), alt.value("black")))
+    return (heat + text).properties(height=max(200, 22 * df[rows].nunique()))
+
+
+def safe_label(text: str, limit: int = 24) -> str:
+    """A short node label without angle brackets (labels are drawn as canvas text)."""
+    text = " ".join(str(text).split()).replace("<", "‹").replace(">", "›")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def graph_html(positions: np.ndarray, edges: np.ndarray, *, titles: list[str], labels: list[str],
+               groups: np.ndarray, sizes: np.ndarray, height: int = 600) -> str:
+    """A pyvis page of the graph on a precomputed layout with physics off (appears at once).
+
+    Parameters
+    ----------
+    positions : np.ndarray [shape=(n, 2)]   layout coordinates, any scale
+    edges : np.ndarray [shape=(m, 2)]       node index pairs
+    titles, labels : per node tooltip and label (user text: escaped here)
+    groups : np.ndarray [shape=(n,)] int     colour group of each node
+    sizes : np.ndarray [shape=(n,)]          node size in pixels
+    """
+    from pyvis.network import Network
+
+    net = Network(height=f"{height}px", width="100%", cdn_resources="in_line", bgcolor="#ffffff")
+    pos = np.asarray(positions, float)
+    span = np.ptp(pos, axis=0)
+    pos = (pos - pos.mean(axis=0)) / np.where(span > 0, span, 1) * 900
+    for i in range(len(pos)):
+        net.add_node(int(i), label=safe_label(labels[i]), title=html.escape(str(titles[i])),
+                     color=PALETTE[int(groups[i]) % len(PALETTE)], size=float(sizes[i]),
+                     x=float(pos[i, 0]), y=float(pos[i, 1]), physics=False)
+    for a, b in np.asarray(edges, dtype=int).reshape(-1, 2):
+        net.add_edge(int(a), int(b), color="rgba(120,120,120,0.25)", width=0.5)
+    net.toggle_physics(False)
+    return net.generate_html(notebook=False)

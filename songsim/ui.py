@@ -1,0 +1,427 @@
+"""The dashboard's glue: cached pipeline steps, per-session state and shared widgets.
+
+Pages import only this module (and ``songsim.charts``) and stay free of computation. Heavy steps
+are cached by Streamlit, keyed by the dataset fingerprint and the parameters, with bounded
+entries: ``st.cache_resource`` for models, graphs and t-SNE affinities (treated as read-only),
+``st.cache_data`` for arrays and tables. An uploaded playlist file belongs to its session
+(``st.session_state``): its graph is cached under its own content fingerprint, so one user's
+upload never changes what another user sees.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from . import pipeline
+from .charts import graph_html
+from .datasets import Dataset, datasets_root, list_datasets, load_dataset
+from .errors import SongsimError
+from .storage import current_version
+
+KINDS_LABELS = {"raw": "Raw spectrogram", "pca": "PCA (64)", "mfcc": "MFCC statistics",
+                "cae": "Convolutional autoencoder", "vae": "Variational autoencoder"}
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+# -- session settings that survive page switches ---------------------------------------------
+
+def setting(key: str, default):
+    """The session's value of a setting shared by pages (set by :func:`widget_key`'s widgets)."""
+    return st.session_state.setdefault(key, default)
+
+
+def widget_key(key: str, default) -> dict:
+    """Keyword arguments tying a widget to the persistent setting ``key``.
+
+    Streamlit forgets a widget's state when its page is not shown; the value is copied to ``key``
+    on every change and back into the widget when it is drawn again.
+    """
+    wkey = f"_w_{key}"
+    st.session_state[wkey] = st.session_state.setdefault(key, default)
+
+    def copy():
+        st.session_state[key] = st.session_state[wkey]
+
+    return {"key": wkey, "on_change": copy}
+
+
+# -- datasets ---------------------------------------------------------------------------------
+
+def _progress_callback(bar):
+    def callback(done: int, total: int, message: str) -> None:
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{message} ({done}/{total})")
+    return callback
+
+
+def bootstrap() -> None:
+    """On an empty cache, build the demo dataset with a progress bar (once per server)."""
+    if pipeline.DEMO_NAME in list_datasets():
+        return
+    with st.status("First start: building the demo corpus (320 songs in 8 styles)…", expanded=True) as status:
+        bar = st.progress(0.0)
+        pipeline.ensure_demo(progress=_progress_callback(bar))
+        status.update(label="Demo corpus ready", state="complete")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading dataset…")
+def _load(name: str, version: str) -> Dataset:
+    return load_dataset(name)
+
+
+def _version(name: str) -> str:
+    folder = current_version(datasets_root() / name)
+    return folder.name if folder else ""
+
+
+def dataset_names() -> list[str]:
+    return list_datasets()
+
+
+@st.cache_resource(max_entries=16)
+def _with_upload(name: str, version: str, upload_key: str, _playlists: pd.DataFrame, source: str) -> Dataset:
+    return _load(name, version).with_playlists(_playlists, source=source)
+
+
+def current_dataset() -> Dataset:
+    """The session's dataset, with the session's uploaded playlists when it has some."""
+    names = dataset_names()
+    name = setting("dataset", pipeline.DEMO_NAME)
+    if name not in names:
+        name = st.session_state["dataset"] = names[0] if names else pipeline.DEMO_NAME
+    version = _version(name)
+    upload = st.session_state.get("upload")
+    if upload and upload["dataset"] == name and upload["version"] == version:
+        return _with_upload(name, version, upload["key"], upload["playlists"], upload["file"])
+    return _load(name, version)
+
+
+def apply_upload(file_name: str, data: bytes) -> dict:
+    """Read an uploaded playlist file for this session; returns its counts.
+
+    Raises SongsimError (the previous playlists stay in force) when the file is unreadable or
+    matches no track of the current dataset.
+    """
+    from .io.playlists import read_playlists
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise SongsimError(f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit")
+    name = setting("dataset", pipeline.DEMO_NAME)
+    base = _load(name, _version(name))
+    # The file name picks the format only: it is never used as a path.
+    table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
+    trial = base.with_playlists(table, source=file_name)
+    if trial.playlists.empty:
+        raise SongsimError(f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'")
+    pipeline.dataset_graph(trial)  # fails here, before anything changes, if no graph can be built
+    st.session_state["upload"] = {"dataset": name, "version": _version(name), "file": file_name,
+                                  "key": hashlib.sha256(data).hexdigest()[:16], "playlists": table}
+    return {"entries": len(table), "matched": len(trial.playlists),
+            "unmatched": trial.info["unmatched_playlist_entries"], "playlists": int(table["playlist_id"].nunique())}
+
+
+def clear_upload() -> None:
+    st.session_state.pop("upload", None)
+
+
+def ingest_roots() -> list[Path]:
+    """Folders the dashboard may ingest from: ``$SONGSIM_INGEST_ROOTS`` (os.pathsep-separated), else the working folder."""
+    raw = os.environ.get("SONGSIM_INGEST_ROOTS")
+    roots = raw.split(os.pathsep) if raw else [os.getcwd()]
+    return [Path(r).expanduser().resolve() for r in roots if r]
+
+
+def ingest_folder(folder: str, name: str, *, kind: str, labels_from_parent: bool, bar) -> Dataset:
+    """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``."""
+    path = Path(folder).expanduser().resolve()
+    if not any(path == r or r in path.parents for r in ingest_roots()):
+        raise SongsimError(f"{folder}: outside the folders this server may ingest from "
+                           f"({', '.join(map(str, ingest_roots()))}; set SONGSIM_INGEST_ROOTS)")
+    playlists = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".m3u", ".m3u8")) if kind == "audio" else []
+    ds = pipeline.ingest(name, audio=path if kind == "audio" else None, spectrograms=path if kind != "audio" else None,
+                         playlists=playlists, labels_from_parent=labels_from_parent, progress=_progress_callback(bar))
+    _load.clear()
+    return ds
+
+
+def track_audio(ds: Dataset, index: int):
+    """``(data, sample_rate)`` to play a track — a re-rendered demo track or the source file — or None."""
+    if ds.info.get("kind") == "demo":
+        spec = ds.info.get("demo", {})
+        return _demo_audio(int(spec.get("seed", 0)), int(spec.get("n_tracks", 320)), index)
+    if ds.info.get("kind") == "audio" and ds.info.get("sources"):
+        root = Path(ds.info["sources"][0]).resolve()
+        path = (root / ds.tracks["track_id"].iloc[index]).resolve()
+        if root in path.parents and path.is_file():
+            return path.read_bytes(), None
+    return None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _demo_audio(seed: int, n_tracks: int, index: int):
+    from .demo import render_demo_track
+
+    return render_demo_track({"seed": seed, "n_tracks": n_tracks}, index)
+
+
+def play(ds: Dataset, index: int, container=st) -> None:
+    audio = track_audio(ds, index)
+    if audio is None:
+        container.caption("No audio for this track (spectrogram dataset).")
+    else:
+        data, sr = audio
+        container.audio(data, sample_rate=sr) if sr else container.audio(data)
+
+
+def plain(text) -> str:
+    """User text made safe for Streamlit markdown: markdown and HTML characters escaped."""
+    import html as _html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>$])", r"\\\1", _html.escape(str(text), quote=False))
+
+
+def track_label(ds: Dataset, i: int) -> str:
+    t = ds.tracks.iloc[i]
+    return f"{t['title']} — {t['artist']} ({t['track_id']})" if t["artist"] else f"{t['title']} ({t['track_id']})"
+
+
+# -- models and embeddings ------------------------------------------------------------------
+
+def checkpoint_available(ds: Dataset, kind: str, latent: int = 64) -> bool:
+    from .modeling import find_checkpoint
+
+    return find_checkpoint(ds, kind, latent) is not None
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading model…")
+def model(_ds: Dataset, audio_key: str, kind: str, latent: int):
+    """``(model, manifest)`` of a matching checkpoint (no training)."""
+    from .modeling import get_model
+
+    return get_model(_ds, kind, latent=latent, train_if_missing=False)
+
+
+def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
+    from .modeling import train_and_save
+    from .models.train import TrainParams
+
+    _, manifest = train_and_save(ds, TrainParams(model=kind, latent=latent, epochs=epochs), progress=_progress_callback(bar))
+    model.clear()
+    embedding.clear()
+    return manifest
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def reconstructions(_ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple) -> tuple[np.ndarray, np.ndarray]:
+    from .models.train import reconstruct
+
+    net, _ = model(_ds, audio_key, kind, latent)
+    originals = _ds.clips[list(clip_ids)]
+    return originals, reconstruct(net, originals)
+
+
+def available_kinds(ds: Dataset) -> list[str]:
+    return [k for k in KINDS_LABELS if k not in ("cae", "vae") or checkpoint_available(ds, k)]
+
+
+@st.cache_data(max_entries=16, show_spinner="Computing embeddings…")
+def embedding(_ds: Dataset, audio_key: str, kind: str) -> np.ndarray:
+    """Track vectors ``(n_tracks, d)`` of one embedding kind."""
+    from .embeddings import embed
+
+    return embed(_ds, kind, train_if_missing=False).track
+
+
+@st.cache_data(max_entries=16, show_spinner="Sweeping k…")
+def sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int = 20) -> dict:
+    from .clustering import sweep_k
+
+    X = embedding(_ds, audio_key, kind)
+    s = sweep_k(X, range(2, min(k_max, len(X) - 1) + 1))
+    return {"table": s.table(), "labels": s.labels, "elbow_k": s.elbow_k, "best_k": s.best_k}
+
+
+def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
+    """k-means labels ``(n_tracks,)`` at ``k`` (from the cached sweep)."""
+    labels = sweep(ds, ds.audio_fingerprint, kind)["labels"]
+    if k not in labels:
+        raise SongsimError(f"k = {k} is outside the sweep (2–{max(labels)})")
+    return labels[k]
+
+
+def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
+    return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
+
+
+# -- graph ------------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=8, show_spinner="Building the song graph…")
+def graph(_ds: Dataset, key: str, min_playlists: int, method: str, n_communities: int | None, refine: bool):
+    """``(SongGraph, CommunityResult)`` for the dataset's (or the session's uploaded) playlists."""
+    from .communities import detect
+
+    g = pipeline.dataset_graph(_ds, min_playlists=min_playlists)
+    return g, detect(g, method=method, clusters=n_communities, refine_partition=refine)
+
+
+def _graph_params() -> tuple:
+    return (setting("min_playlists", 1), setting("method", "leading-eigenvector"),
+            setting("n_communities", 0) or None, setting("refine", True))
+
+
+def current_graph(ds: Dataset):
+    return graph(ds, ds.fingerprint, *_graph_params())
+
+
+def community_sizes_table(res) -> pd.DataFrame:
+    return pd.DataFrame({"community": [str(i) for i in range(res.n_communities)], "songs": res.sizes})
+
+
+def community_series(ds: Dataset) -> pd.Series:
+    g, res = current_graph(ds)
+    return pd.Series(res.membership, index=g.nodes)
+
+
+@st.cache_data(max_entries=8, show_spinner="Laying out the graph…")
+def graph_page(_ds: Dataset, key: str, _g, _colors: np.ndarray, color_key: str, max_nodes: int, edges_per_node: int) -> tuple[str, int, int]:
+    """``(html, nodes drawn, edges drawn)``: the top ``max_nodes`` by degree, each with its
+    ``edges_per_node`` strongest edges, on a Fruchterman–Reingold layout computed here."""
+    import igraph as ig
+    import scipy.sparse as sp
+
+    deg = _g.degree()
+    keep = np.sort(np.argsort(-deg, kind="stable")[:max_nodes])
+    A = sp.csr_matrix(_g.adjacency[keep][:, keep])
+    pairs = set()
+    for i in range(A.shape[0]):
+        row = slice(A.indptr[i], A.indptr[i + 1])
+        cols, w = A.indices[row], A.data[row]
+        for j in cols[np.argsort(-w, kind="stable")[:edges_per_node]]:
+            pairs.add((min(i, j), max(i, j)))
+    edges = np.array(sorted(pairs), dtype=int).reshape(-1, 2)
+    layout = ig.Graph(n=len(keep), edges=edges.tolist()).layout_fruchterman_reingold(seed=None, niter=500)
+    tracks = _ds.tracks.iloc[_g.nodes[keep]]
+    titles = [f"{t.title} — {t.artist}\n{t.track_id}\ndegree {d}" for t, d in zip(tracks.itertuples(), deg[keep])]
+    sizes = 6 + 18 * np.sqrt(deg[keep] / max(1, deg.max()))
+    html = graph_html(np.array(layout.coords), edges, titles=titles, labels=tracks["title"].tolist(),
+                      groups=_colors[keep], sizes=sizes)
+    return html, len(keep), len(edges)
+
+
+# -- maps -----------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
+def tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
+    from .maps import TSNEMapper
+
+    return TSNEMapper(embedding(_ds, audio_key, kind), max_perplexity=50)
+
+
+@st.cache_data(max_entries=32, show_spinner="Running t-SNE…")
+def tsne(_ds: Dataset, audio_key: str, kind: str, perplexity: float) -> np.ndarray:
+    return tsne_mapper(_ds, audio_key, kind).embed(perplexity)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[float]]:
+    from .maps import pca_2d
+
+    return pca_2d(embedding(_ds, audio_key, kind))
+
+
+def map_points(ds: Dataset, xy: np.ndarray, kind: str) -> pd.DataFrame:
+    """Points of a 2-D map with what the tooltips and colours need."""
+    pts = ds.tracks[["track_id", "title", "artist"]].copy()
+    pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
+    pts["cluster"] = clusters(ds, kind, setting("k", 8)).astype(str)
+    comm = community_series(ds)
+    pts["community"] = pd.Series(comm.astype(str), index=comm.index).reindex(np.arange(ds.n_tracks)).fillna("none").to_numpy()
+    if ds.labels is not None:
+        pts["label"] = ds.labels
+    return pts
+
+
+def picked_track(ds: Dataset, event) -> int | None:
+    """Row of the track clicked in a map chart's selection event, or None."""
+    try:
+        picked = event["selection"]["picked"]
+    except (KeyError, TypeError):
+        return None
+    if not picked:
+        return None
+    ids = ds.tracks["track_id"].tolist()
+    tid = picked[0].get("track_id")
+    return ids.index(tid) if tid in ids else None
+
+
+def scores_table(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows).round(4)
+
+
+# -- comparisons and similar songs ------------------------------------------------------------
+
+def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[pd.DataFrame, dict, int]:
+    """``(contingency table, scores, tracks left out)`` of the k-means clusters against
+    'communities' or 'labels'."""
+    from .compare import aligned, contingency, scores
+
+    cl = pd.Series(clusters(ds, kind, k), index=np.arange(ds.n_tracks))
+    if against == "labels":
+        if ds.labels is None:
+            raise SongsimError("this dataset has no labels")
+        ref = pd.Series(ds.labels, index=np.arange(ds.n_tracks)).replace("", np.nan)
+    else:
+        ref = community_series(ds)
+    a, b, left_out = aligned(cl, ref)
+    return contingency(a, b, names=("cluster", against[:-1])), scores(a, b), left_out
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")
+def embeddings_table(_ds: Dataset, key: str, kinds: tuple) -> pd.DataFrame:
+    from .evaluation import score_embedding
+
+    labels = _ds.labels if _ds.labels is not None and not (_ds.labels == "").any() else None
+    rows = []
+    for kind in kinds:
+        e = score_embedding(embedding(_ds, _ds.audio_fingerprint, kind), labels=labels, communities=community_series(_ds))
+        rows.append({"embedding": kind, **{k: v for k, v in e.items() if k != "silhouette"}})
+    return pd.DataFrame(rows)
+
+
+def similar(ds: Dataset, kind: str, index: int, n: int) -> pd.DataFrame:
+    from .similar import nearest
+
+    idx, sim = nearest(embedding(ds, ds.audio_fingerprint, kind), index, n=n)
+    out = ds.tracks.iloc[idx][["track_id", "title", "artist", "label"]].copy()
+    out.insert(0, "similarity", np.round(sim, 4))
+    out.insert(0, "row", idx)
+    return out.reset_index(drop=True)
+
+
+def grow(ds: Dataset, kind: str, index: int, length: int) -> pd.DataFrame:
+    from .similar import grow_playlist
+
+    order = grow_playlist(embedding(ds, ds.audio_fingerprint, kind), index, length=length)
+    out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
+    out.insert(0, "row", order)
+    return out.reset_index(drop=True)
+
+
+def exports(table: pd.DataFrame, name: str) -> tuple[str, str]:
+    """``(m3u8 text, csv text)`` of a playlist table, neutralised against formula injection."""
+    from .similar import to_csv, to_m3u8
+
+    cols = [c for c in ("track_id", "title", "artist", "label", "duration") if c in table]
+    return to_m3u8(table, name=name), to_csv(table[cols])
+
+
+def graph_html_for(ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int) -> tuple[str, int, int]:
+    g, res = current_graph(ds)
+    colors = res.membership if color_by == "community" else clusters(ds, kind, k)[g.nodes]
+    key = f"{color_by}:{kind}:{k}" if color_by != "community" else "community"
+    return graph_page(ds, f"{ds.fingerprint}:{_graph_params()}", g, np.asarray(colors), key, max_nodes, 4)
