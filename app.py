@@ -7,16 +7,16 @@ import streamlit as st
 
 from songsim import ui
 
-st.set_page_config(page_title="songsim", page_icon="🎵", layout="wide")
+st.set_page_config(page_title="songsim", page_icon=":material/music_note:", layout="wide")
 
 PAGES = [
-    st.Page("pages/data.py", title="Data", icon="🗂️", default=True),
-    st.Page("pages/model.py", title="Model", icon="🧠"),
-    st.Page("pages/clusters.py", title="Clusters", icon="📊"),
-    st.Page("pages/graph.py", title="Graph", icon="🕸️"),
-    st.Page("pages/map.py", title="Map", icon="🗺️"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
-    st.Page("pages/similar.py", title="Similar songs", icon="🎧"),
+    st.Page("pages/data.py", title="Data", icon=":material/library_music:", default=True),
+    st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
+    st.Page("pages/clusters.py", title="Clusters", icon=":material/bar_chart:"),
+    st.Page("pages/graph.py", title="Graph", icon=":material/hub:"),
+    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/similar.py", title="Similar songs", icon=":material/headphones:"),
 ]
 page = st.navigation(PAGES)
 

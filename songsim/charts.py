@@ -91,6 +91,9 @@ def contingency_heatmap(table: pd.DataFrame) -> alt.Chart:
     return (heat + text).properties(height=max(200, 22 * df[rows].nunique()))
 
 
+LABEL_MAX_NODES = 80  # more nodes than this: titles only on hover
+
+
 def safe_label(text: str, limit: int = 24) -> str:
     """A short node label without angle brackets (labels are drawn as canvas text)."""
     text = " ".join(str(text).split()).replace("<", "‹").replace(">", "›")
@@ -116,7 +119,7 @@ def graph_html(positions: np.ndarray, edges: np.ndarray, *, titles: list[str], l
     span = np.ptp(pos, axis=0)
     pos = (pos - pos.mean(axis=0)) / np.where(span > 0, span, 1) * 900
     for i in range(len(pos)):
-        net.add_node(int(i), label=safe_label(labels[i]), title=html.escape(str(titles[i])),
+        net.add_node(int(i), label=safe_label(labels[i]) if len(pos) <= LABEL_MAX_NODES else " ", title=html.escape(str(titles[i])),
                      color=PALETTE[int(groups[i]) % len(PALETTE)], size=float(sizes[i]),
                      x=float(pos[i, 0]), y=float(pos[i, 1]), physics=False)
     for a, b in np.asarray(edges, dtype=int).reshape(-1, 2):

@@ -46,6 +46,7 @@ class TSNEMapper:
         self.affinities = PerplexityBasedNN(X, perplexity=self.max_perplexity, method="exact" if len(X) < 1000 else "annoy",
                                             random_state=random_state, n_jobs=n_jobs)
         self._perplexity = self.max_perplexity
+        self._P = self.affinities.P.copy()
 
     def embed(self, perplexity: float = 30.0, *, n_iter: int = 500) -> np.ndarray:
         """The t-SNE map ``(n, 2)`` at ``perplexity`` (clipped to the allowed range)."""
@@ -56,8 +57,14 @@ class TSNEMapper:
         if perplexity != self._perplexity:
             self.affinities.set_perplexity(perplexity)
             self._perplexity = perplexity
+            self._P = self.affinities.P.copy()
+        # Optimisation scales P in place for early exaggeration and back, which is not exact in
+        # floating point: each run starts from a pristine copy, so a perplexity always gives one map.
+        self.affinities.P = self._P.copy()
         init = pca_init(self.X, random_state=self.random_state)
-        emb = TSNEEmbedding(init, self.affinities, random_state=self.random_state, n_jobs=self.n_jobs, verbose=False)
+        method = "bh" if len(self.X) < 10_000 else "fft"
+        emb = TSNEEmbedding(init, self.affinities, random_state=self.random_state, n_jobs=self.n_jobs,
+                            negative_gradient_method=method, verbose=False)
         emb = emb.optimize(n_iter=250, exaggeration=12, momentum=0.5)
         emb = emb.optimize(n_iter=n_iter, momentum=0.8)
         return np.asarray(emb, dtype=np.float32)

@@ -1,0 +1,160 @@
+"""Clustering, communities, comparison, similar songs and maps against reference implementations."""
+import igraph as ig
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics
+
+import songsim.communities as comm
+from songsim.clustering import silhouette_scores, sweep_k
+from songsim.compare import aligned, contingency, precision_at_k, scores
+from songsim.errors import SongsimError
+from songsim.maps import TSNEMapper, pca_2d
+from songsim.similar import grow_playlist, nearest, neutralise, path_between, to_csv, to_m3u8
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_silhouette_equals_sklearn_for_many_k(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((400, 6)) + rng.integers(0, 4, 400)[:, None] * 2.0
+    labelings = [rng.integers(0, k, 400) for k in (2, 3, 7, 20, 50)]
+    singleton = np.zeros(400, int)
+    singleton[:3] = [1, 2, 3]  # three clusters of one point
+    labelings.append(singleton)
+    ours = silhouette_scores(X, labelings, max_memory=50_000)  # forces many chunks
+    ref = [metrics.silhouette_score(X, lab) for lab in labelings]
+    assert np.allclose(ours, ref, atol=1e-6, rtol=0)
+
+
+def test_sweep_reports_elbow_and_best_k():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((5, 8)) * 10
+    X = np.concatenate([c + rng.standard_normal((60, 8)) for c in centers])
+    s = sweep_k(X, range(2, 11))
+    assert s.best_k == 5
+    assert s.elbow_k in (4, 5, 6)
+    assert np.isclose(s.silhouette[s.ks.index(5)], metrics.silhouette_score(X, s.labels[5]), atol=1e-6)
+    g = sweep_k(X, range(2, 8), method="gmm")
+    assert g.best_k == 5 and len(g.inertia) == 6
+
+
+def test_k_too_large_is_a_clear_error():
+    with pytest.raises(SongsimError, match="only 5"):
+        sweep_k(np.zeros((5, 2)), [2, 5])
+
+
+def test_karate_refinement_reaches_newman():
+    g = ig.Graph.Famous("Zachary")
+    plain = comm.detect(g)
+    refined = comm.detect(g, refine_partition=True)
+    assert abs(plain.modularity - 0.3934) < 1e-3
+    assert refined.modularity >= 0.419
+    assert abs(refined.modularity - g.modularity(refined.membership)) < 1e-9
+
+
+def test_refinement_never_lowers_modularity():
+    rng = np.random.default_rng(1)
+    g = ig.Graph.Erdos_Renyi(n=80, p=0.08)
+    A = comm._adjacency(g)
+    for _ in range(5):
+        start = rng.integers(0, 4, 80)
+        assert comm.modularity(A, comm.refine(A, start)) >= comm.modularity(A, start) - 1e-12
+
+
+def three_cliques_ring():
+    edges = [(5 * c + i, 5 * c + j) for c in range(3) for i in range(5) for j in range(i + 1, 5)]
+    return ig.Graph(n=15, edges=edges + [(4, 5), (9, 10), (14, 0)])
+
+
+def test_arpack_failure_falls_back_to_leiden(monkeypatch):
+    def failing(self, *args, **kwargs):
+        raise ig.InternalError("Error at src/linalg/arpack.c: ARPACK error, Maximum number of iterations reached")
+
+    monkeypatch.setattr(ig.Graph, "community_leading_eigenvector", failing)
+    res = comm.detect(three_cliques_ring())
+    assert res.method == "leading-eigenvector→leiden"
+    assert "ARPACK" in res.note and res.n_communities == 3
+    assert res.modularity == pytest.approx(three_cliques_ring().modularity([i // 5 for i in range(15)]))
+
+
+def test_tied_eigenvalues_graph_and_disconnected_graphs():
+    res = comm.detect(three_cliques_ring(), refine_partition=True)
+    assert res.n_communities == 3
+    g = ig.Graph(n=12, edges=[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (6, 7)])  # 3 components + isolates
+    for method in comm.METHODS:
+        r = comm.detect(g, method=method)
+        assert len(r.membership) == 12 and r.n_communities >= 3
+        assert r.modularity == pytest.approx(g.modularity(r.membership))
+
+
+def test_clusters_is_an_upper_bound():
+    g = ig.Graph.Famous("Zachary")
+    assert comm.detect(g, clusters=2).n_communities <= 2
+
+
+def test_edgelist_reader(tmp_path):
+    p = tmp_path / "e.txt"
+    p.write_text("# comment\na b 2\nb c\nc a 1.5\n")
+    g = comm.read_edgelist(p)
+    assert g.vcount() == 3 and sorted(g.es["weight"]) == [1.0, 1.5, 2.0]
+    p.write_text("a b x\n")
+    with pytest.raises(SongsimError, match="line 1"):
+        comm.read_edgelist(p)
+
+
+def test_comparison_metrics_match_sklearn():
+    rng = np.random.default_rng(2)
+    a, b = rng.integers(0, 5, 300), rng.integers(0, 4, 300)
+    s = scores(a, b)
+    assert s["ami"] == pytest.approx(metrics.adjusted_mutual_info_score(b, a))
+    assert s["ari"] == pytest.approx(metrics.adjusted_rand_score(b, a))
+    assert s["nmi"] == pytest.approx(metrics.normalized_mutual_info_score(b, a))
+    assert s["v_measure"] == pytest.approx(metrics.v_measure_score(b, a))
+    assert contingency(a, b).to_numpy().sum() == 300
+    x, y, left = aligned(pd.Series([1, 2, 3], index=[0, 1, 2]), pd.Series([7, None, 8], index=[1, 2, 5]))
+    assert x.tolist() == [2] and y.tolist() == [7.0] and left == 3  # index 2 is unlabelled on the right
+
+
+def test_nearest_and_precision_against_brute_force():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 5))
+    idx, sim = nearest(X, 7, n=5)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    ref = np.argsort(-(Xn @ Xn[7]))
+    assert idx.tolist() == [i for i in ref if i != 7][:5]
+    labels = rng.integers(0, 3, 50)
+    manual = np.mean([np.mean(labels[[j for j in np.argsort(-(Xn @ Xn[i])) if j != i][:10]] == labels[i]) for i in range(50)])
+    assert precision_at_k(X, labels, k=10) == pytest.approx(manual)
+
+
+def test_playlist_growth_and_path():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 4))
+    order = grow_playlist(X, 3, length=15)
+    assert order[0] == 3 and len(set(order)) == 15
+    path = path_between(X, 0, 39)
+    assert path[0] == 0 and path[-1] == 39 and len(set(path)) == len(path)
+
+
+def test_exports_neutralise_formulas():
+    table = pd.DataFrame({"track_id": ["a/b.mp3", "=cmd|' /C calc'!A0"], "title": ["+1", "@SUM(A1)"],
+                          "artist": ["-x", "\tTab"], "duration": [10.0, 20.0]})
+    csv = to_csv(table)
+    for bad in ("=cmd", "+1", "@SUM", "-x", "\tTab"):
+        assert f"'{bad}" in csv
+    assert neutralise("fine") == "fine"
+    m3u = to_m3u8(table.assign(title=["Line\nbreak", "ok"]))
+    assert m3u.startswith("#EXTM3U") and "#EXTINF:10,-x - Line break" in m3u
+
+
+def test_maps():
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.standard_normal((40, 10)) + 8 * i for i in range(3)])
+    Y, ratio = pca_2d(X)
+    assert Y.shape == (120, 2) and ratio[0] > ratio[1] > 0
+    mapper = TSNEMapper(X, max_perplexity=30)
+    a, b = mapper.embed(30), mapper.embed(10)
+    assert a.shape == b.shape == (120, 2) and not np.allclose(a, b)
+    assert np.allclose(mapper.embed(10), b)  # seeded: same perplexity, same map
+    from sklearn.manifold import trustworthiness
+    assert trustworthiness(X, a, n_neighbors=10) > 0.9
