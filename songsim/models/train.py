@@ -141,6 +141,8 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
 
     t0, seen = time.perf_counter(), 0
     n_batches = -(-len(train_idx) // params.batch_size)
+    if start_epoch == 0 and len(val_idx):
+        history["initial_val_loss"] = evaluate_loss(model, X, val_idx, batches, autocast, _kl_weight(params, 0))
     for epoch in range(start_epoch, params.epochs):
         model.train()
         total = 0.0
