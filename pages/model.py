@@ -14,7 +14,7 @@ epochs = c3.number_input("Epochs (when training)", 1, 100, **ui.widget_key("epoc
 if ui.checkpoint_available(ds, kind, latent):
     net, manifest = ui.model(ds, ds.audio_fingerprint, kind, latent)
     h = manifest["history"]
-    st.success(f"Loaded checkpoint {ui.plain(manifest['checkpoint_id'])}: {manifest['n_parameters']:,} parameters, "
+    st.success(f"Loaded checkpoint {manifest['checkpoint_id']}: {manifest['n_parameters']:,} parameters, "
                f"{h['epochs_run']} epochs on {h['device']}, best validation loss {min(h['val_loss']):.5f}.")
     retrain = st.button("Train again")
 else:

@@ -1,0 +1,118 @@
+"""Every dashboard page under Streamlit's AppTest: it renders, its widgets exist and they act."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    if page != "data":
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def chart_data(at) -> list[str]:
+    return [str([d.data for d in c.proto.datasets]) + c.proto.spec for c in at.get("vega_lite_chart")]
+
+
+@pytest.fixture(autouse=True)
+def _demo(demo_ds):
+    return demo_ds
+
+
+def test_data_page():
+    at = open_page("data")
+    values = {m.label: m.value for m in at.metric}
+    assert values["Tracks"] == "320" and values["Clips"] == "1920" and values["Playlists"] == "1200"
+    assert len(at.get("image")) >= 8 and len(at.get("audio")) >= 8
+    assert at.text_input[0].label == "Folder" and at.sidebar.selectbox[0].value == "demo"
+
+
+def test_data_page_ingest_refuses_folders_outside_the_roots(tmp_path):
+    at = open_page("data")
+    at.text_input[0].set_value(str(tmp_path))
+    at.button[0].click().run()
+    assert any("outside the folders" in e.value for e in at.error)
+
+
+def test_model_page_loads_shipped_weights_and_switches_model():
+    at = open_page("model")
+    assert any("Loaded checkpoint demo-cae-64" in s.value for s in at.success)
+    assert len(at.get("image")) >= 8 and charts(at)
+    at.radio[0].set_value("vae").run()
+    assert any("demo-vae-64" in s.value for s in at.success)
+    at.selectbox[0].set_value(16).run()
+    assert any("No VAE checkpoint with latent size 16" in i.value for i in at.info)
+    assert any(b.label == "Train" for b in at.button)
+
+
+def test_clusters_k_slider_changes_the_clusters():
+    at = open_page("clusters")
+    assert at.slider[0].label == "k (clusters)" and at.selectbox[0].value in ("cae", "vae", "mfcc", "pca", "raw")
+    before = chart_data(at)
+    at.slider[0].set_value(3).run()
+    assert any(s.value == "3 clusters" for s in at.subheader)
+    assert chart_data(at) != before
+    at.selectbox[0].set_value("mfcc").run()
+    assert not at.exception
+
+
+def test_graph_page_and_upload(tmp_path):
+    at = open_page("graph")
+    values = {m.label: m.value for m in at.metric}
+    assert values["Songs in the largest component"] == "320" and float(values["Modularity"]) > 0.3
+    assert len(at.get("iframe")) == 1
+    at.selectbox[0].set_value("leiden").run()
+    assert not at.exception
+    # an upload rebuilds the graph for this session
+    rows = "\n".join(f"u{p},demo/{s}/{i:04d}" for p in range(6) for s, i in
+                     (("techno", 1 + 8 * p), ("techno", 9 + 8 * p), ("piano", 4 + 8 * p), ("piano", 12 + 8 * p)))
+    at.file_uploader[0].set_value(("mine.csv", ("playlist_id,track_id\n" + rows + "\nu9,nothing\n").encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any("1 unmatched" in s.value for s in at.success)
+    assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
+    # a bad upload shows the reason and keeps the uploaded graph
+    at.file_uploader[0].set_value(("bad.json", b'{"playlists": [', "application/json")).run()
+    assert any("bad.json" in e.value and "previous graph is kept" in e.value for e in at.error)
+    assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
+
+
+def test_map_perplexity_slider_changes_the_map():
+    at = open_page("map")
+    assert at.slider[0].label == "Perplexity"
+    before = chart_data(at)
+    at.slider[0].set_value(10).run()
+    assert chart_data(at) != before
+    at.radio[0].set_value("PCA").run()
+    assert any("explain" in c.value for c in at.caption)
+
+
+def test_compare_page():
+    at = open_page("compare")
+    assert any(s.value == "Clusters × communities" for s in at.subheader)
+    assert any(s.value == "Clusters × labels" for s in at.subheader)
+    assert len(at.dataframe) == 2
+    table = at.dataframe[1].value
+    assert set(table["embedding"]) >= {"raw", "pca", "mfcc", "cae", "vae"}
+    before = at.dataframe[0].value.to_dict()
+    at.slider[0].set_value(4).run()
+    assert at.dataframe[0].value.to_dict() != before
+
+
+def test_similar_page():
+    at = open_page("similar")
+    assert len(at.dataframe[0].value) == 10
+    at.slider[0].set_value(5).run()
+    assert len(at.dataframe[0].value) == 5
+    assert len(at.get("download_button")) == 2
