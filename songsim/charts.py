@@ -48,7 +48,8 @@ def sweep_charts(table: pd.DataFrame, *, elbow_k: int | None, best_k: int, chose
                                        tooltip=[alt.Tooltip("k:Q"), alt.Tooltip(f"{field}:Q", format=".4f")])
         return (base.mark_line() + base.mark_circle(size=60) + rules).properties(title=title, height=260)
 
-    return alt.hconcat(panel("silhouette", "Silhouette"), panel(value, "Inertia (elbow)" if value == "inertia" else "BIC"))
+    return alt.hconcat(panel("silhouette", "Silhouette"), panel(value, "Inertia (elbow)" if value == "inertia" else "BIC")
+                       ).configure_legend(orient="bottom")
 
 
 def bar_sizes(sizes: list[int], *, what: str = "cluster") -> alt.Chart:

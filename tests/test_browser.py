@@ -1,0 +1,142 @@
+"""End to end in a real headless Chromium: every page, the k slider, a playlist upload.
+
+Needs Debian's chromium (``/usr/bin/chromium``, installed by .ci/run) and the playwright
+package; it drives the app served by ``streamlit run`` on a free local port. Screenshots of
+every page go to docs/screenshots/.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("SONGSIM_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "docs" / "screenshots"
+PAGES = [("", "data"), ("model", "model"), ("clusters", "clusters"), ("graph", "graph"), ("map", "map"),
+         ("compare", "compare"), ("similar", "similar")]
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_ds, cache_root):
+    port = free_port()
+    env = {**os.environ, "SONGSIM_CACHE": str(cache_root)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                                    args=BROWSER_ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1600})
+        pg.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError(f"a dialog opened: {d.message}")))
+        yield pg
+        browser.close()
+
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def settle(pg, timeout=240_000):
+    """Wait until the app's script has run to the end and the page is idle."""
+    pg.wait_for_timeout(300)  # let a rerun triggered by the last action begin
+    pg.wait_for_selector(IDLE, timeout=timeout)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    pg.wait_for_timeout(700)  # images, iframes and charts paint after the script ends
+
+
+def no_exceptions(pg):
+    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator('[data-testid="stException"]').first.inner_text()
+
+
+def graph_node_count(pg) -> int:
+    frame = pg.frame_locator("iframe").first
+    frame.locator("canvas").first.wait_for(timeout=60_000)
+    for f in pg.frames:
+        try:
+            n = f.evaluate("() => (typeof nodes !== 'undefined' && nodes.length) || 0")
+        except Exception:
+            continue
+        if n:
+            return n
+    return 0
+
+
+def test_every_page_renders(server, page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path, name in PAGES:
+        page.goto(f"{server}/{path}")
+        settle(page)
+        no_exceptions(page)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.goto(f"{server}/graph")
+    settle(page)
+    assert graph_node_count(page) > 100
+
+
+def test_k_slider_moves_the_clusters(server, page):
+    page.goto(f"{server}/clusters")
+    settle(page)
+    heading = page.get_by_role("heading", name="clusters").last
+    before = heading.inner_text()
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowRight")
+    settle(page)
+    no_exceptions(page)
+    assert page.get_by_role("heading", name="clusters").last.inner_text() != before
+
+
+def test_playlist_upload_rebuilds_the_graph(server, page, tmp_path):
+    page.goto(f"{server}/graph")
+    settle(page)
+    rows = "\n".join(f"u{p},demo/{s}/{i:04d}" for p in range(6)
+                     for s, i in (("techno", 1 + 8 * p), ("techno", 9 + 8 * p), ("piano", 4 + 8 * p)))
+    upload = tmp_path / "my-playlists.csv"
+    upload.write_text("playlist_id,track_id\n" + rows + "\n")
+    page.get_by_text("Upload playlists to rebuild the graph").click()
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_text("entries matched").wait_for(timeout=120_000)
+    settle(page)
+    no_exceptions(page)
+    assert 0 < graph_node_count(page) < 320
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"playlists": [')
+    page.locator('input[type="file"]').set_input_files(str(bad))
+    page.get_by_text("previous graph is kept").wait_for(timeout=60_000)
+    assert 0 < graph_node_count(page) < 320
+    page.screenshot(path=str(SHOTS / "graph-upload.png"), full_page=True)
