@@ -2,9 +2,8 @@
 
 Songs are linked when they share playlists; an edge's weight is the number of playlists they
 share. With ``B`` the binary playlist × song incidence matrix, the weights are the off-diagonal
-entries of ``BᵀB``, computed as a sparse product in row blocks (only the upper triangle is kept,
-so memory follows the number of edges, not the number of song pairs). The largest connected
-component is kept.
+entries of ``BᵀB``, computed as a sparse product in row blocks, each filtered as it is made, so
+memory follows the number of edges kept. The largest connected component is kept.
 """
 from __future__ import annotations
 
@@ -86,47 +85,55 @@ class SongGraph:
                 "min_playlists": self.min_playlists, "min_weight": self.min_weight}
 
 
-def incidence(playlists: pd.DataFrame, track_ids: Sequence[str]) -> sp.csr_matrix:
-    """Binary playlist × track matrix ``B [shape=(n_playlists, n_tracks)]`` (int32).
+def incidence(playlists: pd.DataFrame, track_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Distinct (playlist, track) pairs: ``(rows, cols, n_playlists)``.
 
-    Tracks are the columns in the order of ``track_ids``; entries naming other tracks are ignored;
-    a song listed twice in one playlist counts once.
+    ``cols`` index ``track_ids``; entries naming other tracks are ignored, and a song listed
+    twice in one playlist counts once. ``B[rows, cols] = 1`` is the binary incidence matrix.
     """
     index = pd.Index(track_ids)
     cols = index.get_indexer(playlists["track_id"])
     keep = cols >= 0
-    rows, _ = pd.factorize(playlists["playlist_id"][keep])
-    B = sp.csr_matrix((np.ones(keep.sum(), dtype=np.int32), (rows, cols[keep])),
-                      shape=(int(rows.max()) + 1 if len(rows) else 0, len(index)))
-    B.data[:] = 1  # duplicates were summed by the constructor
-    return B
+    rows, uniques = pd.factorize(playlists["playlist_id"].to_numpy()[keep])
+    key = np.unique(rows.astype(np.int64) * len(index) + cols[keep])
+    return (key // len(index)), (key % len(index)), len(uniques)
 
 
-def cooccurrence(B: sp.csr_matrix, *, min_weight: int = 1) -> sp.csr_matrix:
-    """Upper triangle of ``BᵀB`` without the diagonal, entries below ``min_weight`` dropped.
+def cooccurrence(B: sp.csr_matrix, *, min_weight: int = 1, Bt: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """Off-diagonal part of ``BᵀB``, entries below ``min_weight`` dropped.
+
+    Computed in row blocks of about :data:`BLOCK_PRODUCTS` scalar products each; every block is
+    filtered before the next is computed, so memory follows the edges kept.
 
     Parameters
     ----------
     B : sp.csr_matrix [shape=(n_playlists, n_tracks)]  binary incidence
+    Bt : its transpose as CSR, when the caller has it
 
     Returns
     -------
-    W : sp.csr_matrix [shape=(n_tracks, n_tracks)] int32, ``W[i, j]`` for ``i < j`` only
+    W : sp.csr_matrix [shape=(n_tracks, n_tracks)] int32, symmetric, zero diagonal
     """
-    Bt = B.T.tocsr()
+    n = B.shape[1]
+    Bt = B.T.tocsr() if Bt is None else Bt
     lengths = np.asarray(B.sum(axis=1)).ravel()
     work = Bt @ lengths  # scalar products each row of the product needs
     block_of_row = (np.cumsum(work) - work) // BLOCK_PRODUCTS
-    starts = np.flatnonzero(np.diff(block_of_row, prepend=-1))
-    blocks = []
-    for a, b in zip(starts, np.append(starts[1:], Bt.shape[0])):
-        P = (Bt[a:b] @ B).tocoo()
-        keep = (P.col > P.row + a) & (P.data >= min_weight)
-        blocks.append((P.row[keep] + a, P.col[keep], P.data[keep]))
-    if not blocks:
-        return sp.csr_matrix(Bt.shape[:1] * 2, dtype=np.int32)
-    r, c, d = (np.concatenate(x) for x in zip(*blocks))
-    return sp.csr_matrix((d.astype(np.int32), (r, c)), shape=(Bt.shape[0], Bt.shape[0]))
+    starts = np.flatnonzero(np.diff(block_of_row, prepend=-1)) if n else np.array([], dtype=int)
+    counts, indices, data = [], [], []
+    for a, b in zip(starts, np.append(starts[1:], n)):
+        P = Bt[a:b] @ B  # CSR rows a..b-1 of BᵀB
+        rows = np.repeat(np.arange(a, b), np.diff(P.indptr))
+        keep = (P.indices != rows) & (P.data >= min_weight)
+        counts.append(np.bincount(rows[keep] - a, minlength=b - a))
+        indices.append(P.indices[keep])
+        data.append(P.data[keep].astype(np.int32, copy=False))
+        del P, rows, keep
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=indptr[1:])
+    return sp.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.int32),
+                          np.concatenate(indices) if indices else np.zeros(0, np.int32), indptr), shape=(n, n))
 
 
 def build_graph(playlists: pd.DataFrame, track_ids: Sequence[str], *, min_playlists: int = 1,
@@ -146,18 +153,29 @@ def build_graph(playlists: pd.DataFrame, track_ids: Sequence[str], *, min_playli
     """
     if min_playlists < 1 or min_weight < 1:
         raise SongsimError("min_playlists and min_weight must be at least 1")
-    B = incidence(playlists, track_ids)
-    counts = np.asarray(B.sum(axis=0)).ravel()
+    rows, cols, n_playlists = incidence(playlists, track_ids)
+    counts = np.bincount(cols, minlength=len(track_ids))
     candidates = np.flatnonzero(counts >= min_playlists)
-    W = cooccurrence(B[:, candidates].tocsr(), min_weight=min_weight)
-    W = (W + W.T).tocsr()
+    column = np.full(len(track_ids), -1)
+    column[candidates] = np.arange(len(candidates))
+    sel = column[cols] >= 0
+    r, c = rows[sel], column[cols[sel]]
+    ones = np.ones(len(r), dtype=np.int32)
+    B = sp.csr_matrix((ones, (r, c)), shape=(n_playlists, len(candidates)))
+    Bt = sp.csr_matrix((ones, (c, r)), shape=(len(candidates), n_playlists))
+    W = cooccurrence(B, min_weight=min_weight, Bt=Bt)
     if W.nnz == 0:
         raise SongsimError(
             f"no two songs share a playlist with min_playlists={min_playlists}, min_weight={min_weight} "
             f"({len(candidates)} songs pass the filter)")
-    n_comp, comp = connected_components(W, directed=False)
+    if min_weight == 1:  # songs are linked iff joined through playlists: components of the small bipartite graph
+        bipartite = sp.bmat([[None, Bt], [B, None]], format="csr")
+        n_comp, comp = connected_components(bipartite, directed=False)
+        comp = comp[: len(candidates)]
+        n_comp = len(np.unique(comp))
+    else:
+        n_comp, comp = connected_components(W, directed=False)
     largest = np.argmax(np.bincount(comp))
     keep = np.flatnonzero(comp == largest)
-    A = W[keep][:, keep].tocsr()
-    A.sort_indices()
+    A = W if len(keep) == W.shape[0] else W[keep][:, keep].tocsr()
     return SongGraph(candidates[keep], A, len(candidates), int(n_comp), min_playlists, min_weight)

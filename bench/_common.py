@@ -1,0 +1,37 @@
+"""Helpers shared by the benchmark scripts: timing, peak memory, JSON output."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def median_time(fn, repeats: int = 3) -> tuple[float, object]:
+    """Median wall time in seconds of ``fn()`` over ``repeats`` runs, and its last result."""
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> dict:
+    return {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version(), "machine": platform.machine()}
+
+
+def emit(name: str, figures: dict) -> None:
+    """Print the benchmark's one JSON line."""
+    print(json.dumps({"bench": name, **figures, "machine": machine()}, default=float))
