@@ -1,0 +1,106 @@
+"""Dashboard responsiveness in a real browser (Debian's Chromium driven by Playwright).
+
+Starts ``streamlit run app.py`` on an empty cache and measures, from the browser's side:
+
+* first open: from loading the page until the app is idle (the demo corpus is built here);
+* warm page switches: clicking each page in the sidebar, twice round (the second round, when
+  every page's results are cached, is the warm figure);
+* k slider moves on the Clusters page (arrow keys, k values already swept);
+* a t-SNE perplexity change on the Map page (a new optimisation each time).
+
+'Idle' means Streamlit reports its script as not running and no status widget shows. There is
+no reference implementation for this one: the figures are medians against the targets
+(60 s, 300 ms, 5 s).
+
+Usage: python bench/bench_browser.py [--repeats 7]
+"""
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import emit
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PAGES = ["Data", "Model", "Clusters", "Graph", "Map", "Compare", "Similar songs"]
+
+
+def timed(pg, action, timeout=600_000) -> float:
+    t = time.perf_counter()
+    action()
+    try:
+        pg.wait_for_selector(RUNNING, timeout=2_000)
+    except Exception:
+        pass  # the rerun may already be over
+    pg.wait_for_selector(IDLE, timeout=timeout)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cache = tempfile.mkdtemp(prefix="songsim-bench-")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true"], cwd=ROOT, env={**os.environ, "SONGSIM_CACHE": cache},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+            first_open = timed(pg, lambda: pg.goto(url))
+            nav = pg.locator('[data-testid="stSidebarNav"]')
+            rounds = []
+            for _ in range(2):
+                rounds.append({name: timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click()) for name in PAGES})
+            warm_switch = [t for _ in range(max(1, args.repeats // len(PAGES) + 1))
+                           for t in (timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click()) for name in PAGES)]
+            timed(pg, lambda: nav.get_by_text("Clusters", exact=True).click())
+            slider = pg.get_by_role("slider").first
+            k_moves = []
+            for i in range(args.repeats):
+                slider.focus()
+                k_moves.append(timed(pg, lambda i=i: slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")))
+            timed(pg, lambda: nav.get_by_text("Map", exact=True).click())
+            slider = pg.get_by_role("slider").first
+            perplexity = []
+            for i in range(max(3, args.repeats // 2)):
+                slider.focus()
+                perplexity.append(timed(pg, lambda: slider.press("ArrowLeft")))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    emit("dashboard_browser", {
+        "first_open_empty_cache_s": first_open,
+        "first_visit_s": rounds[0], "second_visit_s": rounds[1],
+        "warm_page_switch_median_s": statistics.median(warm_switch), "warm_page_switch_max_s": max(warm_switch),
+        "k_slider_median_s": statistics.median(k_moves), "k_slider_max_s": max(k_moves),
+        "perplexity_change_median_s": statistics.median(perplexity), "perplexity_change_max_s": max(perplexity)})
+
+
+if __name__ == "__main__":
+    main()
