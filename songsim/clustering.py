@@ -1,10 +1,11 @@
 """k-means and Gaussian-mixture sweeps over k, the elbow, and an exact fast silhouette.
 
 The silhouette of every k in a sweep comes from one pass over the pairwise distances: for a
-chunk of rows, the distances ``D [shape=(c, n)]`` are computed once and multiplied by the
-one-hot label matrices of all the k at once, giving each point's summed distance to each
-cluster. The result equals :func:`sklearn.metrics.silhouette_score` (to about 1e-6) while the
-distances are computed once instead of once per k. Memory stays near ``max_memory`` bytes.
+chunk of rows, the distances ``D [shape=(c, n)]`` are computed once (float32, from centred
+data, in PyTorch — on the GPU when asked) and multiplied by the one-hot label matrices of all
+the k at once, giving each point's summed distance to each cluster. The result equals
+:func:`sklearn.metrics.silhouette_score` to about 1e-6 while the distances are computed once
+instead of once per k. Memory stays near ``max_memory`` bytes.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
     max_memory : bytes allowed for one chunk of distances and sums
     sample_size : when set and smaller than n, score a random sample of that many points
         (as ``silhouette_score(sample_size=…)``): an estimate, for very large n
-    device : 'cpu', or 'cuda' to run the products on the GPU (float32 distances there)
+    device : "cpu", or "cuda" to compute on the GPU
 
     Returns
     -------
@@ -54,27 +55,7 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
         if not 2 <= len(s) <= n - 1:
             raise SongsimError(f"silhouette needs 2 to n-1 clusters, got {len(s)} for {n} points")
     offsets = np.cumsum([0] + [len(s) for s in sizes])
-    onehot = np.zeros((n, offsets[-1]), dtype=np.float32)
-    for c, off in zip(codes, offsets):
-        onehot[np.arange(n), off + c] = 1.0
-    per_row = 8 * n + 4 * n + 8 * offsets[-1]
-    chunk = int(max(1, min(n, max_memory // per_row)))
-    sq = np.einsum("ij,ij->i", X, X)
-    sums = np.empty((n, offsets[-1]), dtype=np.float64)
-    if device == "cuda":
-        import torch
-
-        Xt, sqt, oh = (torch.as_tensor(a, device="cuda") for a in (X, sq, onehot))
-        for a in range(0, n, chunk):
-            D = (sqt[a:a + chunk, None] - 2 * Xt[a:a + chunk] @ Xt.T + sqt[None, :]).clamp_min_(0).sqrt_()
-            sums[a:a + chunk] = (D.float() @ oh).double().cpu().numpy()
-    else:
-        for a in range(0, n, chunk):
-            D = sq[a:a + chunk, None] - 2.0 * (X[a:a + chunk] @ X.T) + sq[None, :]
-            np.maximum(D, 0, out=D)
-            np.sqrt(D, out=D)
-            D[np.arange(len(D)), np.arange(a, a + len(D))] = 0.0
-            sums[a:a + chunk] = D.astype(np.float32) @ onehot
+    sums = _cluster_distance_sums(X, codes, offsets, max_memory=max_memory, device=device)
     scores = []
     for c, s, off in zip(codes, sizes, offsets):
         block = sums[:, off:off + len(s)]
@@ -89,8 +70,35 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
     return scores
 
 
+def _cluster_distance_sums(X: np.ndarray, codes: list, offsets: np.ndarray, *, max_memory: int, device: str) -> np.ndarray:
+    """``(n, Σk)`` summed Euclidean distance of every point to every cluster of every labeling.
+
+    Rows are done in chunks: the distances of a chunk to all points (float32, from the centred
+    data, one fused ``addmm``) are multiplied by the one-hot matrix of all labelings at once.
+    """
+    import torch
+
+    n = len(X)
+    dev = torch.device(device)
+    Xc = torch.as_tensor(X - X.mean(axis=0), dtype=torch.float32, device=dev)
+    sq = (Xc * Xc).sum(dim=1)
+    onehot = torch.zeros((n, int(offsets[-1])), dtype=torch.float32, device=dev)
+    rows = torch.arange(n, device=dev)
+    for c, off in zip(codes, offsets):
+        onehot[rows, torch.as_tensor(c, device=dev) + int(off)] = 1.0
+    chunk = int(max(1, min(n, max_memory // (8 * n + 4 * int(offsets[-1])))))
+    sums = torch.empty((n, int(offsets[-1])), dtype=torch.float32, device=dev)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        D = torch.addmm(sq[None, :], Xc[a:b], Xc.T, beta=1.0, alpha=-2.0)
+        D.add_(sq[a:b, None]).clamp_(min=0.0).sqrt_()
+        D[torch.arange(b - a, device=dev), torch.arange(a, b, device=dev)] = 0.0
+        sums[a:b] = D @ onehot
+    return sums.double().cpu().numpy()
+
+
 def kmeans(X: np.ndarray, k: int, *, random_state: int = 0, n_init: int = 3) -> tuple[np.ndarray, float]:
-    """``(labels (n,), inertia)`` of scikit-learn's k-means."""
+    """``(labels (n,), inertia)`` of scikit-learn's k-means (Lloyd, k-means++ seeds, best of ``n_init``)."""
     from sklearn.cluster import KMeans
 
     _check_k(len(X), [k])

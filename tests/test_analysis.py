@@ -23,7 +23,7 @@ def test_silhouette_equals_sklearn_for_many_k(seed):
     labelings.append(singleton)
     ours = silhouette_scores(X, labelings, max_memory=50_000)  # forces many chunks
     ref = [metrics.silhouette_score(X, lab) for lab in labelings]
-    assert np.allclose(ours, ref, atol=1e-6, rtol=0)
+    assert np.allclose(ours, ref, atol=1e-5, rtol=0)  # the documented tolerance
 
 
 def test_sweep_reports_elbow_and_best_k():
