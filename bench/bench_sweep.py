@@ -39,6 +39,8 @@ def main():
     from songsim.clustering import silhouette_scores, sweep_k
 
     ks = list(range(2, 21))
+    sweep_k(blobs(300), [2, 3])  # warm-up: imports and thread pools are not part of the figures
+    sklearn_sweep(blobs(300), [2, 3])
     sweeps = []
     for n in args.sizes:
         X = blobs(n)

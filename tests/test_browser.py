@@ -140,3 +140,47 @@ def test_playlist_upload_rebuilds_the_graph(server, page, tmp_path):
     page.get_by_text("previous graph is kept").wait_for(timeout=60_000)
     assert 0 < graph_node_count(page) < 320
     page.screenshot(path=str(SHOTS / "graph-upload.png"), full_page=True)
+
+
+HOSTILE = ['<img src=x onerror="window.top.__pwned=1;alert(1)">', '</script><script>window.top.__pwned=2</script>',
+           'see <a href="javascript:window.top.__pwned=3">href</a>', '"><svg onload=alert(4)>']
+
+
+def test_hostile_titles_are_shown_as_text(server, page, cache_root):
+    from songsim.datasets import save_dataset
+    from songsim.demo import build_demo
+
+    ds = build_demo(seed=9, n_tracks=24, n_playlists=80, n_jobs=1)
+    ds.name = "hostile"
+    ds.tracks["title"] = [HOSTILE[i % len(HOSTILE)] for i in range(ds.n_tracks)]
+    ds.tracks["artist"] = [HOSTILE[(i + 1) % len(HOSTILE)] for i in range(ds.n_tracks)]
+    save_dataset(ds)
+    page.goto(server)  # a new session; the dataset is chosen in its sidebar and kept while it navigates
+    settle(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()
+    page.get_by_role("option", name="hostile").click()
+    settle(page)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for name in ("Data", "Graph", "Similar songs", "Map", "Compare"):
+        nav.get_by_text(name, exact=True).click()
+        settle(page)
+        no_exceptions(page)
+        if name == "Graph":
+            assert graph_node_count(page) > 0
+            for f in page.frames:  # show every tooltip, the way hovering does
+                try:
+                    f.evaluate("() => { if (typeof network !== 'undefined') nodes.getIds().forEach(id => network.emit('hoverNode', {node: id})); }")
+                except Exception:
+                    pass
+            page.wait_for_timeout(500)
+        assert "hostile" in page.locator('[data-testid="stSidebar"]').inner_text()
+        for f in page.frames:
+            try:
+                assert f.evaluate("() => window.top.__pwned") is None
+                assert f.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
+            except AssertionError:
+                raise
+            except Exception:
+                pass  # a frame gone while we looked
+    assert "<img src=x" in page.content() or "&lt;img src=x" in page.content()  # shown, as text
+    page.screenshot(path=str(SHOTS / "hostile-titles.png"), full_page=True)
