@@ -162,10 +162,18 @@ def track_audio(ds: Dataset, index: int):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _demo_audio(seed: int, n_tracks: int, index: int):
+def _demo_audio(seed: int, n_tracks: int, index: int) -> tuple[bytes, None]:
+    """A demo track rendered again, as 16-bit WAV bytes (encoded once, then cached)."""
+    import io
+
+    import soundfile as sf
+
     from .demo import render_demo_track
 
-    return render_demo_track({"seed": seed, "n_tracks": n_tracks}, index)
+    y, sr = render_demo_track({"seed": seed, "n_tracks": n_tracks}, index)
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue(), None
 
 
 def play(ds: Dataset, index: int, container=st) -> None:
@@ -193,9 +201,19 @@ def track_label(ds: Dataset, i: int) -> str:
 # -- models and embeddings ------------------------------------------------------------------
 
 def checkpoint_available(ds: Dataset, kind: str, latent: int = 64) -> bool:
+    """Whether a checkpoint fits ``ds``; cached until a checkpoint entry changes (a new
+    ``CURRENT`` pointer), since checking one reads and verifies its weights."""
+    from .models.checkpoints import checkpoint_entry, shipped_entry
+
+    pointers = tuple(str(current_version(e)) for e in (checkpoint_entry(ds.name, kind, latent), shipped_entry(kind, latent)))
+    return _has_checkpoint(ds, ds.audio_fingerprint, kind, latent, pointers)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _has_checkpoint(_ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple) -> bool:
     from .modeling import find_checkpoint
 
-    return find_checkpoint(ds, kind, latent) is not None
+    return find_checkpoint(_ds, kind, latent) is not None
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")

@@ -22,6 +22,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -186,7 +187,7 @@ def _gunzip(data: bytes, label: str) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
             out = f.read(MAX_BYTES + 1)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise PlaylistFormatError(f"{label}: not a valid gzip file ({exc})") from None
     if len(out) > MAX_BYTES:
         raise PlaylistFormatError(f"{label}: decompresses to more than {MAX_BYTES} bytes")
