@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import bar_sizes, sweep_charts
+from songsim.charts import bar_sizes, spec
 
 ds = ui.current_dataset()
 st.title("Clusters")
@@ -12,9 +12,9 @@ result = ui.sweep(ds, ds.audio_fingerprint, kind)
 ks = result["table"]["k"]
 k = st.slider("k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", result["best_k"]))
 
-st.altair_chart(sweep_charts(result["table"], elbow_k=result["elbow_k"], best_k=result["best_k"], chosen_k=k), width="stretch")
+st.vega_lite_chart(spec=ui.sweep_chart_spec(ds, ds.audio_fingerprint, kind, k), width="stretch")
 st.caption(f"Best silhouette at k = {result['best_k']}; elbow (kneedle) at k = {result['elbow_k'] or '—'}. "
            "The silhouette is exact, computed once for every k from one pass over the pairwise distances.")
 
 st.subheader(f"{k} clusters")
-st.altair_chart(bar_sizes(ui.cluster_sizes(ds, kind, k)), width="stretch")
+st.vega_lite_chart(spec=spec(bar_sizes(ui.cluster_sizes(ds, kind, k))), width="stretch")

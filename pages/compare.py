@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import contingency_heatmap
+from songsim.charts import contingency_heatmap, spec
 
 ds = ui.current_dataset()
 st.title("Compare")
@@ -20,7 +20,7 @@ for target in targets:
     except ui.SongsimError as exc:
         st.error(str(exc))
         continue
-    st.altair_chart(contingency_heatmap(table), width="stretch")
+    st.vega_lite_chart(spec=spec(contingency_heatmap(table)), width="stretch")
     if left_out:
         st.caption(f"{left_out} tracks are labelled by only one side and left out.")
     rows.append({"against": target, **scores})

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import scatter_map
+from songsim.charts import scatter_map, spec
 
 ds = ui.current_dataset()
 st.title("Map")
@@ -23,7 +23,7 @@ else:
     st.caption(f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance.")
 
 points = ui.map_points(ds, xy, kind)
-event = st.altair_chart(scatter_map(points, color=color), width="stretch", on_select="rerun", key="map_chart")
+event = st.vega_lite_chart(spec=spec(scatter_map(points, color=color)), width="stretch", on_select="rerun", key="map_chart")
 picked = ui.picked_track(ds, event)
 if picked is None:
     st.caption("Click a point to play its song.")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import loss_curves, spectrogram_image
+from songsim.charts import loss_curves, spec, spectrogram_image
 
 ds = ui.current_dataset()
 st.title("Model")
@@ -31,7 +31,7 @@ if retrain:
 
 if manifest:
     st.subheader("Loss per epoch")
-    st.altair_chart(loss_curves(manifest["history"]), width="stretch")
+    st.vega_lite_chart(spec=spec(loss_curves(manifest["history"])), width="stretch")
     st.subheader("Originals and reconstructions")
     step = max(1, len(ds.clips) // 4)
     originals, recon = ui.reconstructions(ds, ds.audio_fingerprint, kind, latent, tuple(range(0, step * 4, step)))

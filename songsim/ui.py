@@ -272,6 +272,15 @@ def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
     return labels[k]
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def sweep_chart_spec(_ds: Dataset, audio_key: str, kind: str, k: int) -> dict:
+    """Vega-Lite spec of the k sweep charts with ``k`` marked (built once per k)."""
+    from .charts import spec, sweep_charts
+
+    s = sweep(_ds, audio_key, kind)
+    return spec(sweep_charts(s["table"], elbow_k=s["elbow_k"], best_k=s["best_k"], chosen_k=k))
+
+
 def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
     return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
 
