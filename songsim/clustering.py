@@ -28,7 +28,7 @@ def _check_k(n: int, ks) -> list[int]:
 
 
 def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory: int = MAX_MEMORY,
-                      sample_size: int | None = None, random_state: int = 0, device: str = "cpu") -> list[float]:
+                      sample_size: int | None = None, random_state: int = 0, device: str = "auto") -> list[float]:
     """Mean silhouette coefficient (Euclidean) of each labeling of the points ``X``.
 
     Parameters
@@ -38,7 +38,7 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
     max_memory : bytes allowed for one chunk of distances and sums
     sample_size : when set and smaller than n, score a random sample of that many points
         (as ``silhouette_score(sample_size=…)``): an estimate, for very large n
-    device : "cpu", or "cuda" to compute on the GPU
+    device : "auto" (CUDA, then Apple MPS, then the CPU), "cpu", "cuda" or "mps"
 
     Returns
     -------
@@ -78,8 +78,10 @@ def _cluster_distance_sums(X: np.ndarray, codes: list, offsets: np.ndarray, *, m
     """
     import torch
 
+    from .models.train import pick_device
+
     n = len(X)
-    dev = torch.device(device)
+    dev = pick_device(device)
     Xc = torch.as_tensor(X - X.mean(axis=0), dtype=torch.float32, device=dev)
     sq = (Xc * Xc).sum(dim=1)
     onehot = torch.zeros((n, int(offsets[-1])), dtype=torch.float32, device=dev)
@@ -147,7 +149,7 @@ def elbow(ks: list[int], values: list[float]) -> int | None:
 
 
 def sweep_k(X: np.ndarray, ks=range(2, 21), *, method: str = "kmeans", random_state: int = 0,
-            n_init: int = 3, sample_size: int | None = None, device: str = "cpu") -> Sweep:
+            n_init: int = 3, sample_size: int | None = None, device: str = "auto") -> Sweep:
     """Cluster ``X [shape=(n, d)]`` for every k; inertia (or BIC), exact silhouette, elbow, best k."""
     X = np.asarray(X, dtype=np.float64)
     ks = _check_k(len(X), ks)
