@@ -87,8 +87,27 @@ def _with_upload(name: str, version: str, upload_key: str, _playlists: pd.DataFr
     return _load(name, version).with_playlists(_playlists, source=source)
 
 
+def _route_through_app() -> None:
+    """Rerun through app.py when a page was started on its own.
+
+    Streamlit runs ``pages/*.py`` as old-style (v1) pages when a deep link such as ``/graph`` is
+    the first request a fresh server sees, before app.py has called ``st.navigation`` — then the
+    sidebar and the router are missing. Clearing that flag and rerunning sends the request through
+    app.py, whose navigation maps the same URL to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_dataset() -> Dataset:
-    """The session's dataset, with the session's uploaded playlists when it has some."""
+    """The session's dataset, with the session's uploaded playlists when it has some.
+
+    Every page calls this first; it also makes sure the page runs under app.py's router.
+    """
+    _route_through_app()
     names = dataset_names()
     name = setting("dataset", pipeline.DEMO_NAME)
     if name not in names:

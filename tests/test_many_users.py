@@ -45,12 +45,14 @@ def test_eight_sessions_at_once(server, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         pages = []
         for i in range(SESSIONS):
-            pg = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+            pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             pg.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
             pg.goto(f"{url}/graph")
             pages.append(pg)
         for pg in pages:
             settle(pg)
+            # a deep link as the first request of a fresh server still runs under app.py's router
+            assert pg.locator('[data-testid="stSidebar"]').get_by_text("Dataset").count() == 1
         baseline = rss_mb(pid)
         for i, pg in enumerate(pages):  # every session uploads its own playlists
             f = tmp_path / f"session{i}.csv"
