@@ -21,15 +21,16 @@ PAGES = [
 page = st.navigation(PAGES)
 
 ui.bootstrap()
-with st.sidebar:
-    names = ui.dataset_names()
-    st.selectbox("Dataset", names, **ui.widget_key("dataset", "demo" if "demo" in names else names[0]))
-    ds = ui.current_dataset()
-    s = ds.summary()
-    st.caption(f"{s['tracks']} tracks · {s['clips']} clips · {s['playlists']} playlists"
-               + (f" · {s['labels']} labels" if s["labels"] else ""))
-    upload = st.session_state.get("upload")
-    if upload and upload["dataset"] == ds.name:
-        st.caption(f"Playlists from your upload: {ui.plain(upload['file'])}")
+with ui.router():  # pages run inside it; see ui.router
+    with st.sidebar:
+        names = ui.dataset_names()
+        st.selectbox("Dataset", names, **ui.widget_key("dataset", "demo" if "demo" in names else names[0]))
+        ds = ui.current_dataset()
+        s = ds.summary()
+        st.caption(f"{s['tracks']} tracks · {s['clips']} clips · {s['playlists']} playlists"
+                   + (f" · {s['labels']} labels" if s["labels"] else ""))
+        upload = st.session_state.get("upload")
+        if upload and upload["dataset"] == ds.name:
+            st.caption(f"Playlists from your upload: {ui.plain(upload['file'])}")
 
-page.run()
+    page.run()

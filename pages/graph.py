@@ -22,7 +22,7 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         ds = ui.current_dataset()
     level, message = st.session_state.get("upload_message", (None, None))
     if level == "error":
-        st.error(f"{message} — the previous graph is kept.")
+        st.error(f"{ui.plain(message)} — the previous graph is kept.")
     elif level == "success":
         st.success(message)
     if st.session_state.get("upload") and st.button("Back to the dataset's own playlists"):

@@ -18,6 +18,7 @@ vae    the VAE's posterior mean                                latent
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import numpy as np
 
@@ -93,8 +94,9 @@ def _load_cached(ds: Dataset, key: str, params: dict) -> Embedding | None:
         return None
     try:
         manifest = read_manifest(folder)
-    except DatasetError:
-        return None  # corrupted: recomputed by the caller
+    except DatasetError as exc:
+        logging.getLogger("songsim").warning("recomputing %s embeddings: %s", key, exc)
+        return None
     if manifest.get("fingerprint") != ds.audio_fingerprint or manifest.get("params") != params:
         return None
     clip = np.load(folder / "clip.npy", allow_pickle=False)

@@ -6,6 +6,7 @@ same seed and synthesiser version.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .datasets import Dataset
@@ -13,6 +14,7 @@ from .errors import CheckpointError
 from .models.checkpoints import checkpoint_entry, load_checkpoint, save_checkpoint, shipped_entry
 from .models.train import TrainParams, train
 from .progress import Callback
+from .storage import current_version
 
 
 def _matches(ds: Dataset, manifest: dict) -> bool:
@@ -27,7 +29,9 @@ def find_checkpoint(ds: Dataset, model: str, latent: int = 64) -> Path | None:
     for entry in (checkpoint_entry(ds.name, model, latent), shipped_entry(model, latent)):
         try:
             _, manifest = load_checkpoint(entry, model=model, latent=latent, input_shape=ds.params.shape)
-        except CheckpointError:
+        except CheckpointError as exc:
+            if current_version(entry) is not None:  # there is one, but it is corrupted or foreign
+                logging.getLogger("songsim").warning("ignoring checkpoint: %s", exc)
             continue
         if _matches(ds, manifest):
             return entry
@@ -70,6 +74,4 @@ def train_and_save(ds: Dataset, params: TrainParams, *, device: str = "auto", pr
 
 
 def _with_id(entry: Path, manifest: dict) -> dict:
-    from .storage import current_version
-
     return {**manifest, "checkpoint_id": f"{entry.name}/{current_version(entry).name}"}

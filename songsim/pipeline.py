@@ -5,6 +5,7 @@ Streamlit's caches keyed by the dataset fingerprint and the parameters.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .config import AudioParams
@@ -14,6 +15,7 @@ from .graph import SongGraph, build_graph
 from .progress import Callback
 
 DEMO_NAME = "demo"
+log = logging.getLogger("songsim")
 
 
 def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> Dataset:
@@ -23,8 +25,8 @@ def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> D
     if not rebuild and DEMO_NAME in list_datasets():
         try:
             return load_dataset(DEMO_NAME)
-        except DatasetError:
-            pass  # corrupted: rebuilt below
+        except DatasetError as exc:
+            log.warning("rebuilding the demo dataset: %s", exc)
     ds = build_demo(progress=progress)
     save_dataset(ds)
     return ds

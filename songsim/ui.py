@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -87,17 +89,32 @@ def _with_upload(name: str, version: str, upload_key: str, _playlists: pd.DataFr
     return _load(name, version).with_playlists(_playlists, source=source)
 
 
+_ROUTED: ContextVar[bool] = ContextVar("songsim_routed", default=False)
+
+
+@contextmanager
+def router():
+    """Mark this script run as started by app.py's router (``with ui.router(): ...`` in app.py)."""
+    token = _ROUTED.set(True)
+    try:
+        yield
+    finally:
+        _ROUTED.reset(token)
+
+
 def _route_through_app() -> None:
     """Rerun through app.py when a page was started on its own.
 
     Streamlit runs ``pages/*.py`` as old-style (v1) pages when a deep link such as ``/graph`` is
-    the first request a fresh server sees, before app.py has called ``st.navigation`` — then the
-    sidebar and the router are missing. Clearing that flag and rerunning sends the request through
-    app.py, whose navigation maps the same URL to the same page.
+    among the first requests of a fresh server, before app.py has called ``st.navigation`` — then
+    the sidebar and the router are missing. Such a run is not inside :func:`router`: clearing
+    Streamlit's flag and rerunning sends it through app.py, whose navigation maps the same URL to
+    the same page. The marker is per run (a context variable), so sessions that start at the same
+    moment each notice on their own.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if not _ROUTED.get():
         PagesManager.uses_pages_directory = False
         st.rerun()
 
@@ -424,7 +441,7 @@ def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[pd.DataFra
     else:
         ref = community_series(ds)
     a, b, left_out = aligned(cl, ref)
-    return contingency(a, b, names=("cluster", against[:-1])), scores(a, b), left_out
+    return contingency(a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])), scores(a, b), left_out
 
 
 @st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")

@@ -150,7 +150,7 @@ HOSTILE = ['<img src=x onerror="window.top.__pwned=1;alert(1)">', '</script><scr
            'see <a href="javascript:window.top.__pwned=3">href</a>', '"><svg onload=alert(4)>']
 
 
-def test_hostile_titles_are_shown_as_text(server, page, cache_root):
+def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
     from songsim.datasets import save_dataset
     from songsim.demo import build_demo
 
@@ -188,4 +188,26 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root):
                 raise
             except Exception:
                 pass  # a frame gone while we looked
+    # a playlist upload whose file name and titles are hostile
+    hostile_file = tmp_path / '<img src=x onerror="window.top.__pwned=5">.m3u8'
+    lines = ["#EXTM3U"] + [f"#EXTINF:1,{HOSTILE[i % 4]} - {HOSTILE[(i + 2) % 4]}\n{t}" for i, t in enumerate(ds.tracks.track_id[:12])]
+    hostile_file.write_text("\n".join(lines) + "\n")
+    nav.get_by_text("Graph", exact=True).click()
+    settle(page)
+    page.get_by_text("Upload playlists to rebuild the graph").click()
+    page.locator('input[type="file"]').set_input_files(str(hostile_file))
+    page.get_by_text("entries matched").wait_for(timeout=120_000)
+    settle(page)
+    no_exceptions(page)
+    nav.get_by_text("Similar songs", exact=True).click()  # the sidebar shows the upload from the next run on
+    settle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Playlists from your upload: <img src=x onerror=" in sidebar, sidebar  # the name, shown as text
+    for f in page.frames:
+        try:
+            assert f.evaluate("() => window.top.__pwned") is None
+        except AssertionError:
+            raise
+        except Exception:
+            pass
     page.screenshot(path=str(SHOTS / "hostile-titles.png"), full_page=True)
