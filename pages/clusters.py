@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import bar_sizes, spec
+from songsim.charts import bar_sizes, sweep_charts
 
 ds = ui.current_dataset()
 st.title("Clusters")
@@ -12,9 +12,12 @@ result = ui.sweep(ds, ds.audio_fingerprint, kind)
 ks = result["table"]["k"]
 k = st.slider("k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", result["best_k"]))
 
-st.vega_lite_chart(spec=ui.sweep_chart_spec(ds, ds.audio_fingerprint, kind, k), width="stretch")
+sweep_chart = ui.chart_spec(("sweep", ds.audio_fingerprint, kind, k), lambda: sweep_charts(
+    result["table"], elbow_k=result["elbow_k"], best_k=result["best_k"], chosen_k=k))
+st.vega_lite_chart(spec=sweep_chart, width="stretch")
 st.caption(f"Best silhouette at k = {result['best_k']}; elbow (kneedle) at k = {result['elbow_k'] or '—'}. "
            "The silhouette is exact, computed once for every k from one pass over the pairwise distances.")
 
 st.subheader(f"{k} clusters")
-st.vega_lite_chart(spec=spec(bar_sizes(ui.cluster_sizes(ds, kind, k))), width="stretch")
+sizes = ui.chart_spec(("sizes", ds.audio_fingerprint, kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k)))
+st.vega_lite_chart(spec=sizes, width="stretch")

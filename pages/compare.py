@@ -2,7 +2,6 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import contingency_heatmap, spec
 
 ds = ui.current_dataset()
 st.title("Compare")
@@ -16,11 +15,11 @@ rows = []
 for target in targets:
     st.subheader(f"Clusters × {target}")
     try:
-        table, scores, left_out = ui.comparison(ds, kind, k, target)
+        heatmap, scores, left_out = ui.comparison(ds, kind, k, target)
     except ui.SongsimError as exc:
         st.error(str(exc))
         continue
-    st.vega_lite_chart(spec=spec(contingency_heatmap(table)), width="stretch")
+    st.vega_lite_chart(spec=heatmap, width="stretch")
     if left_out:
         st.caption(f"{left_out} tracks are labelled by only one side and left out.")
     rows.append({"against": target, **scores})
@@ -32,4 +31,4 @@ if rows:
 st.subheader("All embeddings side by side")
 st.caption("k-means with k = number of communities (and of labels), best-silhouette and elbow k, precision@10 of "
            "nearest-neighbour search against the labels.")
-st.dataframe(ui.embeddings_table(ds, ds.fingerprint, tuple(kinds)), width="stretch", hide_index=True)
+st.dataframe(ui.embeddings_table(ds, tuple(kinds)), width="stretch", hide_index=True)

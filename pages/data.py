@@ -2,7 +2,6 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import spectrogram_image
 
 ds = ui.current_dataset()
 s = ds.summary()
@@ -18,7 +17,7 @@ cols[4].metric("Skipped files", s["skipped_files"])
 
 if ds.info.get("skipped_files"):
     with st.expander(f"{s['skipped_files']} skipped files"):
-        st.dataframe(ds.info["skipped_files"], width="stretch")
+        st.dataframe(ds.info["skipped_files"], width="stretch", output_format="PNG")
 
 st.subheader("Example spectrograms")
 st.caption(f"Log-mel clips of {ds.params.n_mels} mel bands × {ds.params.n_frames} frames "
@@ -31,7 +30,8 @@ for n, track in enumerate(examples):
     col = grid[n % 4]
     clip = int((ds.clip_track == track).argmax())
     t = ds.tracks.iloc[track]
-    col.image(spectrogram_image(ds.clips[clip]), caption=f"{t['title']} ({t['label'] or t['track_id']})", width="stretch")
+    col.image(ui.clip_png(ds, ds.audio_fingerprint, clip), caption=f"{t['title']} ({t['label'] or t['track_id']})",
+              width="stretch", output_format="PNG")
     ui.play(ds, track, col)
 
 st.subheader("Tracks")

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from songsim import ui
+from songsim.charts import bar_sizes
 
 ds = ui.current_dataset()
 st.title("Song graph")
@@ -63,4 +64,5 @@ st.caption(f"Showing {n_drawn} of {g.n_nodes} songs (highest degree) and {e_draw
 st.iframe(html, height=620)
 
 st.subheader("Community sizes")
-st.bar_chart(ui.community_sizes_table(res), x="community", y="songs")
+st.vega_lite_chart(spec=ui.chart_spec(("community_sizes", ui.graph_key(ds)), lambda: bar_sizes(res.sizes, what="community")),
+                   width="stretch")

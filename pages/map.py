@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import scatter_map, spec
+from songsim.charts import scatter_map
 
 ds = ui.current_dataset()
 st.title("Map")
@@ -13,6 +13,7 @@ method = c2.radio("Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_k
 color_options = ["cluster", "community"] + (["label"] if ds.labels is not None else [])
 color = c3.radio("Colour by", color_options, horizontal=True, **ui.widget_key("map_color", color_options[-1]))
 
+perplexity = None
 if method == "t-SNE":
     perplexity = st.slider("Perplexity", 5, 50, **ui.widget_key("perplexity", 30))
     xy = ui.tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
@@ -22,8 +23,10 @@ else:
     xy, ratio = ui.pca(ds, ds.audio_fingerprint, kind)
     st.caption(f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance.")
 
-points = ui.map_points(ds, xy, kind)
-event = st.vega_lite_chart(spec=spec(scatter_map(points, color=color)), width="stretch", on_select="rerun", key="map_chart")
+# everything the map shows: the points (embedding, projection), the graph, k and the colouring
+key = ("map", ui.graph_key(ds), ds.audio_fingerprint, kind, method, perplexity, ui.setting("k", 8), color)
+chart = ui.chart_spec(key, lambda: scatter_map(ui.map_points(ds, xy, kind), color=color))
+event = st.vega_lite_chart(spec=chart, width="stretch", on_select="rerun", key="map_chart")
 picked = ui.picked_track(ds, event)
 if picked is None:
     st.caption("Click a point to play its song.")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import loss_curves, spec, spectrogram_image
+from songsim.charts import loss_curves
 
 ds = ui.current_dataset()
 st.title("Model")
@@ -31,11 +31,13 @@ if retrain:
 
 if manifest:
     st.subheader("Loss per epoch")
-    st.vega_lite_chart(spec=spec(loss_curves(manifest["history"])), width="stretch")
+    st.vega_lite_chart(spec=ui.chart_spec(("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])),
+                       width="stretch")
     st.subheader("Originals and reconstructions")
     step = max(1, len(ds.clips) // 4)
-    originals, recon = ui.reconstructions(ds, ds.audio_fingerprint, kind, latent, tuple(range(0, step * 4, step)))
-    for o, r in zip(originals, recon):
+    pairs = ui.reconstructions(ds, ds.audio_fingerprint, kind, latent, tuple(range(0, step * 4, step)),
+                               manifest["checkpoint_id"])
+    for original, reconstruction in pairs:
         left, right = st.columns(2)
-        left.image(spectrogram_image(o), caption="original", width="stretch")
-        right.image(spectrogram_image(r), caption="reconstruction", width="stretch")
+        left.image(original, caption="original", width="stretch", output_format="PNG")
+        right.image(reconstruction, caption="reconstruction", width="stretch", output_format="PNG")

@@ -8,6 +8,7 @@ show text as text.
 from __future__ import annotations
 
 import html
+import io
 
 import altair as alt
 import numpy as np
@@ -37,6 +38,15 @@ def spectrogram_image(clip: np.ndarray, *, scale: int = 2) -> np.ndarray:
     frac = (pos - lo)[..., None]
     rgb = _MAGMA[lo] * (1 - frac) + _MAGMA[lo + 1] * frac
     return np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1).astype(np.uint8)
+
+
+def spectrogram_png(clip: np.ndarray, *, scale: int = 2) -> bytes:
+    """PNG bytes of :func:`spectrogram_image` (what ``st.image`` sends, encoded once)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(spectrogram_image(clip, scale=scale)).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def sweep_charts(table: pd.DataFrame, *, elbow_k: int | None, best_k: int, chosen_k: int | None = None) -> alt.Chart:

@@ -212,6 +212,33 @@ def _demo_audio(seed: int, n_tracks: int, index: int) -> tuple[bytes, None]:
     return buf.getvalue(), None
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def chart_spec(key: tuple, _chart) -> dict:
+    """Vega-Lite spec of the Altair chart that ``_chart()`` builds, built once per ``key``.
+
+    ``key`` must name everything the chart shows (the dataset or graph key, the embedding, k…):
+    a page rerun with the same key reuses the spec instead of rebuilding it (≈ 20–60 ms a chart).
+    """
+    from .charts import spec
+
+    return spec(_chart())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def clip_png(_ds: Dataset, audio_key: str, clip: int) -> bytes:
+    """PNG bytes of clip ``clip``'s spectrogram (for ``st.image``)."""
+    from .charts import spectrogram_png
+
+    return spectrogram_png(_ds.clips[clip])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def track_labels(_ds: Dataset, audio_key: str) -> list[str]:
+    """"Title — Artist (id)" of every track, for searchable song pickers."""
+    t = _ds.tracks
+    return [f"{ti} — {ar} ({tid})" if ar else f"{ti} ({tid})" for ti, ar, tid in zip(t["title"], t["artist"], t["track_id"])]
+
+
 def play(ds: Dataset, index: int, container=st) -> None:
     audio = track_audio(ds, index)
     if audio is None:
@@ -230,8 +257,7 @@ def plain(text) -> str:
 
 
 def track_label(ds: Dataset, i: int) -> str:
-    t = ds.tracks.iloc[i]
-    return f"{t['title']} — {t['artist']} ({t['track_id']})" if t["artist"] else f"{t['title']} ({t['track_id']})"
+    return track_labels(ds, ds.audio_fingerprint)[i]
 
 
 # -- models and embeddings ------------------------------------------------------------------
@@ -271,12 +297,15 @@ def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def reconstructions(_ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple) -> tuple[np.ndarray, np.ndarray]:
+def reconstructions(_ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple,
+                    version: str) -> list[tuple[bytes, bytes]]:
+    """PNG pairs ``(original, reconstruction)`` of clips ``clip_ids`` through checkpoint ``version``."""
+    from .charts import spectrogram_png
     from .models.train import reconstruct
 
     net, _ = model(_ds, audio_key, kind, latent)
     originals = _ds.clips[list(clip_ids)]
-    return originals, reconstruct(net, originals)
+    return [(spectrogram_png(o), spectrogram_png(r)) for o, r in zip(originals, reconstruct(net, originals))]
 
 
 def available_kinds(ds: Dataset) -> list[str]:
@@ -308,15 +337,6 @@ def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
     return labels[k]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def sweep_chart_spec(_ds: Dataset, audio_key: str, kind: str, k: int) -> dict:
-    """Vega-Lite spec of the k sweep charts with ``k`` marked (built once per k)."""
-    from .charts import spec, sweep_charts
-
-    s = sweep(_ds, audio_key, kind)
-    return spec(sweep_charts(s["table"], elbow_k=s["elbow_k"], best_k=s["best_k"], chosen_k=k))
-
-
 def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
     return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
 
@@ -337,12 +357,13 @@ def _graph_params() -> tuple:
             setting("n_communities", 0) or None, setting("refine", True))
 
 
+def graph_key(ds: Dataset) -> str:
+    """Cache key of everything derived from the current graph: playlists and graph settings."""
+    return f"{ds.fingerprint}:{_graph_params()}"
+
+
 def current_graph(ds: Dataset):
     return graph(ds, ds.fingerprint, *_graph_params())
-
-
-def community_sizes_table(res) -> pd.DataFrame:
-    return pd.DataFrame({"community": [str(i) for i in range(res.n_communities)], "songs": res.sizes})
 
 
 def community_series(ds: Dataset) -> pd.Series:
@@ -428,24 +449,36 @@ def scores_table(rows: list[dict]) -> pd.DataFrame:
 
 # -- comparisons and similar songs ------------------------------------------------------------
 
-def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[pd.DataFrame, dict, int]:
-    """``(contingency table, scores, tracks left out)`` of the k-means clusters against
-    'communities' or 'labels'."""
+def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
+    """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
+    'communities' or 'labels'; cached per graph, embedding, k and target."""
+    if against == "labels" and ds.labels is None:
+        raise SongsimError("this dataset has no labels")
+    return _comparison(ds, graph_key(ds), ds.audio_fingerprint, kind, k, against)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _comparison(_ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
+    from .charts import contingency_heatmap, spec
     from .compare import aligned, contingency, scores
 
-    cl = pd.Series(clusters(ds, kind, k), index=np.arange(ds.n_tracks))
+    cl = pd.Series(clusters(_ds, kind, k), index=np.arange(_ds.n_tracks))
     if against == "labels":
-        if ds.labels is None:
-            raise SongsimError("this dataset has no labels")
-        ref = pd.Series(ds.labels, index=np.arange(ds.n_tracks)).replace("", np.nan)
+        ref = pd.Series(_ds.labels, index=np.arange(_ds.n_tracks)).replace("", np.nan)
     else:
-        ref = community_series(ds)
+        ref = community_series(_ds)
     a, b, left_out = aligned(cl, ref)
-    return contingency(a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])), scores(a, b), left_out
+    table = contingency(a, b, names=("cluster", {"communities": "community", "labels": "label"}[against]))
+    return spec(contingency_heatmap(table)), scores(a, b), left_out
+
+
+def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
+    """Every embedding scored side by side (see :func:`songsim.evaluation.score_embedding`)."""
+    return _embeddings_table(ds, graph_key(ds), kinds)
 
 
 @st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")
-def embeddings_table(_ds: Dataset, key: str, kinds: tuple) -> pd.DataFrame:
+def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFrame:
     from .evaluation import score_embedding
 
     labels = _ds.labels if _ds.labels is not None and not (_ds.labels == "").any() else None
@@ -487,4 +520,4 @@ def graph_html_for(ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int
     g, res = current_graph(ds)
     colors = res.membership if color_by == "community" else clusters(ds, kind, k)[g.nodes]
     key = f"{color_by}:{kind}:{k}" if color_by != "community" else "community"
-    return graph_page(ds, f"{ds.fingerprint}:{_graph_params()}", g, np.asarray(colors), key, max_nodes, 4)
+    return graph_page(ds, graph_key(ds), g, np.asarray(colors), key, max_nodes, 4)
