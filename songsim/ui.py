@@ -22,7 +22,7 @@ import streamlit as st
 from . import pipeline
 from .charts import graph_html
 from .datasets import Dataset, datasets_root, list_datasets, load_dataset
-from .errors import SongsimError
+from .errors import DatasetError, SongsimError
 from .storage import current_version
 
 KINDS_LABELS = {"raw": "Raw spectrogram", "pca": "PCA (64)", "mfcc": "MFCC statistics",
@@ -72,6 +72,8 @@ def bootstrap() -> None:
 
 @st.cache_resource(max_entries=4, show_spinner="Loading dataset…")
 def _load(name: str, version: str) -> Dataset:
+    if name == pipeline.DEMO_NAME:
+        return pipeline.ensure_demo()  # a corrupted demo entry is rebuilt (and logged)
     return load_dataset(name)
 
 
@@ -90,16 +92,27 @@ def _with_upload(name: str, version: str, upload_key: str, _playlists: pd.DataFr
 
 
 _ROUTED: ContextVar[bool] = ContextVar("songsim_routed", default=False)
+_SHOWN: ContextVar[set | None] = ContextVar("songsim_shown", default=None)  # errors shown in this run
 
 
 @contextmanager
 def router():
     """Mark this script run as started by app.py's router (``with ui.router(): ...`` in app.py)."""
-    token = _ROUTED.set(True)
+    token, shown = _ROUTED.set(True), _SHOWN.set(set())
     try:
         yield
     finally:
         _ROUTED.reset(token)
+        _SHOWN.reset(shown)
+
+
+def _error_once(message: str) -> None:
+    """``st.error`` that shows a message once per run (the sidebar and the page both load data)."""
+    shown = _SHOWN.get()
+    if shown is None or message not in shown:
+        st.error(message)
+        if shown is not None:
+            shown.add(message)
 
 
 def _route_through_app() -> None:
@@ -131,9 +144,16 @@ def current_dataset() -> Dataset:
         name = st.session_state["dataset"] = names[0] if names else pipeline.DEMO_NAME
     version = _version(name)
     upload = st.session_state.get("upload")
-    if upload and upload["dataset"] == name and upload["version"] == version:
-        return _with_upload(name, version, upload["key"], upload["playlists"], upload["file"])
-    return _load(name, version)
+    try:
+        if upload and upload["dataset"] == name and upload["version"] == version:
+            return _with_upload(name, version, upload["key"], upload["playlists"], upload["file"])
+        return _load(name, version)
+    except DatasetError as exc:
+        if name == pipeline.DEMO_NAME:
+            raise
+        _error_once(f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
+                    "Ingest it again to repair it.")
+        return _load(pipeline.DEMO_NAME, _version(pipeline.DEMO_NAME))
 
 
 def apply_upload(file_name: str, data: bytes) -> dict:

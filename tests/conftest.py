@@ -30,3 +30,19 @@ def fresh_cache(tmp_path, monkeypatch) -> Path:
     """A cache of this test's own (the session cache is restored afterwards)."""
     monkeypatch.setenv("SONGSIM_CACHE", str(tmp_path / "cache"))
     return tmp_path / "cache"
+
+
+@pytest.fixture()
+def apptest_like_a_server(monkeypatch):
+    """AppTest sets Streamlit's old "pages/ folder" flag afresh before every run, so each run of a
+    switched-to page would start outside app.py's router (and ui reruns it through app.py, which
+    drops button clicks). A real server clears the flag once, for good, on its first requests."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    init = PagesManager.__init__
+
+    def cleared(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", cleared)

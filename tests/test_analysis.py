@@ -38,6 +38,30 @@ def test_sweep_reports_elbow_and_best_k():
     assert g.best_k == 5 and len(g.inertia) == 6
 
 
+def test_sweep_labels_equal_sklearn_kmeans_and_blas_threads_are_restored():
+    import threading
+
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 6)) + np.repeat(rng.standard_normal((4, 6)) * 5, 100, axis=0)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(sweep_k(X, range(2, 9)))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert blas_threads() == before  # concurrent sweeps leave the process as they found it
+    for k in range(2, 9):
+        ref = KMeans(n_clusters=k, n_init=3, random_state=0).fit(X).labels_
+        assert all((r.labels[k] == ref).all() for r in results)
+
+
 def test_k_too_large_is_a_clear_error():
     with pytest.raises(SongsimError, match="only 5"):
         sweep_k(np.zeros((5, 2)), [2, 5])

@@ -8,20 +8,7 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def _router_like_a_server(monkeypatch):
-    """AppTest sets Streamlit's old "pages/ folder" flag afresh before every run, so each run of a
-    switched-to page would start outside app.py's router (and ui reruns it through app.py, which
-    drops button clicks). A real server clears the flag once, for good, on its first requests."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    init = PagesManager.__init__
-
-    def cleared(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", cleared)
+pytestmark = pytest.mark.usefixtures("apptest_like_a_server")
 
 
 def open_page(page: str) -> AppTest:

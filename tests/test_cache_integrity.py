@@ -1,0 +1,98 @@
+"""Corrupted, truncated and foreign cache entries are detected, reported (a logged warning or an
+error on the page) and rebuilt or passed over — and the dashboard keeps working."""
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from songsim import pipeline
+from songsim.datasets import load_dataset, save_dataset
+from songsim.demo import build_demo
+from songsim.embeddings import embed
+from songsim.errors import DatasetError
+from songsim.modeling import find_checkpoint
+from songsim.models import ConvAutoencoder
+from songsim.models.checkpoints import checkpoint_entry, save_checkpoint
+from songsim.storage import current_version
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+pytestmark = pytest.mark.usefixtures("apptest_like_a_server")
+
+
+def tiny(name: str, seed: int = 1):
+    ds = build_demo(seed=seed, n_tracks=8, n_playlists=20, n_jobs=1)
+    ds.name = name
+    return ds
+
+
+def damage(path: Path, how: str) -> None:
+    """Flip bytes in the middle of a file, cut it short, or replace the manifest with a foreign one."""
+    if how == "corrupt":
+        with open(path, "r+b") as f:
+            f.seek(path.stat().st_size // 2)
+            f.write(b"\xff\x00\xff")
+    elif how == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    else:  # foreign: another program's manifest.json
+        (path.parent / "manifest.json").write_text(json.dumps({"format": "not songsim", "schema_version": 99}))
+
+
+@pytest.mark.parametrize("how", ["corrupt", "truncate", "foreign"])
+def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog, how):
+    ds = tiny("emb")
+    save_dataset(ds)
+    first = embed(ds, "mfcc")
+    folder = current_version(fresh_cache / "embeddings" / "emb" / next(
+        p.name for p in (fresh_cache / "embeddings" / "emb").iterdir()))
+    damage(folder / "clip.npy", how)
+    with caplog.at_level(logging.WARNING, logger="songsim"):
+        again = embed(ds, "mfcc")
+    assert "recomputing" in caplog.text
+    assert np.allclose(again.track, first.track, atol=1e-6)
+    rebuilt = current_version(folder.parent)
+    assert rebuilt != folder  # a new, intact version took its place
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="songsim"):
+        embed(ds, "mfcc")
+    assert caplog.text == ""
+
+
+@pytest.mark.parametrize("how", ["corrupt", "truncate", "foreign"])
+def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how):
+    ds = tiny("ck")
+    entry = checkpoint_entry("ck", "cae", 16)
+    folder = save_checkpoint(entry, ConvAutoencoder(latent=16), {"dataset": {"fingerprint": ds.audio_fingerprint}})
+    assert find_checkpoint(ds, "cae", 16) == entry
+    damage(folder / "weights.safetensors", how)
+    with caplog.at_level(logging.WARNING, logger="songsim"):
+        assert find_checkpoint(ds, "cae", 16) is None  # never loaded: training would make a new one
+    assert "ignoring checkpoint" in caplog.text
+
+
+def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch):
+    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny(pipeline.DEMO_NAME))
+    demo = pipeline.ensure_demo()
+    damage(current_version(fresh_cache / "datasets" / "demo") / "clips.npy", "truncate")
+    with pytest.raises(DatasetError):
+        load_dataset("demo")
+    with caplog.at_level(logging.WARNING, logger="songsim"):
+        again = pipeline.ensure_demo()
+    assert "rebuilding the demo dataset" in caplog.text
+    assert again.fingerprint == demo.fingerprint and load_dataset("demo").fingerprint == demo.fingerprint
+
+
+def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch):
+    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny(pipeline.DEMO_NAME))
+    pipeline.ensure_demo()
+    save_dataset(tiny("mine", seed=2))
+    damage(current_version(fresh_cache / "datasets" / "mine") / "clips.npy", "corrupt")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.selectbox[0].set_value("mine").run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "cannot be loaded" in errors[0] and "checksum" in errors[0]
+    assert {m.label: m.value for m in at.metric}["Tracks"] == "8"  # the demo is shown instead
