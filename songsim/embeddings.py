@@ -28,6 +28,8 @@ from .errors import DatasetError, SongsimError
 from .progress import Callback
 from .storage import check_name, current_version, new_version, read_manifest, write_manifest
 
+log = logging.getLogger("songsim")
+
 KINDS = ("raw", "pca", "mfcc", "cae", "vae")
 N_MFCC = 20
 
@@ -95,7 +97,7 @@ def _load_cached(ds: Dataset, key: str, params: dict) -> Embedding | None:
     try:
         manifest = read_manifest(folder)
     except DatasetError as exc:
-        logging.getLogger("songsim").warning("recomputing %s embeddings: %s", key, exc)
+        log.warning("recomputing %s embeddings: %s", key, exc)
         return None
     if manifest.get("fingerprint") != ds.audio_fingerprint or manifest.get("params") != params:
         return None

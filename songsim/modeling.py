@@ -16,6 +16,8 @@ from .models.train import TrainParams, train
 from .progress import Callback
 from .storage import current_version
 
+log = logging.getLogger("songsim")
+
 
 def _matches(ds: Dataset, manifest: dict) -> bool:
     trained_on = manifest.get("dataset", {})
@@ -31,7 +33,7 @@ def find_checkpoint(ds: Dataset, model: str, latent: int = 64) -> Path | None:
             _, manifest = load_checkpoint(entry, model=model, latent=latent, input_shape=ds.params.shape)
         except CheckpointError as exc:
             if current_version(entry) is not None:  # there is one, but it is corrupted or foreign
-                logging.getLogger("songsim").warning("ignoring checkpoint: %s", exc)
+                log.warning("ignoring checkpoint: %s", exc)
             continue
         if _matches(ds, manifest):
             return entry
