@@ -2,7 +2,7 @@
 
 Trains the CAE (and the VAE) on the demo dataset with the project's defaults and records clips
 per second and the time until the validation loss first comes within 2 % of its best value
-("converged"). On a CUDA machine it also compares bf16 autocast + channels_last against fp32 on
+("converged"), and the CPU default (channels_last tensors) against contiguous ones. On a CUDA machine it also compares bf16 autocast + channels_last against fp32 on
 the same model and data, and records the GPU's name.
 
 Usage: python bench/bench_train.py [--models cae vae] [--epochs 6]
@@ -44,13 +44,17 @@ def main():
     args = ap.parse_args()
     ds = ensure_demo()
     runs = [run(ds, m, args.epochs, "cpu") for m in args.models]
+    # the CPU default (channels_last) against contiguous tensors, same model, data and seed
+    contiguous = run(ds, args.models[0], args.epochs, "cpu", channels_last=False)
+    cpu_layout = {"contiguous": contiguous, "speedup": runs[0]["clips_per_s"] / contiguous["clips_per_s"]}
     gpu = None
     if torch.cuda.is_available():
         fast = run(ds, "cae", 3, "cuda", amp=True, channels_last=True)
         plain = run(ds, "cae", 3, "cuda", amp=False, channels_last=False)
         gpu = {"name": torch.cuda.get_device_name(0), "bf16_channels_last": fast, "fp32": plain,
                "speedup": fast["clips_per_s"] / plain["clips_per_s"]}
-    emit("training", {"cpu_threads": torch.get_num_threads(), "runs": runs, "gpu": gpu,
+    emit("training", {"cpu_threads": torch.get_num_threads(), "runs": runs, "cpu_channels_last_vs_contiguous": cpu_layout,
+                      "gpu": gpu,
                       "clips": int(len(ds.clips)), "np": np.__version__})
 
 

