@@ -17,7 +17,7 @@ cols[4].metric("Skipped files", s["skipped_files"])
 
 if ds.info.get("skipped_files"):
     with st.expander(f"{s['skipped_files']} skipped files"):
-        st.dataframe(ds.info["skipped_files"], width="stretch", output_format="PNG")
+        st.dataframe(ds.info["skipped_files"], width="stretch")
 
 st.subheader("Example spectrograms")
 st.caption(f"Log-mel clips of {ds.params.n_mels} mel bands × {ds.params.n_frames} frames "

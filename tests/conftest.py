@@ -33,6 +33,19 @@ def fresh_cache(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture()
+def tiny_dataset():
+    """Factory of small demo-like datasets (8 tracks, 20 playlists), built in a second or two."""
+    from songsim.demo import build_demo
+
+    def make(name: str, seed: int = 1):
+        ds = build_demo(seed=seed, n_tracks=8, n_playlists=20, n_jobs=1)
+        ds.name = name
+        return ds
+
+    return make
+
+
+@pytest.fixture()
 def apptest_like_a_server(monkeypatch):
     """AppTest sets Streamlit's old "pages/ folder" flag afresh before every run, so each run of a
     switched-to page would start outside app.py's router (and ui reruns it through app.py, which

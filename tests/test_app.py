@@ -42,6 +42,23 @@ def test_data_page():
     assert at.text_input[0].label == "Folder" and at.sidebar.selectbox[0].value == "demo"
 
 
+def test_data_page_lists_skipped_files(fresh_cache, monkeypatch, tiny_dataset):
+    from songsim import pipeline
+    from songsim.datasets import save_dataset
+
+    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME))
+    pipeline.ensure_demo()
+    mine = tiny_dataset("mine", seed=2)
+    mine.info["skipped_files"] = [{"file": "broken.mp3", "reason": "not an audio file"}]
+    save_dataset(mine)
+    at = open_page("data")
+    at.sidebar.selectbox[0].set_value("mine").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Skipped files"] == "1"
+    assert any(e.label == "1 skipped files" for e in at.expander)
+    assert any("broken.mp3" in str(d.value) for d in at.dataframe)
+
+
 def test_data_page_ingest_refuses_folders_outside_the_roots(tmp_path):
     at = open_page("data")
     at.text_input[0].set_value(str(tmp_path))

@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from songsim import pipeline
 from songsim.datasets import load_dataset, save_dataset
-from songsim.demo import build_demo
 from songsim.embeddings import embed
 from songsim.errors import DatasetError
 from songsim.modeling import find_checkpoint
@@ -20,12 +19,6 @@ from songsim.storage import current_version
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 pytestmark = pytest.mark.usefixtures("apptest_like_a_server")
-
-
-def tiny(name: str, seed: int = 1):
-    ds = build_demo(seed=seed, n_tracks=8, n_playlists=20, n_jobs=1)
-    ds.name = name
-    return ds
 
 
 def damage(path: Path, how: str) -> None:
@@ -41,8 +34,8 @@ def damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["corrupt", "truncate", "foreign"])
-def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog, how):
-    ds = tiny("emb")
+def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog, how, tiny_dataset):
+    ds = tiny_dataset("emb")
     save_dataset(ds)
     first = embed(ds, "mfcc")
     folder = current_version(fresh_cache / "embeddings" / "emb" / next(
@@ -61,8 +54,8 @@ def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog,
 
 
 @pytest.mark.parametrize("how", ["corrupt", "truncate", "foreign"])
-def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how):
-    ds = tiny("ck")
+def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how, tiny_dataset):
+    ds = tiny_dataset("ck")
     entry = checkpoint_entry("ck", "cae", 16)
     folder = save_checkpoint(entry, ConvAutoencoder(latent=16), {"dataset": {"fingerprint": ds.audio_fingerprint}})
     assert find_checkpoint(ds, "cae", 16) == entry
@@ -72,8 +65,8 @@ def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how
     assert "ignoring checkpoint" in caplog.text
 
 
-def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch):
-    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny(pipeline.DEMO_NAME))
+def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME))
     demo = pipeline.ensure_demo()
     damage(current_version(fresh_cache / "datasets" / "demo") / "clips.npy", "truncate")
     with pytest.raises(DatasetError):
@@ -84,10 +77,10 @@ def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch):
     assert again.fingerprint == demo.fingerprint and load_dataset("demo").fingerprint == demo.fingerprint
 
 
-def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch):
-    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny(pipeline.DEMO_NAME))
+def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME))
     pipeline.ensure_demo()
-    save_dataset(tiny("mine", seed=2))
+    save_dataset(tiny_dataset("mine", seed=2))
     damage(current_version(fresh_cache / "datasets" / "mine") / "clips.npy", "corrupt")
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
