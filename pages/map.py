@@ -24,8 +24,9 @@ else:
     st.caption(f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance.")
 
 # everything the map shows: the points (embedding, projection), the graph, k and the colouring
-key = ("map", ui.graph_key(ds), ds.audio_fingerprint, kind, method, perplexity, ui.setting("k", 8), color)
-chart = ui.chart_spec(key, lambda: scatter_map(ui.map_points(ds, xy, kind), color=color))
+k = ui.setting("k", 8)  # set on the Clusters page
+key = ("map", ui.graph_key(ds), ds.audio_fingerprint, kind, method, perplexity, k, color)
+chart = ui.chart_spec(key, lambda: scatter_map(ui.map_points(ds, xy, kind, k), color=color))
 event = st.vega_lite_chart(spec=chart, width="stretch", on_select="rerun", key="map_chart")
 picked = ui.picked_track(ds, event)
 if picked is None:

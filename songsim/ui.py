@@ -438,11 +438,11 @@ def pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[float
     return pca_2d(embedding(_ds, audio_key, kind))
 
 
-def map_points(ds: Dataset, xy: np.ndarray, kind: str) -> pd.DataFrame:
+def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
     """Points of a 2-D map with what the tooltips and colours need."""
     pts = ds.tracks[["track_id", "title", "artist"]].copy()
     pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
-    pts["cluster"] = clusters(ds, kind, setting("k", 8)).astype(str)
+    pts["cluster"] = clusters(ds, kind, k).astype(str)
     comm = community_series(ds)
     pts["community"] = pd.Series(comm.astype(str), index=comm.index).reindex(np.arange(ds.n_tracks)).fillna("none").to_numpy()
     if ds.labels is not None:
