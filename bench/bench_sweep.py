@@ -78,11 +78,11 @@ def main():
 
         X = blobs(n, d=32).astype(np.float32)
         t = time.perf_counter()
-        mapper = TSNEMapper(X, max_perplexity=30, n_jobs=2)
-        mapper.embed(30)
+        mapper = TSNEMapper(max_perplexity=30, n_jobs=2).fit(X)
+        mapper.transform(30)
         ours = time.perf_counter() - t
         t = time.perf_counter()
-        mapper.embed(20)
+        mapper.transform(20)
         again = time.perf_counter() - t
         t = time.perf_counter()
         TSNE(perplexity=30, random_state=0, n_jobs=2, max_iter=750).fit_transform(X)

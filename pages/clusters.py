@@ -7,7 +7,7 @@ from songsim.charts import bar_sizes, sweep_charts
 ds = ui.current_dataset()
 st.title("Clusters")
 kinds = ui.available_kinds(ds)
-kind = st.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", kinds[-1]))
+kind = st.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", ui.default_kind(kinds)))
 result = ui.sweep(ds, ds.audio_fingerprint, kind)
 ks = result["table"]["k"]
 k = st.slider("k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", result["best_k"]))

@@ -7,7 +7,7 @@ ds = ui.current_dataset()
 st.title("Compare")
 kinds = ui.available_kinds(ds)
 c1, c2 = st.columns(2)
-kind = c1.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", kinds[-1]))
+kind = c1.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", ui.default_kind(kinds)))
 k = c2.slider("k (clusters)", 2, 20, **ui.widget_key("k", 8))
 
 targets = ["communities"] + (["labels"] if ds.labels is not None else [])

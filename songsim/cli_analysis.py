@@ -7,17 +7,24 @@ from pathlib import Path
 
 def cmd_train(args) -> None:
     from .datasets import load_dataset
+    from .errors import SongsimError
     from .modeling import train_and_save
+    from .models import DEFAULT_LATENT
     from .models.checkpoints import shipped_entry
     from .models.train import TrainParams
 
-    ds = load_dataset(args.name)
-    params = TrainParams(model=args.model, latent=args.latent, epochs=args.epochs, seed=args.seed, beta=args.beta)
-    entry = shipped_entry(args.model, args.latent) if args.ship else None
-    _, manifest = train_and_save(ds, params, device=args.device, entry=entry)
+    if len(args.name) > 1 and not args.ship:
+        raise SongsimError("several datasets can be pooled only to make shipped weights (--ship)")
+    datasets = [load_dataset(n) for n in args.name]
+    latent = args.latent or DEFAULT_LATENT[args.model]
+    params = TrainParams.for_model(args.model, latent=latent, epochs=args.epochs, seed=args.seed, beta=args.beta)
+    entry = shipped_entry(args.model, latent) if args.ship else None
+    _, manifest = train_and_save(datasets, params, device=args.device, entry=entry, from_scratch=args.from_scratch,
+                                 pretrained=args.ship and args.model == "contrastive")
     h = manifest["history"]
-    print(f"{args.model} on {args.name}: {h['epochs_run']} epochs in {h['seconds']:.1f} s on {h['device']} "
-          f"({h['clips_per_second']:.0f} clips/s); best validation loss {min(h['val_loss']):.5f} "
+    start = f"fine-tuned from {manifest['initialised_from']}" if manifest.get("initialised_from") else "from scratch"
+    print(f"{args.model} on {'+'.join(args.name)} ({start}): {h['epochs_run']} epochs in {h['seconds']:.1f} s on "
+          f"{h['device']} ({h['clips_per_second']:.0f} clips/s); best validation loss {min(h['val_loss']):.5f} "
           f"at epoch {h['best_epoch'] + 1}; saved {manifest['checkpoint_id']}")
 
 
@@ -32,24 +39,32 @@ def cmd_embed(args) -> None:
 
 def add_commands(sub) -> None:
     """Register the analysis commands on the ``python -m songsim`` sub-parser."""
-    s = sub.add_parser("train", help="train a CAE or VAE on a dataset",
-                       description="Train a convolutional autoencoder (cae) or VAE (vae) on a dataset's clips; "
-                                   "an interrupted run resumes from its last epoch.")
-    s.add_argument("name", help="dataset name")
-    s.add_argument("--model", choices=["cae", "vae"], default="cae")
-    s.add_argument("--epochs", type=int, default=6, help="maximum epochs (default 6; early stopping may end sooner)")
-    s.add_argument("--latent", type=int, default=64, help="embedding size (default 64)")
-    s.add_argument("--beta", type=float, default=1.0, help="VAE: weight of the KL term (default 1)")
+    from .embeddings import KINDS, best_kind
+    from .models import MODELS
+
+    s = sub.add_parser("train", help="train a CAE, VAE or contrastive encoder on a dataset",
+                       description="Train a convolutional autoencoder (cae), a VAE (vae) or the self-supervised "
+                                   "contrastive encoder (contrastive) on a dataset's clips; labels are never used. "
+                                   "The contrastive encoder starts from the shipped pretrained weights (fine-tuning) "
+                                   "unless --from-scratch. An interrupted run resumes from its last epoch.")
+    s.add_argument("name", nargs="+", help="dataset name (several, pooled, only with --ship)")
+    s.add_argument("--model", choices=list(MODELS), default="cae")
+    s.add_argument("--epochs", type=int, help="maximum epochs (default 6, contrastive 20; early stopping may end sooner)")
+    s.add_argument("--latent", type=int, help="embedding size (default 64, contrastive 128)")
+    s.add_argument("--beta", type=float, help="VAE: weight of the KL term (default 1)")
     s.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--ship", action="store_true", help="write the checkpoint into songsim/weights (demo weights)")
+    s.add_argument("--from-scratch", action="store_true", help="contrastive: do not start from the pretrained weights")
+    s.add_argument("--ship", action="store_true",
+                   help="write the checkpoint into songsim/weights (demo weights; for contrastive, the pretrained "
+                        "encoder every library starts from)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("embed", help="compute and store embeddings",
                        description="Compute clip and track embeddings of a dataset and store them in the cache.")
     s.add_argument("name")
-    s.add_argument("--model", choices=["raw", "pca", "mfcc", "cae", "vae"], default="cae")
-    s.add_argument("--latent", type=int, default=64, help="latent size of the cae/vae model (default 64)")
+    s.add_argument("--model", choices=list(KINDS), default=best_kind(KINDS))
+    s.add_argument("--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)")
     s.set_defaults(func=cmd_embed)
     add_analysis_commands(sub)
 
@@ -71,9 +86,9 @@ def cmd_evaluate(args) -> None:
         print(f"graph: {g['nodes']} nodes, {g['edges']} edges; {g['n_communities']} communities ({g['method']}), "
               f"modularity {g['modularity']:.3f}")
     cols = ["best_k_silhouette", "elbow_k", "silhouette_at_best_k", "ami_communities", "ami_labels", "v_measure_labels", "precision_at_10"]
-    print(f"{'embedding':10s}" + "".join(f"{c:>22s}" for c in cols))
+    print(f"{'embedding':12s}" + "".join(f"{c:>22s}" for c in cols))
     for kind, e in out["embeddings"].items():
-        print(f"{kind:10s}" + "".join(f"{_fmt(e.get(c)):>22s}" for c in cols))
+        print(f"{kind:12s}" + "".join(f"{_fmt(e.get(c)):>22s}" for c in cols))
 
 
 def _fmt(v) -> str:
@@ -115,6 +130,8 @@ def cmd_similar(args) -> None:
 
 
 def add_analysis_commands(sub) -> None:
+    from .embeddings import KINDS, best_kind
+
     s = sub.add_parser("evaluate", help="score every embedding against communities and labels",
                        description="For every available embedding: k sweep (best silhouette k, elbow k), k-means "
                                    "against the graph's communities and the labels (AMI, ARI, V-measure), and "
@@ -124,7 +141,7 @@ def add_analysis_commands(sub) -> None:
     s.add_argument("--method", default="leading-eigenvector", choices=["leading-eigenvector", "leiden", "louvain"])
     s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
     s.add_argument("--min-playlists", type=int, default=1, metavar="N")
-    s.add_argument("--train", action="store_true", help="train cae/vae models that have no checkpoint yet")
+    s.add_argument("--train", action="store_true", help="train models that have no checkpoint yet")
     s.set_defaults(func=cmd_evaluate)
 
     s = sub.add_parser("communities", help="communities of any edge list",
@@ -141,6 +158,6 @@ def add_analysis_commands(sub) -> None:
                        description="The N songs nearest to TRACK_ID by cosine similarity of an embedding.")
     s.add_argument("name")
     s.add_argument("track_id")
-    s.add_argument("--model", default="cae", choices=["raw", "pca", "mfcc", "cae", "vae"])
+    s.add_argument("--model", default=best_kind(KINDS), choices=list(KINDS))
     s.add_argument("--n", type=int, default=10)
     s.set_defaults(func=cmd_similar)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import threading
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -181,17 +183,42 @@ def detect(graph, *, method: str = "leading-eigenvector", clusters: int | None =
     refine_partition : apply Newman's vertex-moving refinement afterwards
     seed : random seed for Leiden and Louvain
     """
-    import igraph as ig
-
     if method not in METHODS:
         raise SongsimError(f"unknown community method '{method}' (choose from {', '.join(METHODS)})")
     if clusters is not None and clusters < 1:
         raise SongsimError("the number of communities must be at least 1")
     g = graph.to_igraph() if hasattr(graph, "to_igraph") else graph
     weights = "weight" if "weight" in g.es.attributes() else None
+    with _seeded_igraph(seed):
+        membership, used, notes = _detect_per_component(g, method, clusters, weights)
+    A = _adjacency(g)
+    if refine_partition:
+        membership = refine(A, membership)
+    membership = _relabel_by_size(membership)
+    return CommunityResult(membership, used + ("+refine" if refine_partition else ""), modularity(A, membership), "; ".join(notes))
+
+
+_IGRAPH_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def _seeded_igraph(seed: int):
+    """igraph's random numbers come from one process-wide generator: seed it for this run only,
+    one run at a time, and give the process its usual generator back afterwards."""
+    import igraph as ig
+
+    with _IGRAPH_RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
+
+
+def _detect_per_component(g, method: str, clusters: int | None, weights) -> tuple[np.ndarray, str, list[str]]:
+    """Membership ``(n,)`` found component by component, the method used and fall-back notes."""
     membership = np.zeros(g.vcount(), dtype=np.int64)
     notes, used, offset = [], method, 0
-    ig.set_random_number_generator(random.Random(seed))
     for comp in g.connected_components():
         sub = g.induced_subgraph(comp)
         if sub.ecount() == 0 or len(comp) <= 2:
@@ -209,11 +236,7 @@ def detect(graph, *, method: str = "leading-eigenvector", clusters: int | None =
             part = np.array(sub.community_multilevel(weights=weights).membership)
         membership[comp] = offset + np.unique(part, return_inverse=True)[1].ravel()
         offset = membership.max() + 1
-    A = _adjacency(g)
-    if refine_partition:
-        membership = refine(A, membership)
-    membership = _relabel_by_size(membership)
-    return CommunityResult(membership, used + ("+refine" if refine_partition else ""), modularity(A, membership), "; ".join(notes))
+    return membership, used, notes
 
 
 def _adjacency(g) -> sp.csr_matrix:

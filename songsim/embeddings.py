@@ -1,4 +1,4 @@
-"""Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE and VAE latents.
+"""Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE, VAE and contrastive latents.
 
 Every kind gives clip vectors ``(n_clips, d)`` and track vectors ``(n_tracks, d)`` (the mean of
 each track's clip vectors). All but ``raw`` are stored under
@@ -13,7 +13,12 @@ pca    its first r principal components (default 64)           r
 mfcc   mean and std over frames of 20 MFCCs, z-scored          40
 cae    the convolutional autoencoder's latent vector           latent
 vae    the VAE's posterior mean                                latent
+contr. the contrastive encoder's time-pooled embedding,         latent
+       L2-normalised per clip
 =====  ======================================================  ========
+
+``contrastive`` is the best of them on real music (docs/RESULTS.md); :data:`PREFERENCE` ranks
+the kinds by the same measurements and :func:`best_kind` picks the default from it.
 """
 from __future__ import annotations
 
@@ -30,7 +35,10 @@ from .storage import check_name, current_version, new_version, read_manifest, wr
 
 log = logging.getLogger("songsim")
 
-KINDS = ("raw", "pca", "mfcc", "cae", "vae")
+KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive")
+MODEL_KINDS = ("cae", "vae", "contrastive")
+#: Kinds from best to worst by precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
+PREFERENCE = ("contrastive", "mfcc", "vae", "cae", "pca", "raw")
 N_MFCC = 20
 
 
@@ -114,25 +122,28 @@ def _save(ds: Dataset, key: str, emb: Embedding) -> None:
                                 "dataset": ds.name})
 
 
-def embed(ds: Dataset, kind: str, *, latent: int = 64, n_components: int = 64, seed: int = 0,
+def embed(ds: Dataset, kind: str, *, latent: int | None = None, n_components: int = 64, seed: int = 0,
           train_if_missing: bool = True, progress: Callback | None = None) -> Embedding:
     """Clip and track vectors of ``ds`` for one embedding ``kind`` (computed once, then cached).
 
-    For ``cae``/``vae`` the model comes from :func:`songsim.modeling.get_model` (a matching
-    checkpoint, the shipped demo weights, or a training run when ``train_if_missing``).
+    For ``cae``/``vae``/``contrastive`` the model comes from :func:`songsim.modeling.get_model`
+    (a matching checkpoint, the shipped weights, or a training run when ``train_if_missing``);
+    ``latent`` defaults to the model's own size.
     """
     if kind not in KINDS:
         raise SongsimError(f"unknown embedding '{kind}' (choose from {', '.join(KINDS)})")
     if kind == "raw":
         clip = raw_vectors(ds.clips)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
-    params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(kind, {"latent": latent})
+    params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(kind)
     model = None
-    if kind in ("cae", "vae"):
+    if kind in MODEL_KINDS:
+        from .models import DEFAULT_LATENT
         from .modeling import get_model
 
+        latent = latent or DEFAULT_LATENT[kind]
         model, manifest = get_model(ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress)
-        params = {**params, "checkpoint": manifest["checkpoint_id"]}
+        params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
     key = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
     cached = _load_cached(ds, key, params)
     if cached is not None:
@@ -145,6 +156,8 @@ def embed(ds: Dataset, kind: str, *, latent: int = 64, n_components: int = 64, s
         from .models.train import embed_clips
 
         clip = embed_clips(model, ds.clips)
+        if kind == "contrastive":  # its loss compares directions only
+            clip = clip / np.maximum(np.linalg.norm(clip, axis=1, keepdims=True), 1e-12)
     emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params)
     _save(ds, key, emb)
     return emb
@@ -154,4 +167,12 @@ def available_kinds(ds: Dataset) -> list[str]:
     """Embedding kinds that can be had for ``ds`` without training a model."""
     from .modeling import find_checkpoint
 
-    return [k for k in KINDS if k not in ("cae", "vae") or find_checkpoint(ds, k) is not None]
+    return [k for k in KINDS if k not in MODEL_KINDS or find_checkpoint(ds, k) is not None]
+
+
+def best_kind(kinds) -> str:
+    """The best of ``kinds`` by :data:`PREFERENCE` (the default embedding everywhere)."""
+    for kind in PREFERENCE:
+        if kind in kinds:
+            return kind
+    raise SongsimError("no embedding kind to choose from")

@@ -8,7 +8,7 @@ from .clustering import kmeans, sweep_k
 from .communities import CommunityResult, detect
 from .compare import precision_at_k, scores
 from .datasets import Dataset
-from .embeddings import available_kinds, embed
+from .embeddings import KINDS, available_kinds, best_kind, embed
 from .errors import SongsimError
 from .graph import SongGraph
 from .progress import Callback
@@ -47,7 +47,8 @@ def score_embedding(X: np.ndarray, *, labels: np.ndarray | None, communities: pd
 def evaluate(ds: Dataset, *, kinds: list[str] | None = None, method: str = "leading-eigenvector",
              refine: bool = True, min_playlists: int = 1, min_weight: int = 1, seed: int = 0,
              train_if_missing: bool = False, progress: Callback | None = None) -> dict:
-    """``{"dataset": …, "graph": {…}, "embeddings": {kind: {…}}}`` (see the README for the keys)."""
+    """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
+    README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`."""
     from .pipeline import dataset_graph
 
     out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
@@ -63,7 +64,8 @@ def evaluate(ds: Dataset, *, kinds: list[str] | None = None, method: str = "lead
     labels = ds.labels
     if labels is not None and (labels == "").any():
         labels = None  # partial labels: compare only when every track has one
-    kinds = kinds or (available_kinds(ds) if not train_if_missing else ["raw", "pca", "mfcc", "cae", "vae"])
+    kinds = kinds or (available_kinds(ds) if not train_if_missing else list(KINDS))
+    out["best_embedding"] = best_kind(kinds)
     for i, kind in enumerate(kinds):
         if progress:
             progress(i, len(kinds), f"evaluating {kind}")

@@ -2,11 +2,13 @@
 
 t-SNE's costly part is the nearest-neighbour search behind its affinities. :class:`TSNEMapper`
 searches once, for the largest perplexity it will be asked for (``3 · max_perplexity``
-neighbours), and lowers the perplexity of those affinities in place for each later request —
-openTSNE's ``PerplexityBasedNN.set_perplexity`` — so moving the perplexity slider only re-runs
-the optimisation.
+neighbours), and re-weights those neighbours for each later request — openTSNE's
+``PerplexityBasedNN.set_perplexity`` — so moving the perplexity slider only re-runs the
+optimisation.
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -24,46 +26,67 @@ def pca_2d(X: np.ndarray, *, random_state: int = 0) -> tuple[np.ndarray, list[fl
 
 
 class TSNEMapper:
-    """t-SNE maps of one set of points at any perplexity up to ``max_perplexity``.
+    """t-SNE maps of one set of points at any perplexity up to ``max_perplexity``, in
+    scikit-learn's shape: ``TSNEMapper(...).fit(X)`` then ``transform(perplexity)``.
+
+    ``transform`` never changes what ``fit`` learned in a way another call can see: the shared
+    neighbour affinities are re-weighted under a lock and each optimisation runs on its own
+    copy, so one fitted mapper can serve several threads (the dashboard shares it between users).
 
     Parameters
     ----------
-    X : np.ndarray [shape=(n, d)]
-    max_perplexity : the largest perplexity :meth:`embed` will accept (capped at (n − 1) / 3)
+    max_perplexity : the largest perplexity :meth:`transform` will accept (capped at (n − 1) / 3)
     random_state : seed of the neighbour search and the optimisation
+    n_jobs : threads of the neighbour search and the optimisation
+
+    Attributes
+    ----------
+    X_ : np.ndarray [shape=(n, d)] float32, the fitted points
+    max_perplexity_ : the cap actually used
+    affinities_ : openTSNE's ``PerplexityBasedNN`` over ``3 · max_perplexity_`` neighbours
     """
 
-    def __init__(self, X: np.ndarray, *, max_perplexity: float = 50.0, random_state: int = 0, n_jobs: int = 1):
+    def __init__(self, *, max_perplexity: float = 50.0, random_state: int = 0, n_jobs: int = 1):
+        self.max_perplexity = max_perplexity
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X: np.ndarray) -> "TSNEMapper":
+        """Search the neighbours of ``X [shape=(n, d)]`` once (n ≥ 4)."""
         from openTSNE.affinity import PerplexityBasedNN
 
         X = np.asarray(X, dtype=np.float32)
         if len(X) < 4:
             raise SongsimError("t-SNE needs at least 4 points")
-        self.X = X
-        self.max_perplexity = float(min(max_perplexity, (len(X) - 1) / 3))
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.affinities = PerplexityBasedNN(X, perplexity=self.max_perplexity, method="exact" if len(X) < 1000 else "annoy",
-                                            random_state=random_state, n_jobs=n_jobs)
-        self._perplexity = self.max_perplexity
-        self._P = self.affinities.P.copy()
+        self.X_ = X
+        self.max_perplexity_ = float(min(self.max_perplexity, (len(X) - 1) / 3))
+        self.affinities_ = PerplexityBasedNN(X, perplexity=self.max_perplexity_,
+                                             method="exact" if len(X) < 1000 else "annoy",
+                                             random_state=self.random_state, n_jobs=self.n_jobs)
+        self._lock = threading.Lock()
+        return self
 
-    def embed(self, perplexity: float = 30.0, *, n_iter: int = 500) -> np.ndarray:
+    def affinities_at(self, perplexity: float):
+        """A private copy of the joint probabilities ``P`` (sparse, n × n) at ``perplexity``."""
+        from openTSNE.affinity import PrecomputedAffinities
+
+        with self._lock:
+            self.affinities_.set_perplexity(perplexity)  # a no-op when it is already set
+            P = self.affinities_.P.copy()
+        return PrecomputedAffinities(P, normalize=False)
+
+    def transform(self, perplexity: float = 30.0, *, n_iter: int = 500) -> np.ndarray:
         """The t-SNE map ``(n, 2)`` at ``perplexity`` (clipped to the allowed range)."""
         from openTSNE import TSNEEmbedding
         from openTSNE.initialization import pca as pca_init
 
-        perplexity = float(np.clip(perplexity, 1.0, self.max_perplexity))
-        if perplexity != self._perplexity:
-            self.affinities.set_perplexity(perplexity)
-            self._perplexity = perplexity
-            self._P = self.affinities.P.copy()
-        # Optimisation scales P in place for early exaggeration and back, which is not exact in
-        # floating point: each run starts from a pristine copy, so a perplexity always gives one map.
-        self.affinities.P = self._P.copy()
-        init = pca_init(self.X, random_state=self.random_state)
-        method = "bh" if len(self.X) < 10_000 else "fft"
-        emb = TSNEEmbedding(init, self.affinities, random_state=self.random_state, n_jobs=self.n_jobs,
+        perplexity = float(np.clip(perplexity, 1.0, self.max_perplexity_))
+        # the optimisation scales P in place for early exaggeration and back, which is not exact in
+        # floating point: each run gets a pristine copy, so a perplexity always gives one map
+        affinities = self.affinities_at(perplexity)
+        init = pca_init(self.X_, random_state=self.random_state)
+        method = "bh" if len(self.X_) < 10_000 else "fft"
+        emb = TSNEEmbedding(init, affinities, random_state=self.random_state, n_jobs=self.n_jobs,
                             negative_gradient_method=method, verbose=False)
         emb = emb.optimize(n_iter=250, exaggeration=12, momentum=0.5)
         emb = emb.optimize(n_iter=n_iter, momentum=0.8)
@@ -72,4 +95,4 @@ class TSNEMapper:
 
 def tsne_2d(X: np.ndarray, *, perplexity: float = 30.0, random_state: int = 0) -> np.ndarray:
     """One t-SNE map ``(n, 2)`` of ``X [shape=(n, d)]``."""
-    return TSNEMapper(X, max_perplexity=perplexity, random_state=random_state).embed(perplexity)
+    return TSNEMapper(max_perplexity=perplexity, random_state=random_state).fit(X).transform(perplexity)

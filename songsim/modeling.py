@@ -1,16 +1,22 @@
-"""Models for a dataset: load a matching checkpoint, else the shipped demo weights, else train.
+"""Models for a dataset: load a matching checkpoint, else the shipped weights, else train.
 
-A cached checkpoint matches when it was trained on a dataset with the same fingerprint; the
-shipped weights (``songsim/weights/demo-<model>-<latent>``) match the demo dataset built from the
-same seed and synthesiser version.
+A cached checkpoint matches when it was trained on a dataset with the same fingerprint. The
+shipped CAE and VAE weights (``songsim/weights/demo-<model>-<latent>``) match the demo dataset
+built from the same seed and synthesiser version. The shipped contrastive encoder
+(``songsim/weights/pretrained-contrastive-<latent>``) is pretrained for any library whose clips
+are made with the same audio parameters; training the contrastive encoder on a library starts
+from it (fine-tuning) unless asked to start from scratch.
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from .datasets import Dataset
-from .errors import CheckpointError
+from .errors import CheckpointError, SongsimError
+from .models import DEFAULT_LATENT
 from .models.checkpoints import checkpoint_entry, load_checkpoint, save_checkpoint, shipped_entry
 from .models.train import TrainParams, train
 from .progress import Callback
@@ -18,16 +24,27 @@ from .storage import current_version
 
 log = logging.getLogger("songsim")
 
+#: Audio parameters that fix what a clip looks like (the clip count and skipped intro do not).
+CLIP_DEFINING = ("sr", "n_fft", "hop_length", "n_mels", "fmax", "clip_seconds", "top_db")
+
+
+def _same_clips(ds: Dataset, audio_params: dict | None) -> bool:
+    have = ds.params.to_dict()
+    return bool(audio_params) and all(audio_params.get(k) == have[k] for k in CLIP_DEFINING)
+
 
 def _matches(ds: Dataset, manifest: dict) -> bool:
     trained_on = manifest.get("dataset", {})
     if trained_on.get("fingerprint") == ds.audio_fingerprint:
         return True
+    if manifest.get("pretrained"):
+        return _same_clips(ds, manifest.get("audio_params"))
     return ds.info.get("kind") == "demo" and trained_on.get("demo") == ds.info.get("demo") is not None
 
 
-def find_checkpoint(ds: Dataset, model: str, latent: int = 64) -> Path | None:
+def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path | None:
     """The checkpoint entry that fits ``ds`` (cache first, then shipped), or None."""
+    latent = latent or DEFAULT_LATENT[model]
     for entry in (checkpoint_entry(ds.name, model, latent), shipped_entry(model, latent)):
         try:
             _, manifest = load_checkpoint(entry, model=model, latent=latent, input_shape=ds.params.shape)
@@ -40,35 +57,72 @@ def find_checkpoint(ds: Dataset, model: str, latent: int = 64) -> Path | None:
     return None
 
 
-def get_model(ds: Dataset, model: str = "cae", *, latent: int = 64, train_if_missing: bool = True,
+def get_model(ds: Dataset, model: str = "cae", *, latent: int | None = None, train_if_missing: bool = True,
               params: TrainParams | None = None, device: str = "auto", progress: Callback | None = None):
     """``(model, manifest)`` for ``ds``: a matching checkpoint, or a new training run.
 
     ``manifest["checkpoint_id"]`` names the checkpoint version (embeddings are keyed by it).
     Raises CheckpointError when none matches and ``train_if_missing`` is False.
     """
+    latent = latent or DEFAULT_LATENT[model]
     entry = find_checkpoint(ds, model, latent)
     if entry is not None:
         net, manifest = load_checkpoint(entry, model=model, latent=latent, input_shape=ds.params.shape)
         return net, _with_id(entry, manifest)
     if not train_if_missing:
         raise CheckpointError(f"no {model} checkpoint with latent {latent} for dataset '{ds.name}' (train one first)")
-    return train_and_save(ds, params or TrainParams(model=model, latent=latent), device=device, progress=progress)
+    return train_and_save(ds, params or TrainParams.for_model(model, latent=latent), device=device, progress=progress)
 
 
-def train_and_save(ds: Dataset, params: TrainParams, *, device: str = "auto", progress: Callback | None = None,
-                   entry: Path | None = None):
-    """Train on ``ds`` (resuming an interrupted run) and save the checkpoint; returns ``(model, manifest)``."""
-    entry = entry or checkpoint_entry(ds.name, params.model, params.latent)
+def pretrained_start(ds: Dataset, params: TrainParams) -> tuple[dict | None, str | None]:
+    """``(weights, checkpoint id)`` of the shipped pretrained model to fine-tune from, or ``(None, None)``."""
+    entry = shipped_entry(params.model, params.latent)
+    try:
+        net, manifest = load_checkpoint(entry, model=params.model, latent=params.latent, input_shape=ds.params.shape)
+    except CheckpointError:
+        return None, None
+    if not (manifest.get("pretrained") and _same_clips(ds, manifest.get("audio_params"))):
+        return None, None
+    return net.state_dict(), _with_id(entry, manifest)["checkpoint_id"]
+
+
+def train_and_save(ds: Dataset | list[Dataset], params: TrainParams, *, device: str = "auto",
+                   progress: Callback | None = None, entry: Path | None = None,
+                   from_scratch: bool = False, pretrained: bool = False):
+    """Train on ``ds`` (resuming an interrupted run) and save the checkpoint; returns ``(model, manifest)``.
+
+    Parameters
+    ----------
+    ds : one dataset, or several with the same audio parameters (their clips are pooled)
+    from_scratch : the contrastive encoder otherwise starts from the shipped pretrained weights
+    pretrained : mark the checkpoint as pretrained for any library (how the shipped encoder is made)
+    """
+    datasets = ds if isinstance(ds, list) else [ds]
+    first = datasets[0]
+    for other in datasets[1:]:
+        if other.params.shape != first.params.shape or not _same_clips(other, first.params.to_dict()):
+            raise SongsimError(f"datasets '{first.name}' and '{other.name}' have different audio parameters")
+    entry = entry or checkpoint_entry("+".join(d.name for d in datasets), params.model, params.latent)
     entry.mkdir(parents=True, exist_ok=True)
+    init, init_id = (None, None) if from_scratch or pretrained or params.model != "contrastive" \
+        else pretrained_start(first, params)
     resume = entry / "resume.pt"
     if progress is None:
         from .progress import terminal_callback
 
         progress = terminal_callback()
-    net, history = train(ds.clips, ds.clip_track, params, device=device, resume_path=resume, progress=progress)
-    manifest = {"dataset": {"name": ds.name, "fingerprint": ds.audio_fingerprint, "demo": ds.info.get("demo")},
-                "audio_params": ds.params.to_dict(), "train_params": params.to_dict(), "history": history}
+    clips = np.concatenate([d.clips for d in datasets]) if len(datasets) > 1 else first.clips
+    offsets = np.cumsum([0] + [d.n_tracks for d in datasets[:-1]])
+    clip_track = np.concatenate([d.clip_track + o for d, o in zip(datasets, offsets)])
+    net, history = train(clips, clip_track, params, device=device, resume_path=resume, progress=progress,
+                         init_state=init)
+    trained_on = {"name": first.name, "fingerprint": first.audio_fingerprint, "demo": first.info.get("demo")}
+    if len(datasets) > 1:
+        trained_on = {"name": "+".join(d.name for d in datasets), "fingerprint": None,
+                      "parts": [{"name": d.name, "fingerprint": d.audio_fingerprint, "tracks": d.n_tracks}
+                                for d in datasets]}
+    manifest = {"dataset": trained_on, "audio_params": first.params.to_dict(), "train_params": params.to_dict(),
+                "history": history, "pretrained": pretrained, "initialised_from": init_id}
     save_checkpoint(entry, net, manifest)
     resume.unlink(missing_ok=True)
     net, manifest = load_checkpoint(entry)

@@ -1,6 +1,7 @@
 """Progress reporting that works in a terminal (tqdm) and in the dashboard (a callback)."""
 from __future__ import annotations
 
+import sys
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -8,12 +9,18 @@ T = TypeVar("T")
 Callback = Callable[[int, int, str], None]
 
 
+def _bar_options() -> dict:
+    """tqdm options: a live bar on a terminal; in a log (stderr not a terminal) a line every 30 s."""
+    live = sys.stderr.isatty()
+    return {"leave": False, "dynamic_ncols": True, "mininterval": 0.1 if live else 30.0}
+
+
 def track(items: Iterable[T], total: int, desc: str, callback: Callback | None = None) -> Iterator[T]:
     """Yield ``items``, reporting progress to ``callback`` or, without one, to a tqdm bar on stderr."""
     if callback is None:
         from tqdm.auto import tqdm
 
-        yield from tqdm(items, total=total, desc=desc, unit="", leave=False, dynamic_ncols=True)
+        yield from tqdm(items, total=total, desc=desc, unit="", **_bar_options())
         return
     callback(0, total, desc)
     for i, item in enumerate(items, start=1):
@@ -32,7 +39,7 @@ def terminal_callback() -> Callback:
         if bar is None or bar.total != total:
             if bar is not None:
                 bar.close()
-            bar = state["bar"] = tqdm(total=total, desc="", leave=False, dynamic_ncols=True)
+            bar = state["bar"] = tqdm(total=total, desc="", **_bar_options())
         bar.set_description(message, refresh=False)
         bar.update(done - bar.n)
         if done >= total:

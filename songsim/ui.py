@@ -26,7 +26,8 @@ from .errors import DatasetError, SongsimError
 from .storage import current_version
 
 KINDS_LABELS = {"raw": "Raw spectrogram", "pca": "PCA (64)", "mfcc": "MFCC statistics",
-                "cae": "Convolutional autoencoder", "vae": "Variational autoencoder"}
+                "cae": "Convolutional autoencoder", "vae": "Variational autoencoder",
+                "contrastive": "Contrastive encoder"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -282,7 +283,7 @@ def track_label(ds: Dataset, i: int) -> str:
 
 # -- models and embeddings ------------------------------------------------------------------
 
-def checkpoint_available(ds: Dataset, kind: str, latent: int = 64) -> bool:
+def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
     """Whether a checkpoint fits ``ds``; cached until a checkpoint entry changes (a new
     ``CURRENT`` pointer), since checking one reads and verifies its weights."""
     from .models.checkpoints import checkpoint_entry, shipped_entry
@@ -310,7 +311,8 @@ def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
     from .modeling import train_and_save
     from .models.train import TrainParams
 
-    _, manifest = train_and_save(ds, TrainParams(model=kind, latent=latent, epochs=epochs), progress=_progress_callback(bar))
+    params = TrainParams.for_model(kind, latent=latent, epochs=epochs)
+    _, manifest = train_and_save(ds, params, progress=_progress_callback(bar))
     model.clear()
     embedding.clear()
     return manifest
@@ -328,8 +330,40 @@ def reconstructions(_ds: Dataset, audio_key: str, kind: str, latent: int, clip_i
     return [(spectrogram_png(o), spectrogram_png(r)) for o, r in zip(originals, reconstruct(net, originals))]
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def training_views(_ds: Dataset, audio_key: str, clip_ids: tuple, crop_frames: int) -> list[tuple[bytes, bytes]]:
+    """PNG pairs: two random training views (crop, shift, EQ, noise, masks) of each clip in ``clip_ids``."""
+    import torch
+
+    from .charts import spectrogram_png
+    from .models.contrastive import augment
+
+    x = torch.from_numpy(_ds.clips[list(clip_ids)]).unsqueeze(1)
+    gen = torch.Generator().manual_seed(0)
+    a, b = (augment(x, gen, crop_frames=crop_frames).squeeze(1).clamp(0, 1).numpy() for _ in range(2))
+    return [(spectrogram_png(u), spectrogram_png(v)) for u, v in zip(a, b)]
+
+
+def model_defaults(kind: str) -> tuple[int, int]:
+    """``(latent size, epochs)`` a new training run of ``kind`` uses by default."""
+    from .models import DEFAULT_LATENT
+    from .models.train import TrainParams
+
+    return DEFAULT_LATENT[kind], TrainParams.for_model(kind).epochs
+
+
 def available_kinds(ds: Dataset) -> list[str]:
-    return [k for k in KINDS_LABELS if k not in ("cae", "vae") or checkpoint_available(ds, k)]
+    from .embeddings import KINDS, MODEL_KINDS
+    from .models import DEFAULT_LATENT
+
+    return [k for k in KINDS if k not in MODEL_KINDS or checkpoint_available(ds, k, DEFAULT_LATENT[k])]
+
+
+def default_kind(kinds: list[str]) -> str:
+    """The embedding pages start on: the best available (see :func:`songsim.embeddings.best_kind`)."""
+    from .embeddings import best_kind
+
+    return best_kind(kinds)
 
 
 @st.cache_data(max_entries=16, show_spinner="Computing embeddings…")
@@ -423,12 +457,12 @@ def graph_page(_ds: Dataset, key: str, _g, _colors: np.ndarray, color_key: str, 
 def tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
     from .maps import TSNEMapper
 
-    return TSNEMapper(embedding(_ds, audio_key, kind), max_perplexity=50)
+    return TSNEMapper(max_perplexity=50).fit(embedding(_ds, audio_key, kind))
 
 
 @st.cache_data(max_entries=32, show_spinner="Running t-SNE…")
 def tsne(_ds: Dataset, audio_key: str, kind: str, perplexity: float) -> np.ndarray:
-    return tsne_mapper(_ds, audio_key, kind).embed(perplexity)
+    return tsne_mapper(_ds, audio_key, kind).transform(perplexity)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -176,9 +176,39 @@ def test_maps():
     X = np.concatenate([rng.standard_normal((40, 10)) + 8 * i for i in range(3)])
     Y, ratio = pca_2d(X)
     assert Y.shape == (120, 2) and ratio[0] > ratio[1] > 0
-    mapper = TSNEMapper(X, max_perplexity=30)
-    a, b = mapper.embed(30), mapper.embed(10)
+    mapper = TSNEMapper(max_perplexity=30).fit(X)
+    a, b = mapper.transform(30), mapper.transform(10)
     assert a.shape == b.shape == (120, 2) and not np.allclose(a, b)
-    assert np.allclose(mapper.embed(10), b)  # seeded: same perplexity, same map
+    assert np.allclose(mapper.transform(10), b)  # seeded: same perplexity, same map
     from sklearn.manifold import trustworthiness
     assert trustworthiness(X, a, n_neighbors=10) > 0.9
+
+
+def test_one_fitted_tsne_serves_parallel_threads_as_it_serves_one():
+    """The dashboard shares one fitted mapper between sessions: two perplexities asked for at once,
+    from two threads, give the maps they give one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(6)
+    X = np.concatenate([rng.standard_normal((30, 8)) + 6 * i for i in range(3)])
+    serial = TSNEMapper(max_perplexity=25).fit(X)
+    expected = {p: serial.transform(p, n_iter=150) for p in (5, 25)}
+    shared = TSNEMapper(max_perplexity=25).fit(X)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda p: (p, shared.transform(p, n_iter=150)), [5, 25, 5, 25]))
+    for p, Y in got:
+        assert np.array_equal(Y, expected[p]), p
+
+
+def test_seeded_community_runs_in_parallel_threads_match_serial_ones():
+    """Leiden and Louvain draw from igraph's one process-wide generator: concurrent runs must each
+    get the result their seed gives alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = ig.Graph.Famous("Zachary")
+    jobs = [(m, s) for m in ("leiden", "louvain") for s in (1, 2, 3)] * 2
+    serial = {job: comm.detect(g, method=job[0], seed=job[1]).membership.tolist() for job in set(jobs)}
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda job: (job, comm.detect(g, method=job[0], seed=job[1]).membership.tolist()), jobs))
+    assert all(serial[job] == membership for job, membership in parallel)
+    assert len({tuple(m) for m in serial.values()}) > 1  # the seeds do matter here

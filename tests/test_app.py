@@ -68,8 +68,14 @@ def test_data_page_ingest_refuses_folders_outside_the_roots(tmp_path):
 
 def test_model_page_loads_shipped_weights_and_switches_model():
     at = open_page("model")
-    assert any("Loaded checkpoint demo-cae-64" in s.value for s in at.success)
+    assert at.radio[0].value == "contrastive"
+    assert any("shipped pretrained encoder" in s.value for s in at.success)
+    assert any(b.label == "Fine-tune on this library" for b in at.button)
+    assert any(s.value == "Two training views of a clip" for s in at.subheader)
     assert len(at.get("image")) >= 8 and charts(at)
+    at.radio[0].set_value("cae").run()
+    assert any("Loaded checkpoint demo-cae-64" in s.value for s in at.success)
+    assert any(s.value == "Originals and reconstructions" for s in at.subheader)
     at.radio[0].set_value("vae").run()
     assert any("demo-vae-64" in s.value for s in at.success)
     at.selectbox[0].set_value(16).run()
@@ -79,7 +85,7 @@ def test_model_page_loads_shipped_weights_and_switches_model():
 
 def test_clusters_k_slider_changes_the_clusters():
     at = open_page("clusters")
-    assert at.slider[0].label == "k (clusters)" and at.selectbox[0].value in ("cae", "vae", "mfcc", "pca", "raw")
+    assert at.slider[0].label == "k (clusters)" and at.selectbox[0].value == "contrastive"
     before = chart_data(at)
     at.slider[0].set_value(3).run()
     assert any(s.value == "3 clusters" for s in at.subheader)
@@ -124,7 +130,7 @@ def test_compare_page():
     assert any(s.value == "Clusters × labels" for s in at.subheader)
     assert len(at.dataframe) == 2
     table = at.dataframe[1].value
-    assert set(table["embedding"]) >= {"raw", "pca", "mfcc", "cae", "vae"}
+    assert set(table["embedding"]) == {"raw", "pca", "mfcc", "cae", "vae", "contrastive"}
     before = at.dataframe[0].value.to_dict()
     at.slider[0].set_value(4).run()
     assert at.dataframe[0].value.to_dict() != before

@@ -76,7 +76,9 @@ def test_evaluate_and_similar_on_demo(demo_ds, cache_root):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["graph"]["n_communities"] >= 2 and out["graph"]["modularity"] > 0.3
-    assert set(out["embeddings"]) == {"raw", "pca", "mfcc", "cae", "vae"}
+    assert set(out["embeddings"]) == {"raw", "pca", "mfcc", "cae", "vae", "contrastive"}
+    assert out["best_embedding"] == "contrastive"
+    assert out["embeddings"]["contrastive"]["precision_at_10"] >= out["embeddings"]["cae"]["precision_at_10"]
     for e in out["embeddings"].values():
         for key in ("best_k_silhouette", "elbow_k", "silhouette", "ami_communities", "ari_communities",
                     "v_measure_communities", "ami_labels", "ari_labels", "v_measure_labels", "precision_at_10"):

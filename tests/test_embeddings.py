@@ -33,7 +33,7 @@ def test_track_means():
 
 
 def test_embed_every_kind_is_cached_and_keyed(demo_ds):
-    for kind in ("raw", "pca", "mfcc", "cae", "vae"):
+    for kind in ("raw", "pca", "mfcc", "cae", "vae", "contrastive"):
         e = embed(demo_ds, kind, train_if_missing=False)
         assert e.clip.shape[0] == len(demo_ds.clips) and e.track.shape[0] == demo_ds.n_tracks
         assert np.isfinite(e.track).all()

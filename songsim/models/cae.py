@@ -31,7 +31,7 @@ class ConvAutoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
-    def loss(self, x: torch.Tensor, *, kl_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(self, x: torch.Tensor, *, kl_weight: float = 0.0, **_) -> tuple[torch.Tensor, torch.Tensor]:
         """``(loss, reconstruction)``: mean squared error per pixel."""
         recon = self(x)
         return nn.functional.mse_loss(recon.float(), x.float()), recon

@@ -27,7 +27,11 @@ def checkpoint_entry(dataset: str, model: str, latent: int) -> Path:
 
 
 def shipped_entry(model: str, latent: int) -> Path:
-    return SHIPPED_DIR / f"demo-{model}-{latent}"
+    """Folder of the weights shipped in the package: the CAE and VAE trained on the demo
+    (``demo-<model>-<latent>``), the contrastive encoder pretrained for any library
+    (``pretrained-contrastive-<latent>``)."""
+    prefix = "pretrained" if model == "contrastive" else "demo"
+    return SHIPPED_DIR / f"{prefix}-{model}-{latent}"
 
 
 def save_checkpoint(entry: Path, model: torch.nn.Module, manifest: dict) -> Path:
@@ -69,7 +73,8 @@ def load_checkpoint(entry: Path, *, model: str | None = None, latent: int | None
             raise CheckpointError(f"{folder}: checkpoint has {what} {have}, expected {want}")
     if kind not in MODELS:
         raise CheckpointError(f"{folder}: unknown model kind '{kind}'")
-    net = MODELS[kind](latent=size, input_shape=shape, beta=manifest.get("beta") or 1.0)
+    net = MODELS[kind](latent=size, input_shape=shape, beta=manifest.get("beta") or 1.0,
+                       temperature=(manifest.get("train_params") or {}).get("temperature", 0.1))
     try:
         net.load_state_dict(load_file(str(folder / "weights.safetensors")), strict=True)
     except (RuntimeError, OSError, ValueError) as exc:

@@ -26,9 +26,9 @@ from . import MODELS
 class TrainParams:
     """Hyper-parameters of a training run."""
 
-    model: str = "cae"           # 'cae' or 'vae'
+    model: str = "cae"           # 'cae', 'vae' or 'contrastive'
     latent: int = 64             # embedding size
-    epochs: int = 6              # maximum number of epochs
+    epochs: int = 6              # maximum number of epochs (one epoch: every training clip once)
     batch_size: int = 64
     lr: float = 2e-3             # initial learning rate (Adam), then cosine decay
     weight_decay: float = 0.0
@@ -36,10 +36,22 @@ class TrainParams:
     val_fraction: float = 0.15   # share of tracks held out (all their clips)
     beta: float = 1.0            # VAE: weight of the KL term
     warmup_epochs: int = 3       # VAE: epochs over which the KL weight rises from 0 to 1
+    crop_frames: int = 128       # contrastive: frames of a training view (128 ≈ 3 s)
+    temperature: float = 0.1     # contrastive: τ of the loss
     seed: int = 0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def for_model(cls, model: str, **overrides) -> "TrainParams":
+        """The defaults that suit ``model``, with ``overrides`` (None values ignored) on top."""
+        base = MODEL_DEFAULTS.get(model, {})
+        return cls(model=model, **{**base, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+#: Per-model defaults; a contrastive epoch has far fewer steps than it needs to converge.
+MODEL_DEFAULTS = {"contrastive": {"epochs": 30, "patience": 8, "lr": 2e-3, "weight_decay": 1e-4}}
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -72,7 +84,8 @@ def split_by_track(clip_track: np.ndarray, val_fraction: float, seed: int) -> tu
 def build_model(params: TrainParams, input_shape: tuple[int, int]) -> torch.nn.Module:
     if params.model not in MODELS:
         raise SongsimError(f"unknown model '{params.model}' (choose from {', '.join(MODELS)})")
-    return MODELS[params.model](latent=params.latent, input_shape=input_shape, beta=params.beta)
+    return MODELS[params.model](latent=params.latent, input_shape=input_shape, beta=params.beta,
+                                temperature=params.temperature)
 
 
 def _kl_weight(params: TrainParams, epoch: float) -> float:
@@ -85,18 +98,61 @@ def _save_resume(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
+class Batches:
+    """Mini-batches of one epoch, as ``(x, groups)`` on the training device.
+
+    Autoencoders get the clips themselves (``groups`` is None). The contrastive encoder gets two
+    augmented views per anchor clip — a crop of the anchor and a crop of another clip of its
+    track — and ``groups`` is the track of each view.
+    """
+
+    def __init__(self, X: torch.Tensor, clip_track: np.ndarray, params: TrainParams, dev: torch.device,
+                 memory_format: torch.memory_format):
+        self.X, self.clip_track, self.params, self.dev, self.memory_format = X, clip_track, params, dev, memory_format
+        self.pairs = params.model == "contrastive"
+        if self.pairs:
+            order = np.argsort(clip_track, kind="stable")
+            bounds = np.searchsorted(clip_track[order], np.arange(clip_track.max() + 2))
+            self.track_clips = [order[bounds[t]:bounds[t + 1]] for t in range(len(bounds) - 1)]
+
+    def __call__(self, idx: np.ndarray, gen: torch.Generator, *, shuffle: bool):
+        bs = self.params.batch_size
+        order = idx[torch.randperm(len(idx), generator=gen).numpy()] if shuffle else idx
+        for i in range(0, len(order), bs):
+            anchors = np.sort(order[i:i + bs])
+            if not self.pairs:
+                yield self._to_device(self.X[torch.from_numpy(anchors)]), None
+                continue
+            if len(anchors) < 2:
+                continue
+            pick = torch.rand(len(anchors), generator=gen).numpy()
+            partners = np.array([c[int(p * len(c))] for c, p in
+                                 zip((self.track_clips[self.clip_track[a]] for a in anchors), pick)])
+            both = np.concatenate([anchors, partners])
+            from .contrastive import augment
+
+            views = augment(self.X[torch.from_numpy(both)].to(self.dev), gen, crop_frames=self.params.crop_frames)
+            yield self._to_device(views), torch.from_numpy(self.clip_track[both]).to(self.dev)
+
+    def _to_device(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(self.dev, non_blocking=True).contiguous(memory_format=self.memory_format)
+
+
 def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = TrainParams(), *,
           device: str = "auto", resume_path: Path | None = None, progress: Callback | None = None,
-          amp: bool | None = None, channels_last: bool | None = None) -> tuple[torch.nn.Module, dict]:
+          amp: bool | None = None, channels_last: bool | None = None,
+          init_state: dict | None = None) -> tuple[torch.nn.Module, dict]:
     """Train a model on clips.
 
     Parameters
     ----------
     clips : np.ndarray [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
-    clip_track : np.ndarray [shape=(n_clips,)] track of each clip (for the split)
+    clip_track : np.ndarray [shape=(n_clips,)] track of each clip (for the split, and the
+        contrastive encoder's positives); labels never reach training
     resume_path : where the per-epoch resume state is kept; an existing one is resumed from
     amp : bf16 autocast; defaults to True on CUDA, False elsewhere
     channels_last : defaults to True on CUDA and the CPU, False on MPS
+    init_state : weights to start from (fine-tuning), instead of a random initialisation
 
     Returns
     -------
@@ -109,14 +165,18 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
     channels_last = dev.type in ("cuda", "cpu") if channels_last is None else channels_last
     torch.manual_seed(params.seed)
     gen = torch.Generator().manual_seed(params.seed)
+    clip_track = np.asarray(clip_track, dtype=np.int64)
     train_idx, val_idx = split_by_track(clip_track, params.val_fraction, params.seed)
-    if len(train_idx) == 0:
+    if len(train_idx) == 0 or (params.model == "contrastive" and len(np.unique(clip_track[train_idx])) < 2):
         raise SongsimError("not enough tracks to train on")
     X = torch.from_numpy(np.ascontiguousarray(clips, dtype=np.float32)).unsqueeze(1)
-    model = build_model(params, tuple(clips.shape[1:])).to(dev)
+    model = build_model(params, tuple(clips.shape[1:]))
+    if init_state is not None:
+        model.load_state_dict(init_state)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    model = model.to(memory_format=memory_format)
-    opt = torch.optim.Adam(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    model = model.to(dev, memory_format=memory_format)
+    opt = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay) if params.weight_decay \
+        else torch.optim.Adam(model.parameters(), lr=params.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, params.epochs), eta_min=params.lr / 20)
     history = {"train_loss": [], "val_loss": [], "lr": [], "best_epoch": -1, "resumed_from": None}
     best_state, best_val, bad_epochs, start_epoch = None, float("inf"), 0, 0
@@ -132,36 +192,38 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
             best_state, best_val, bad_epochs = state["best_model"], state["best_val"], state["bad_epochs"]
             start_epoch = history["resumed_from"] = len(history["train_loss"])
 
-    def batches(idx: np.ndarray, shuffle: bool):
-        order = idx[torch.randperm(len(idx), generator=gen).numpy()] if shuffle else idx
-        for i in range(0, len(order), params.batch_size):
-            xb = X[torch.from_numpy(np.sort(order[i:i + params.batch_size]))].to(dev, non_blocking=True)
-            yield xb.contiguous(memory_format=memory_format)
+    batches = Batches(X, clip_track, params, dev, memory_format)
 
     def autocast():
         return torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=amp)
 
+    def validate(kl_weight: float) -> float:
+        # a fixed generator: the same validation views every epoch, so losses are comparable
+        return evaluate_loss(model, batches(val_idx, torch.Generator().manual_seed(params.seed + 1), shuffle=True),
+                             autocast, kl_weight)
+
     t0, seen = time.perf_counter(), 0
     n_batches = -(-len(train_idx) // params.batch_size)
     if start_epoch == 0 and len(val_idx):
-        history["initial_val_loss"] = evaluate_loss(model, X, val_idx, batches, autocast, _kl_weight(params, 0))
+        history["initial_val_loss"] = validate(_kl_weight(params, 0))
     for epoch in range(start_epoch, params.epochs):
         model.train()
-        total = 0.0
-        for b, xb in enumerate(batches(train_idx, shuffle=True)):
+        total, count = 0.0, 0
+        for b, (xb, groups) in enumerate(batches(train_idx, gen, shuffle=True)):
             with autocast():
-                loss, _ = model.loss(xb, kl_weight=_kl_weight(params, epoch + b / n_batches))
+                loss, _ = model.loss(xb, groups=groups, kl_weight=_kl_weight(params, epoch + b / n_batches))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += loss.item() * len(xb)
+            count += len(xb)
             seen += len(xb)
             if progress:
                 progress(epoch * n_batches + b + 1, params.epochs * n_batches, f"epoch {epoch + 1}/{params.epochs}")
-        history["train_loss"].append(total / len(train_idx))
+        history["train_loss"].append(total / max(count, 1))
         history["lr"].append(opt.param_groups[0]["lr"])
         sched.step()
-        val = evaluate_loss(model, X, val_idx, batches, autocast, _kl_weight(params, epoch + 1)) if len(val_idx) else history["train_loss"][-1]
+        val = validate(_kl_weight(params, epoch + 1)) if len(val_idx) else history["train_loss"][-1]
         history["val_loss"].append(val)
         if val < best_val - 1e-6:
             best_val, bad_epochs, history["best_epoch"] = val, 0, epoch
@@ -187,15 +249,16 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
 
 
 @torch.no_grad()
-def evaluate_loss(model, X, idx, batches, autocast, kl_weight: float) -> float:
-    """Mean loss of ``model`` over the clips ``idx`` (eval mode, no sampling)."""
+def evaluate_loss(model, batches, autocast, kl_weight: float) -> float:
+    """Mean loss of ``model`` over ``batches`` of ``(x, groups)`` (eval mode, no sampling)."""
     model.eval()
-    total = 0.0
-    for xb in batches(idx, shuffle=False):
+    total, count = 0.0, 0
+    for xb, groups in batches:
         with autocast():
-            loss, _ = model.loss(xb, kl_weight=kl_weight)
+            loss, _ = model.loss(xb, groups=groups, kl_weight=kl_weight)
         total += loss.item() * len(xb)
-    return total / len(idx)
+        count += len(xb)
+    return total / max(count, 1)
 
 
 @torch.no_grad()

@@ -41,7 +41,7 @@ class VariationalAutoencoder(nn.Module):
         """Reconstruction from the posterior mean (deterministic)."""
         return self.decoder(self.embed(x))
 
-    def loss(self, x: torch.Tensor, *, kl_weight: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(self, x: torch.Tensor, *, kl_weight: float = 1.0, **_) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         recon = self.decoder(z)
