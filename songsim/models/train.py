@@ -19,7 +19,7 @@ import torch
 
 from ..errors import SongsimError
 from ..progress import Callback
-from . import MODELS
+from . import DEFAULT_LATENT, MODELS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,12 +46,12 @@ class TrainParams:
     @classmethod
     def for_model(cls, model: str, **overrides) -> "TrainParams":
         """The defaults that suit ``model``, with ``overrides`` (None values ignored) on top."""
-        base = MODEL_DEFAULTS.get(model, {})
+        base = {"latent": DEFAULT_LATENT.get(model, cls.latent), **MODEL_DEFAULTS.get(model, {})}
         return cls(model=model, **{**base, **{k: v for k, v in overrides.items() if v is not None}})
 
 
 #: Per-model defaults; a contrastive epoch has far fewer steps than it needs to converge.
-MODEL_DEFAULTS = {"contrastive": {"epochs": 30, "patience": 8, "lr": 2e-3, "weight_decay": 1e-4}}
+MODEL_DEFAULTS = {"contrastive": {"epochs": 20, "patience": 6, "lr": 2e-3, "weight_decay": 1e-4}}
 
 
 def pick_device(name: str = "auto") -> torch.device:
