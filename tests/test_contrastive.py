@@ -147,8 +147,16 @@ def test_pretrained_weights_fit_any_library_and_fine_tuning_starts_from_them(fre
     start, start_id = modeling.pretrained_start(ds, TrainParams.for_model("contrastive"))
     assert start_id.startswith("pretrained-contrastive-128/")
     seen = {}
-    monkeypatch.setattr(modeling, "train", lambda *a, init_state=None, **k: seen.setdefault("init", init_state)
-                        or pytest.fail("no initial weights"))
-    with pytest.raises(TypeError):  # the stub returns no model; we only look at what training got
+
+    class Stop(Exception):
+        pass
+
+    def stub(*args, init_state=None, **kw):
+        seen["init"] = init_state
+        raise Stop  # we only look at what training was given
+
+    monkeypatch.setattr(modeling, "train", stub)
+    with pytest.raises(Stop):
         modeling.train_and_save(ds, TrainParams.for_model("contrastive", epochs=1))
+    assert seen["init"] is not None
     assert all(torch.equal(seen["init"][k], v) for k, v in start.items())
