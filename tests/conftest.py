@@ -59,3 +59,26 @@ def apptest_like_a_server(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", cleared)
+
+
+@pytest.fixture()
+def check_resume(tmp_path):
+    """``check(full, clips, clip_track, params)``: interrupt a training run in its second epoch,
+    resume it from its resume file, and check it ends with ``full``'s weights."""
+    def check(full, clips, clip_track, params):
+        import torch
+
+        from songsim.models.train import train
+
+        def interrupt(done, total, message):
+            if message.startswith("epoch 2"):
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            train(clips, clip_track, params, resume_path=tmp_path / "resume.pt", progress=interrupt)
+        resumed, h = train(clips, clip_track, params, resume_path=tmp_path / "resume.pt")
+        assert h["resumed_from"] == 1 and h["epochs_run"] == 2
+        for (k, va), vb in zip(full.state_dict().items(), resumed.state_dict().values()):
+            assert torch.allclose(va, vb), k
+
+    return check

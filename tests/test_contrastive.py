@@ -86,7 +86,7 @@ def test_a_few_steps_put_positives_closer_than_negatives(toy):
     assert nearest_same >= 0.9            # almost every clip's nearest clip is of its own track
 
 
-def test_same_seed_same_weights_and_resume(toy, tmp_path):
+def test_same_seed_same_weights_and_resume(toy, check_resume):
     clips, clip_track = toy
     p = toy_params(epochs=2)
     a, _ = train(clips, clip_track, p)
@@ -94,16 +94,7 @@ def test_same_seed_same_weights_and_resume(toy, tmp_path):
     for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(va, vb), k
 
-    def interrupt(done, total, message):
-        if message.startswith("epoch 2"):
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train(clips, clip_track, p, resume_path=tmp_path / "resume.pt", progress=interrupt)
-    resumed, h = train(clips, clip_track, p, resume_path=tmp_path / "resume.pt")
-    assert h["resumed_from"] == 1 and h["epochs_run"] == 2
-    for (k, va), vb in zip(a.state_dict().items(), resumed.state_dict().values()):
-        assert torch.allclose(va, vb), k
+    check_resume(a, clips, clip_track, p)
 
 
 def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
