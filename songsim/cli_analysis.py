@@ -39,8 +39,7 @@ def cmd_embed(args) -> None:
 
 def add_commands(sub) -> None:
     """Register the analysis commands on the ``python -m songsim`` sub-parser."""
-    from .embeddings import KINDS, best_kind
-    from .models import MODELS
+    from .embeddings import KINDS, MODEL_KINDS, best_kind  # no torch import just to build the parser
 
     s = sub.add_parser("train", help="train a CAE, VAE or contrastive encoder on a dataset",
                        description="Train a convolutional autoencoder (cae), a VAE (vae) or the self-supervised "
@@ -48,7 +47,7 @@ def add_commands(sub) -> None:
                                    "The contrastive encoder starts from the shipped pretrained weights (fine-tuning) "
                                    "unless --from-scratch. An interrupted run resumes from its last epoch.")
     s.add_argument("name", nargs="+", help="dataset name (several, pooled, only with --ship)")
-    s.add_argument("--model", choices=list(MODELS), default="cae")
+    s.add_argument("--model", choices=list(MODEL_KINDS), default="cae")
     s.add_argument("--epochs", type=int, help="maximum epochs (default 6, contrastive 20; early stopping may end sooner)")
     s.add_argument("--latent", type=int, help="embedding size (default 64, contrastive 128)")
     s.add_argument("--beta", type=float, help="VAE: weight of the KL term (default 1)")
