@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -37,9 +38,12 @@ def start_server(cache_root) -> tuple[str, subprocess.Popen]:
     """``streamlit run app.py`` on a free local port; returns its URL and process once healthy."""
     port = free_port()
     env = {**os.environ, "SONGSIM_CACHE": str(cache_root)}
+    # The server's log goes to a file, not a pipe: an unread pipe fills up and blocks the server.
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -48,15 +52,25 @@ def start_server(cache_root) -> tuple[str, subprocess.Popen]:
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    pytest.fail("streamlit did not start: " + Path(log.name).read_text(errors="replace")[-2000:])
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the server has not exited after 30 s; removes its log."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    Path(proc.log_path).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
 def server(demo_ds, cache_root):
     url, proc = start_server(cache_root)
     yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")

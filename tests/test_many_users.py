@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import BROWSER_ARGS, CHROMIUM, graph_node_count, no_exceptions, settle, start_server
+from test_browser import BROWSER_ARGS, CHROMIUM, graph_node_count, no_exceptions, settle, start_server, stop_server
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -26,8 +26,7 @@ def rss_mb(pid: int) -> float:
 def server(demo_ds, cache_root):
     url, proc = start_server(cache_root)
     yield url, proc.pid
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_server(proc)
 
 
 def playlist_for(i: int) -> str:
