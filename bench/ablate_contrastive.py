@@ -39,11 +39,15 @@ def main():
     ap.add_argument("--shift", type=int, default=0, help="Augmentation.max_shift")
     ap.add_argument("--eq", type=float, default=0.0, help="Augmentation.eq")
     ap.add_argument("--contrast", type=float, default=0.0, help="Augmentation.contrast")
+    ap.add_argument("--noise", type=float, default=Augmentation.noise, help="Augmentation.noise")
+    ap.add_argument("--time-mask", type=float, default=Augmentation.time_mask, help="Augmentation.time_mask")
+    ap.add_argument("--freq-mask", type=float, default=Augmentation.freq_mask, help="Augmentation.freq_mask")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     ds = load_dataset(a.train)
     eds = load_dataset(a.eval) if a.eval else ds
-    aug = Augmentation(max_shift=a.shift, eq=a.eq, contrast=a.contrast)
+    aug = Augmentation(max_shift=a.shift, eq=a.eq, contrast=a.contrast, noise=a.noise, time_mask=a.time_mask,
+                       freq_mask=a.freq_mask)
     X = torch.from_numpy(ds.clips).unsqueeze(1)
     EX = torch.from_numpy(eds.clips).unsqueeze(1)
     ct = ds.clip_track

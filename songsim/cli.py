@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     src = s.add_mutually_exclusive_group(required=True)
     src.add_argument("--audio", type=Path, metavar="DIR", help="folder of audio files")
     src.add_argument("--spectrograms", type=Path, metavar="DIR", help="folder of PNG spectrograms")
-    s.add_argument("--playlists", type=Path, nargs="+", metavar="FILE", help="playlist files linking the songs")
+    s.add_argument("--playlists", type=Path, nargs="+", metavar="PATH",
+                   help="playlist files linking the songs, or folders of them (e.g. the Million Playlist "
+                        "Dataset's data/ folder of mpd.slice.*.json)")
     s.add_argument("--name", required=True, help="dataset name (letters, digits, _ . -)")
     s.add_argument("--labels", choices=["parent"], help="'parent': each track's label is its folder's name")
     s.add_argument("--clips", type=int, metavar="N", help="clips per track (default 6)")

@@ -7,7 +7,7 @@ clips.npy      float16 ``(n_clips, n_mels, n_frames)`` scaled log-mel clips
 clip_track.npy int32 ``(n_clips,)`` row of ``tracks`` each clip belongs to
 clip_start.npy float32 ``(n_clips,)`` clip start in seconds
 tracks.parquet track_id, title, artist, label, duration
-playlists.parquet playlist_id, track_id, position, title, artist (matched entries only)
+playlists.parquet playlist_id, track_id, position, title, artist, playlist_name (matched entries only)
 manifest.json  parameters, sources, counts, skipped files, fingerprint, versions, checksums
 ============== ================================================================
 
@@ -120,21 +120,28 @@ class Dataset:
 def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Map playlist entries to ingested tracks; return the matched rows and the unmatched count.
 
-    An entry matches a track when it equals its ``track_id`` (a relative path for audio, the
-    file stem for PNGs), when a trailing part of its path does, or — where unique — when its file
-    name or its file name without extension equals the track's.
+    An entry matches a track, in this order: when it equals its ``track_id`` (a relative path for
+    audio, the file stem for PNGs); when a trailing part of its path does (``/home/u/Music/Rock/a.mp3``
+    → ``Rock/a.mp3``), the longest first, then the same ignoring case (Windows paths); and — where
+    unique — when its file name or its file name without extension equals the track's. URLs
+    (``http://…``) never match.
     """
     ids = tracks["track_id"].astype(str).tolist()
     by_id = {t: t for t in ids}
+    by_lower = _unique_map(ids, str.lower)
     by_name, by_stem = _unique_map(ids, lambda t: t.rsplit("/", 1)[-1]), _unique_map(ids, lambda t: t.rsplit("/", 1)[-1].rsplit(".", 1)[0])
 
     def resolve(entry: str) -> str | None:
         if entry in by_id:
             return entry
+        if "://" in entry:
+            return None
         parts = entry.split("/")
-        for k in range(1, len(parts)):
-            if "/".join(parts[k:]) in by_id:
-                return "/".join(parts[k:])
+        tails = ["/".join(parts[k:]) for k in range(len(parts))]
+        for lookup, key in ((by_id, str), (by_lower, str.lower)):
+            found = next((lookup[key(t)] for t in tails if key(t) in lookup), None)
+            if found:
+                return found
         name = parts[-1]
         return by_name.get(name) or by_stem.get(name) or by_stem.get(name.rsplit(".", 1)[0])
 
@@ -142,6 +149,11 @@ def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.Data
     mapped = playlists["track_id"].map(lookup)
     matched = playlists.assign(track_id=mapped)[mapped.notna()].reset_index(drop=True)
     return matched, int(mapped.isna().sum())
+
+
+def _with_playlist_names(playlists: pd.DataFrame) -> pd.DataFrame:
+    """Tables stored before playlists had names get an empty ``playlist_name`` column."""
+    return playlists if "playlist_name" in playlists else playlists.assign(playlist_name="")
 
 
 def _unique_map(ids: list[str], key) -> dict[str, str]:
@@ -204,7 +216,7 @@ def load_dataset(name: str, *, verify: bool = True) -> Dataset:
             clips=np.load(folder / "clips.npy", allow_pickle=False).astype(np.float32),
             clip_track=np.load(folder / "clip_track.npy", allow_pickle=False).astype(np.int64),
             clip_start=np.load(folder / "clip_start.npy", allow_pickle=False),
-            playlists=pd.read_parquet(folder / "playlists.parquet"),
+            playlists=_with_playlist_names(pd.read_parquet(folder / "playlists.parquet")),
             params=AudioParams.from_dict(manifest["params"]),
             info=manifest.get("info", {}),
         )

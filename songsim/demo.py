@@ -267,7 +267,8 @@ def related_styles() -> np.ndarray:
 
 def make_playlists(tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_track: int = 10,
                    seed: int = 0) -> pd.DataFrame:
-    """Playlists over ``tracks``: ``playlist_id, track_id, position, title, artist``.
+    """Playlists over ``tracks``: ``playlist_id, track_id, position, title, artist, playlist_name``
+    (named after the playlist's main style: "techno mix 12").
 
     Each playlist picks a main style, then draws most songs from it and from related styles
     (weighted by :func:`related_styles`) and about one in eight from anywhere, with popular songs
@@ -297,6 +298,8 @@ def make_playlists(tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_tra
     df = pd.DataFrame(rows, columns=["playlist_id", "track_id", "position"])
     df["title"] = ""
     df["artist"] = ""
+    names = [f"{STYLES[m].name} mix {p + 1}" for p, m in enumerate(mains)]
+    df["playlist_name"] = [names[int(pid[5:])] for pid in df["playlist_id"]]
     return df
 
 

@@ -15,7 +15,7 @@ from .config import AudioParams
 from .datasets import TRACK_COLUMNS, Dataset, match_tracks
 from .errors import AudioFormatError, SongsimError
 from .io.audio import load_track, scan_audio
-from .io.playlists import COLUMNS, read_playlists
+from .io.playlists import COLUMNS, PLAYLIST_SUFFIXES, read_playlists
 from .io.spectrograms import read_spectrogram_png, scan_spectrograms
 from .progress import Callback, track
 
@@ -77,15 +77,34 @@ def dataset_from_tracks(name: str, tracks: list, playlists: pd.DataFrame | None,
     return Dataset(name, table, clips, clip_track, clip_start, matched, params, info)
 
 
-def read_playlist_files(paths: list[Path]) -> pd.DataFrame | None:
-    """Read and concatenate playlist files; playlist ids from several files stay distinct."""
-    if not paths:
+def playlist_files(paths: list[Path]) -> list[Path]:
+    """``paths`` with every folder replaced by the playlist files below it (sorted; any of
+    :data:`~songsim.io.playlists.PLAYLIST_SUFFIXES`, e.g. a Million Playlist Dataset's
+    ``data/mpd.slice.*.json``)."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in PLAYLIST_SUFFIXES
+                           and not f.name.startswith("."))
+            if not found:
+                raise SongsimError(f"{p}: no playlist files ({', '.join(PLAYLIST_SUFFIXES)}) in this folder")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def read_playlist_files(paths: list[Path], *, progress: Callback | None = None) -> pd.DataFrame | None:
+    """Read and concatenate playlist files and folders of them (:func:`playlist_files`);
+    playlist ids from several files stay distinct (prefixed with the file's name)."""
+    files = playlist_files(paths)
+    if not files:
         return None
     frames = []
-    for p in paths:
+    for p in track(files, len(files), "playlist files", progress):
         df = read_playlists(p)
-        if len(paths) > 1:
-            df["playlist_id"] = Path(p).name + ":" + df["playlist_id"]
+        if len(files) > 1:
+            df["playlist_id"] = p.name + ":" + df["playlist_id"]
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
 

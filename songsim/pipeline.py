@@ -52,7 +52,7 @@ def ingest(name: str, *, audio: Path | None = None, spectrograms: Path | None = 
         if n_clips < 1:
             raise SongsimError("--clips must be at least 1")
         params = dataclasses.replace(params, n_clips=n_clips)
-    table = read_playlist_files([Path(p) for p in playlists])
+    table = read_playlist_files([Path(p) for p in playlists], progress=progress)
     if audio is not None:
         tracks, skipped = ingest_audio(Path(audio), params=params, label_from_parent=labels_from_parent, progress=progress)
         kind, source = "audio", str(audio)

@@ -80,7 +80,9 @@ def test_mpd_plain_gzip_zip(tmp_path):
 @pytest.mark.parametrize("data, needle", [
     (b'{"playlists": [', "invalid JSON"),
     (b'{"info": {}}', "'playlists'"),
-    (b'{"playlists": [{"pid": 1}]}', "playlists[0]"),
+    (b'{"playlists": [{"pid": 1}]}', "no playlist entries"),
+    (b'{"playlists": [{"name": "x", "tracks": []}]}', "playlists[0]: needs a 'pid'"),
+    (b'{"playlists": [{"pid": 1, "tracks": {}}]}', "playlists[0]"),
     (b'{"playlists": [{"pid": 1, "tracks": [{"pos": 0}]}]}', "track_uri"),
     (b"[" * 100000 + b"]" * 100000, "JSON"),
 ])

@@ -1,16 +1,23 @@
 """Playlist files → one tidy table.
 
 Every reader returns a :class:`pandas.DataFrame` with the columns of :data:`COLUMNS`:
-``playlist_id`` (str), ``track_id`` (str, as written in the file), ``position`` (int, 0-based
-within the playlist), ``title`` and ``artist`` (str, empty when the file has none).
+``playlist_id`` (str), ``track_id`` (str, as written in the file, or a normalised local path for
+M3U), ``position`` (int, 0-based within the playlist), ``title`` and ``artist`` (str, empty when
+the file has none) and ``playlist_name`` (str, empty when the file names no playlist).
 
 Formats, chosen by :func:`read_playlists` from the file name and content:
 
 * plain CSV with a ``playlist_id,track_id`` header (more columns allowed: ``position``, ``title``,
-  ``artist``), or DEEJ-A.I.'s header-less rows ``playlist_id,track_id,track_id,…``;
-* Spotify Million Playlist Dataset JSON slices (``.json``, ``.json.gz``, ``.zip``);
-* Exportify CSV (one playlist per file, id = file name; ``Track URI`` column);
-* M3U / M3U8 (one playlist per file, id = file name; ``#EXTINF`` titles kept).
+  ``artist``, ``playlist_name``), or DEEJ-A.I.'s header-less rows ``playlist_id,track_id,track_id,…``
+  (``,`` or, in its older files, ``;`` between fields);
+* Spotify Million Playlist Dataset JSON slices (``.json``, ``.json.gz``, ``.zip``), the challenge
+  set included (no ``info``, playlists without a name or tracks);
+* Exportify CSV, every header version (:data:`EXPORTIFY_ID_COLUMNS`; one playlist per file, id =
+  file name);
+* M3U / M3U8 as players write them (one playlist per file, id = file name; ``#EXTINF`` titles and
+  ``#PLAYLIST:`` names kept; ``file://`` URIs, percent-encoding, Windows paths normalised).
+
+A CSV whose header no reader recognises is an error that names the columns it saw.
 
 A file that cannot be read raises :class:`~songsim.errors.PlaylistFormatError` with one line
 naming the file and the line or field.
@@ -21,6 +28,9 @@ import csv
 import gzip
 import io
 import json
+import posixpath
+import re
+import urllib.parse
 import zipfile
 import zlib
 from pathlib import Path
@@ -29,13 +39,25 @@ import pandas as pd
 
 from ..errors import PlaylistFormatError
 
-COLUMNS = ["playlist_id", "track_id", "position", "title", "artist"]
+COLUMNS = ["playlist_id", "track_id", "position", "title", "artist", "playlist_name"]
 MAX_BYTES = 512 * 1024 * 1024        # decompressed bytes read from one file
 MAX_ENTRIES = 5_000_000              # playlist entries in one file
 MAX_RATIO = 200                      # compressed → decompressed size ratio of an archive
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+#: Exportify's track column, by header version: the original ``Spotify URI``; ``Track URI`` (with
+#: ``Artist Name`` or ``Artist Name(s)``); the fork's ``Spotify ID`` and ``Track ID`` (bare ids).
+EXPORTIFY_ID_COLUMNS = ("track uri", "spotify uri", "spotify id", "track id")
+EXPORTIFY_TITLE_COLUMNS = ("track name", "name", "title")
+EXPORTIFY_ARTIST_COLUMNS = ("artist name(s)", "artist name", "artist names", "artists", "artist")
+#: Column names that mark a first row as a header (so it is never read as DEEJ-A.I. data).
+HEADER_WORDS = frozenset({
+    "name", "title", "artist", "artists", "album", "album name", "uri", "id", "track", "track name", "song",
+    "artist name", "artist name(s)", "artist uri(s)", "album uri", "duration", "added at", "added by", "isrc",
+    "playlist", "playlist name", "playlist id", "genres", "popularity", "position", "file", "path", "location",
+    "explicit", "release date", "spotify_id", "uri(s)", "track_uri", "url"})
 
 
 def read_playlists(path: Path | str, data: bytes | None = None, *, name: str | None = None) -> pd.DataFrame:
@@ -81,13 +103,16 @@ def _text(data: bytes, label: str, *, fallback: str | None = None) -> str:
         raise PlaylistFormatError(f"{label}: not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
-def _frame(rows: list[tuple], label: str) -> pd.DataFrame:
+def _frame(rows: list[tuple], label: str, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The table of ``rows`` ``(playlist_id, track_id, position, title, artist)``; ``names`` maps
+    playlist ids to their names."""
     if not rows:
         raise PlaylistFormatError(f"{label}: no playlist entries found")
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    df = pd.DataFrame(rows, columns=COLUMNS[:5])
     df["position"] = df["position"].astype("int64")
     for col in ("playlist_id", "track_id", "title", "artist"):
         df[col] = df[col].astype(str)
+    df["playlist_name"] = df["playlist_id"].map(names).fillna("").astype(str) if names else ""
     return df
 
 
@@ -101,8 +126,10 @@ def _check_size(n: int, label: str) -> None:
 def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist") -> pd.DataFrame:
     """Plain ``playlist_id,track_id`` CSV, Exportify CSV, or DEEJ-A.I. rows (see module doc)."""
     text = _text(data, label)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ";" if ";" in first and "," not in first else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise PlaylistFormatError(f"{label}: malformed CSV ({exc})") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
@@ -110,10 +137,16 @@ def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist"
         raise PlaylistFormatError(f"{label}: file is empty")
     header = [c.strip() for c in rows[0]]
     lower = [c.lower() for c in header]
-    if "track uri" in lower or "spotify id" in lower:
+    if any(c in EXPORTIFY_ID_COLUMNS for c in lower):
         return _read_exportify(header, rows[1:], label, playlist_id)
     if "playlist_id" in lower or "track_id" in lower:
         return _read_plain(lower, rows[1:], label)
+    if any(c in HEADER_WORDS or "(ms)" in c for c in lower):
+        shown = ", ".join(repr(c[:40]) for c in header[:12]) + (", …" if len(header) > 12 else "")
+        raise PlaylistFormatError(
+            f"{label}: line 1: header not recognised (columns {shown}); expected 'playlist_id,track_id', "
+            f"an Exportify header with one of {', '.join(repr(c) for c in EXPORTIFY_ID_COLUMNS)}, or header-less "
+            "DEEJ-A.I. rows")
     return _read_rows(rows, label)
 
 
@@ -123,7 +156,7 @@ def _read_plain(header: list[str], rows: list[list[str]], label: str) -> pd.Data
             raise PlaylistFormatError(f"{label}: line 1: missing column '{col}' (header is {','.join(header)})")
     _check_size(len(rows), label)
     idx = {c: header.index(c) for c in COLUMNS if c in header}
-    out, counters = [], {}
+    out, counters, names = [], {}, {}
     for line, row in enumerate(rows, start=2):
         if len(row) != len(header):
             raise PlaylistFormatError(f"{label}: line {line}: {len(row)} fields, header has {len(header)}")
@@ -139,7 +172,9 @@ def _read_plain(header: list[str], rows: list[list[str]], label: str) -> pd.Data
         counters[pid] = counters.get(pid, 0) + 1
         out.append((pid, tid, pos, row[idx["title"]] if "title" in idx else "",
                     row[idx["artist"]] if "artist" in idx else ""))
-    return _frame(out, label)
+        if "playlist_name" in idx and row[idx["playlist_name"]].strip():
+            names.setdefault(pid, row[idx["playlist_name"]].strip())
+    return _frame(out, label, names)
 
 
 def _read_rows(rows: list[list[str]], label: str) -> pd.DataFrame:
@@ -155,19 +190,20 @@ def _read_rows(rows: list[list[str]], label: str) -> pd.DataFrame:
 
 
 def _spotify_id(uri: str) -> str:
+    """The bare track id of ``spotify:track:ID``, ``https://open.spotify.com/track/ID?…`` or ``ID``."""
     uri = uri.strip()
     if uri.startswith("spotify:track:"):
         return uri[len("spotify:track:"):]
-    if "open.spotify.com/track/" in uri:
-        return uri.split("open.spotify.com/track/")[1].split("?")[0]
+    if "open.spotify.com/" in uri and "/track/" in uri:
+        return uri.split("/track/", 1)[1].split("?")[0].strip("/")
     return uri
 
 
 def _read_exportify(header: list[str], rows: list[list[str]], label: str, playlist_id: str) -> pd.DataFrame:
     lower = [c.lower() for c in header]
-    uri_col = lower.index("track uri") if "track uri" in lower else lower.index("spotify id")
-    title_col = next((lower.index(c) for c in ("track name",) if c in lower), None)
-    artist_col = next((lower.index(c) for c in ("artist name(s)", "artist name", "artist names") if c in lower), None)
+    uri_col = next(lower.index(c) for c in EXPORTIFY_ID_COLUMNS if c in lower)
+    title_col = next((lower.index(c) for c in EXPORTIFY_TITLE_COLUMNS if c in lower), None)
+    artist_col = next((lower.index(c) for c in EXPORTIFY_ARTIST_COLUMNS if c in lower), None)
     _check_size(len(rows), label)
     out = []
     for line, row in enumerate(rows, start=2):
@@ -220,8 +256,13 @@ def _unzip(data: bytes, label: str) -> list[bytes]:
 
 
 def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
-    """Million Playlist Dataset slices: ``playlists[].pid`` and ``playlists[].tracks[].track_uri``."""
-    out = []
+    """Million Playlist Dataset slices: ``playlists[].pid``, ``.name`` and ``.tracks[].track_uri``.
+
+    The challenge set's forms are read too: no ``info``, playlists with no ``name`` or with no
+    (or an empty) ``tracks`` list; other fields (``collaborative`` as a bool or a string…) are
+    ignored.
+    """
+    out, names = [], {}
     for blob in blobs:
         try:
             doc = json.loads(_text(blob, label))
@@ -232,29 +273,36 @@ def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
         if not isinstance(playlists, list):
             raise PlaylistFormatError(f"{label}: field 'playlists' (a list) is missing")
         for i, pl in enumerate(playlists):
-            if not isinstance(pl, dict) or "pid" not in pl or not isinstance(pl.get("tracks"), list):
-                raise PlaylistFormatError(f"{label}: playlists[{i}]: needs 'pid' and a 'tracks' list")
-            for j, tr in enumerate(pl["tracks"]):
+            tracks = pl.get("tracks", []) if isinstance(pl, dict) else None
+            if not isinstance(pl, dict) or "pid" not in pl or not isinstance(tracks, list):
+                raise PlaylistFormatError(f"{label}: playlists[{i}]: needs a 'pid' (and 'tracks', if any, as a list)")
+            pid = str(pl["pid"])
+            if isinstance(pl.get("name"), str) and pl["name"].strip():
+                names[pid] = pl["name"].strip()
+            for j, tr in enumerate(tracks):
                 uri = tr.get("track_uri") if isinstance(tr, dict) else None
                 if not isinstance(uri, str) or not _spotify_id(uri):
                     raise PlaylistFormatError(f"{label}: playlists[{i}].tracks[{j}]: field 'track_uri' is missing")
                 pos = tr.get("pos", j)
-                out.append((str(pl["pid"]), _spotify_id(uri), pos if isinstance(pos, int) else j,
+                out.append((pid, _spotify_id(uri), pos if isinstance(pos, int) else j,
                             str(tr.get("track_name", "")), str(tr.get("artist_name", ""))))
             _check_size(len(out), label)
-    return _frame(out, label)
+    return _frame(out, label, names)
 
 
 # -- M3U ---------------------------------------------------------------------------------------
 
 def read_m3u(data: bytes, label: str, *, playlist_id: str = "playlist", utf8: bool = True) -> pd.DataFrame:
-    """M3U / M3U8: one entry per non-comment line; ``#EXTINF:secs,Artist - Title`` kept.
+    """M3U / M3U8: one entry per non-comment line; ``#EXTINF:secs,Artist - Title`` and
+    ``#PLAYLIST:name`` kept.
 
-    ``track_id`` is the entry as written ('\\' turned into '/'); :func:`songsim.datasets.match_tracks`
-    matches it to ingested audio by relative path or file name.
+    ``track_id`` is the entry as a normalised path (:func:`normalise_entry`), or the URL itself for
+    a remote stream (never matched); :func:`songsim.datasets.match_tracks` matches paths to
+    ingested audio by relative path, then by unique file name. ``.m3u`` files that are not UTF-8
+    are read as cp1252 (Windows players write them so); line ends may be LF, CRLF or CR.
     """
     text = _text(data, label, fallback=None if utf8 else "cp1252")
-    out, pending = [], ("", "")
+    out, pending, name = [], ("", ""), ""
     for line in text.splitlines():
         line = line.strip()
         if not line:
@@ -262,11 +310,43 @@ def read_m3u(data: bytes, label: str, *, playlist_id: str = "playlist", utf8: bo
         if line.startswith("#EXTINF:"):
             info = line.split(",", 1)[1].strip() if "," in line else ""
             artist, _, title = info.rpartition(" - ")
-            pending = (title, artist)
+            pending = (title.strip(), artist.strip())
+            continue
+        if line.startswith("#PLAYLIST:"):
+            name = line[len("#PLAYLIST:"):].strip()
             continue
         if line.startswith("#"):
             continue
-        out.append((playlist_id, line.replace("\\", "/"), len(out), pending[0], pending[1]))
+        out.append((playlist_id, normalise_entry(line), len(out), pending[0], pending[1]))
         pending = ("", "")
         _check_size(len(out), label)
-    return _frame(out, label)
+    return _frame(out, label, {playlist_id: name} if name else None)
+
+
+_DRIVE = re.compile(r"^/?[A-Za-z]:(?=/|$)")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def normalise_entry(entry: str) -> str:
+    """A playlist line as a comparable path.
+
+    ``file:///home/u/My%20Song.mp3`` → ``/home/u/My Song.mp3``; ``file://localhost/…`` and
+    ``file:///C:/…`` likewise; percent-encoded relative paths are decoded; ``C:\\Music\\a.mp3`` →
+    ``/Music/a.mp3`` (backslashes to ``/``, drive letter dropped); ``a/./b/../c`` → ``a/c``.
+    URLs of other schemes (``http://…``) are returned unchanged.
+    """
+    entry = entry.strip()
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]+)://", entry)
+    if scheme and scheme.group(1).lower() != "file":
+        return entry
+    if scheme:
+        rest = entry[len(scheme.group(0)):]
+        host, slash, path = rest.partition("/")
+        path = urllib.parse.unquote(slash + path if host in ("", "localhost") else "//" + rest)
+    else:
+        path = urllib.parse.unquote(entry) if _PERCENT.search(entry) else entry
+    path = _DRIVE.sub("", path.replace("\\", "/"))
+    if not path:
+        return entry
+    norm = posixpath.normpath(path)
+    return norm[1:] if norm.startswith("//") else norm
