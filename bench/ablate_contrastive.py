@@ -42,6 +42,11 @@ def main():
     ap.add_argument("--noise", type=float, default=Augmentation.noise, help="Augmentation.noise")
     ap.add_argument("--time-mask", type=float, default=Augmentation.time_mask, help="Augmentation.time_mask")
     ap.add_argument("--freq-mask", type=float, default=Augmentation.freq_mask, help="Augmentation.freq_mask")
+    ap.add_argument("--nn-prob", type=float, default=0.0,
+                    help="share of partners drawn from a neighbouring track instead of the anchor's own")
+    ap.add_argument("--nn-k", type=int, default=3, help="neighbouring tracks: the anchor track's k nearest")
+    ap.add_argument("--nn-start", type=int, default=100, help="first step with neighbour partners")
+    ap.add_argument("--nn-every", type=int, default=50, help="steps between recomputing the neighbours")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     ds = load_dataset(a.train)
@@ -74,16 +79,34 @@ def main():
         model.train()
         return out
 
-    t0, curve = time.perf_counter(), []
+    @torch.no_grad()
+    def neighbour_tracks() -> np.ndarray:
+        """``(n_tracks, k)``: each training track's k nearest other tracks (cosine, track means)."""
+        model.eval()
+        emb = torch.cat([model.embed(X[i:i + 256].contiguous(memory_format=cl)) for i in range(0, len(X), 256)])
+        model.train()
+        T = track_means(torch.nn.functional.normalize(emb, dim=1).numpy(), ct, ds.n_tracks)
+        T /= np.linalg.norm(T, axis=1, keepdims=True)
+        sim = T @ T.T
+        np.fill_diagonal(sim, -np.inf)
+        return np.argsort(-sim, axis=1)[:, :a.nn_k]
+
+    t0, curve, neighbours = time.perf_counter(), [], None
     order, pos = rng.permutation(len(X)), 0
     for step in range(1, a.steps + 1):
+        if a.nn_prob and step >= a.nn_start and (step - a.nn_start) % a.nn_every == 0:
+            neighbours = neighbour_tracks()
         if pos + a.batch > len(order):
             order, pos = rng.permutation(len(X)), 0
         anchors = order[pos:pos + a.batch]
         pos += a.batch
-        partners = np.array([rng.choice(by_track[ct[i]]) for i in anchors])
+        partner_tracks = ct[anchors].copy()
+        if neighbours is not None:
+            swap = rng.random(len(anchors)) < a.nn_prob
+            partner_tracks[swap] = neighbours[partner_tracks[swap], rng.integers(a.nn_k, size=int(swap.sum()))]
+        partners = np.array([rng.choice(by_track[t]) for t in partner_tracks])
         views = augment(torch.cat([X[anchors], X[partners]]), gen, crop_frames=a.crop, aug=aug)
-        groups = torch.from_numpy(np.concatenate([ct[anchors], ct[partners]]))
+        groups = torch.from_numpy(np.concatenate([ct[anchors], ct[anchors]]))  # a partner counts as its anchor's
         loss, _ = model.loss(views.contiguous(memory_format=cl), groups=groups)
         opt.zero_grad()
         loss.backward()

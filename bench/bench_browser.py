@@ -109,7 +109,7 @@ def main():
             timed(pg, lambda: nav.get_by_text("Map", exact=True).click())
             slider = pg.get_by_role("slider").first
             perplexity = []
-            for i in range(max(3, args.repeats // 2)):
+            for _ in range(max(3, args.repeats // 2)):
                 slider.focus()
                 perplexity.append(timed(pg, lambda: slider.press("ArrowLeft")))
             browser.close()

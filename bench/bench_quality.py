@@ -68,11 +68,11 @@ def main():
         print(name, results[name], flush=True)
 
     for kind in ("raw", "pca", "mfcc"):
-        run(kind, lambda: embed(ds, kind).track)
+        run(kind, lambda kind=kind: embed(ds, kind).track)
     for kind in ("cae", "vae"):
         if kind not in args.skip:
             _, m = train_and_save(ds, TrainParams.for_model(kind))
-            run(kind, lambda: embed(ds, kind, train_if_missing=False).track, m["history"]["seconds"])
+            run(kind, lambda kind=kind: embed(ds, kind, train_if_missing=False).track, m["history"]["seconds"])
     shipped = find_checkpoint(ds, "contrastive")
     net, manifest = load_checkpoint(shipped)
     run("contrastive", lambda: embed(ds, "contrastive", train_if_missing=False).track)
@@ -87,7 +87,7 @@ def main():
             continue
         model, m = train_and_save(ds, TrainParams.for_model("contrastive"), from_scratch=from_scratch)
         h = m["history"]
-        run(f"contrastive-{variant}", lambda: latent_vectors(model), h["seconds"])
+        run(f"contrastive-{variant}", lambda model=model: latent_vectors(model), h["seconds"])
         results[f"contrastive-{variant}"].update(epochs=h["epochs_run"], best_epoch=h["best_epoch"] + 1,
                                                  initialised_from=m.get("initialised_from"))
 

@@ -103,12 +103,14 @@ def contingency_heatmap(table: pd.DataFrame) -> alt.Chart:
     rows, cols = table.index.name or "row", table.columns.name or "column"
     df = table.rename_axis(index=rows, columns=cols).stack().rename("tracks").reset_index()
     df[rows], df[cols] = df[rows].astype(str), df[cols].astype(str)
-    base = alt.Chart(df).encode(x=alt.X(f"{cols}:N", sort=None), y=alt.Y(f"{rows}:N", sort=None))
+    base = alt.Chart(df).encode(x=alt.X(f"{cols}:N", sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=140)),
+                                y=alt.Y(f"{rows}:N", sort=None, axis=alt.Axis(labelLimit=160)))
     heat = base.mark_rect().encode(color=alt.Color("tracks:Q", scale=alt.Scale(scheme="blues")),
                                    tooltip=[f"{rows}:N", f"{cols}:N", "tracks:Q"])
     text = base.mark_text(fontSize=10).encode(text="tracks:Q", color=alt.condition(alt.datum.tracks > df["tracks"].max() / 2,
                                                                                     alt.value("white"), alt.value("black")))
-    return (heat + text).properties(height=max(200, 22 * df[rows].nunique()))
+    # a fixed step per row: every row stays readable whatever the number of rows
+    return (heat + text).properties(height=alt.Step(28))
 
 
 LABEL_MAX_NODES = 80  # more nodes than this: titles only on hover

@@ -39,7 +39,11 @@ def cmd_embed(args) -> None:
 
 def add_commands(sub) -> None:
     """Register the analysis commands on the ``python -m songsim`` sub-parser."""
-    from .embeddings import KINDS, MODEL_KINDS, best_kind  # no torch import just to build the parser
+    from .embeddings import (  # no torch import just to build the parser
+        KINDS,
+        MODEL_KINDS,
+        best_kind,
+    )
 
     s = sub.add_parser("train", help="train a CAE, VAE or contrastive encoder on a dataset",
                        description="Train a convolutional autoencoder (cae), a VAE (vae) or the self-supervised "

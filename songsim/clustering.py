@@ -53,7 +53,7 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
         X, labelings, n = X[idx], [np.asarray(lab)[idx] for lab in labelings], sample_size
     codes = [np.unique(np.asarray(lab), return_inverse=True)[1].ravel() for lab in labelings]
     sizes = [np.bincount(c) for c in codes]
-    for c, s in zip(codes, sizes):
+    for s in sizes:
         if not 2 <= len(s) <= n - 1:
             raise SongsimError(f"silhouette needs 2 to n-1 clusters, got {len(s)} for {n} points")
     offsets = np.cumsum([0] + [len(s) for s in sizes])
@@ -80,7 +80,7 @@ def _cluster_distance_sums(X: np.ndarray, codes: list, offsets: np.ndarray, *, m
     """
     import torch
 
-    from .models.train import pick_device
+    from .devices import pick_device
 
     n = len(X)
     dev = pick_device(device)

@@ -247,7 +247,7 @@ def _adjacency(g) -> sp.csr_matrix:
     return (A + A.T).tocsr()
 
 
-def read_edgelist(path) -> "object":
+def read_edgelist(path) -> object:
     """An igraph.Graph from a whitespace-separated edge list ``source target [weight]`` ('#' comments).
 
     Raises SongsimError with the file and line on a malformed line.

@@ -56,7 +56,7 @@ class AudioParams:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "AudioParams":
+    def from_dict(cls, d: dict) -> AudioParams:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 

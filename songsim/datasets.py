@@ -26,7 +26,14 @@ import pandas as pd
 from . import __version__
 from .config import AudioParams, cache_dir
 from .errors import DatasetError
-from .storage import check_name, current_version, list_entries, new_version, read_manifest, write_manifest
+from .storage import (
+    check_name,
+    current_version,
+    list_entries,
+    new_version,
+    read_manifest,
+    write_manifest,
+)
 
 TRACK_COLUMNS = ["track_id", "title", "artist", "label", "duration"]
 
@@ -107,7 +114,7 @@ class Dataset:
             "fingerprint": self.fingerprint,
         }
 
-    def with_playlists(self, playlists: pd.DataFrame, *, source: str) -> "Dataset":
+    def with_playlists(self, playlists: pd.DataFrame, *, source: str) -> Dataset:
         """A copy whose playlists are replaced by ``playlists`` (matched here); the clips are shared."""
         matched, unmatched = match_tracks(playlists, self.tracks)
         info = {**self.info, "playlist_sources": [source], "unmatched_playlist_entries": unmatched}

@@ -138,8 +138,8 @@ def embed(ds: Dataset, kind: str, *, latent: int | None = None, n_components: in
     params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(kind)
     model = None
     if kind in MODEL_KINDS:
-        from .models import DEFAULT_LATENT
         from .modeling import get_model
+        from .models import DEFAULT_LATENT
 
         latent = latent or DEFAULT_LATENT[kind]
         model, manifest = get_model(ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress)

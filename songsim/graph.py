@@ -8,7 +8,7 @@ memory follows the number of edges kept. The largest connected component is kept
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -51,7 +51,7 @@ class TSNEMapper:
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def fit(self, X: np.ndarray) -> "TSNEMapper":
+    def fit(self, X: np.ndarray) -> TSNEMapper:
         """Search the neighbours of ``X [shape=(n, d)]`` once (n ≥ 4)."""
         from openTSNE.affinity import PerplexityBasedNN
 

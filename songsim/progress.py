@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 T = TypeVar("T")
 #: ``callback(done, total, message)``; the dashboard passes one that moves ``st.progress``.

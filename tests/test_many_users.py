@@ -5,8 +5,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-from test_browser import BROWSER_ARGS, CHROMIUM, graph_node_count, no_exceptions, settle, start_server, stop_server
+from test_browser import (
+    BROWSER_ARGS,
+    CHROMIUM,
+    graph_node_count,
+    no_exceptions,
+    settle,
+    start_server,
+    stop_server,
+)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -43,7 +50,7 @@ def test_eight_sessions_at_once(server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         pages = []
-        for i in range(SESSIONS):
+        for _ in range(SESSIONS):
             pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             pg.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
             pg.goto(f"{url}/graph")

@@ -68,6 +68,7 @@ def test_save_load_identical_embeddings_and_mismatch_refused(small, tmp_path):
     save_checkpoint(tmp_path / "bad", ConvAutoencoder(latent=8), {})
     folder = next(p for p in (tmp_path / "bad").iterdir() if p.is_dir())
     import json
+
     from songsim.storage import write_manifest
     m = json.loads((folder / "manifest.json").read_text())
     m["model"] = "vae"

@@ -45,7 +45,7 @@ M3U_FIXTURES = {
     "itunes.m3u": "#EXTM3U\r#EXTINF:337,Miles Davis - Blue in Green\rC:\\Users\\u\\Music\\Jazz\\Blue in Green.ogg\r"
                   "#EXTINF:301,Ünïcødé – Live\rC:\\Users\\u\\Music\\Rock\\Ünïcødé – Live.flac\r".encode("cp1252"),
     # Strawberry: relative paths with .. segments, #EXTINF without artist
-    "strawberry.m3u": "#EXTM3U\n#EXTINF:215,My Song\n../Music/Rock/My Song.mp3\n#EXTINF:120,drift\n../Music/./Ambient/drift.wav\n".encode(),
+    "strawberry.m3u": b"#EXTM3U\n#EXTINF:215,My Song\n../Music/Rock/My Song.mp3\n#EXTINF:120,drift\n../Music/./Ambient/drift.wav\n",
     # Rhythmbox: file:// URIs, no #EXTINF
     "rhythmbox.m3u8": b"file:///home/u/Music/Jazz/Take%20Five.ogg\nfile:///home/u/Music/Jazz/Blue%20in%20Green.ogg\n",
     # MPD (the music player daemon): paths relative to its music folder, percent-encoded by some clients
@@ -199,3 +199,12 @@ def test_empty_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SongsimError, match="no playlist files"):
         read_playlist_files([tmp_path / "empty"])
+
+
+def test_a_huge_field_is_a_clear_error_and_the_csv_limit_stays_global_default(tmp_path):
+    import csv
+
+    limit = csv.field_size_limit()
+    with pytest.raises(PlaylistFormatError, match="huge.csv: malformed CSV"):
+        read(tmp_path, "huge.csv", b'playlist_id,track_id\np1,"' + b"x" * (limit + 10) + b'"\n')
+    assert csv.field_size_limit() == limit == 131072

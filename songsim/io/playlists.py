@@ -45,8 +45,6 @@ MAX_ENTRIES = 5_000_000              # playlist entries in one file
 MAX_RATIO = 200                      # compressed → decompressed size ratio of an archive
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
 
-csv.field_size_limit(16 * 1024 * 1024)
-
 #: Exportify's track column, by header version: the original ``Spotify URI``; ``Track URI`` (with
 #: ``Artist Name`` or ``Artist Name(s)``); the fork's ``Spotify ID`` and ``Track ID`` (bare ids).
 EXPORTIFY_ID_COLUMNS = ("track uri", "spotify uri", "spotify id", "track id")
@@ -212,8 +210,8 @@ def _read_exportify(header: list[str], rows: list[list[str]], label: str, playli
         tid = _spotify_id(row[uri_col])
         if not tid:
             raise PlaylistFormatError(f"{label}: line {line}: empty '{header[uri_col]}'")
-        get = lambda col: row[col] if col is not None and col < len(row) else ""  # noqa: E731
-        out.append((playlist_id, tid, len(out), get(title_col), get(artist_col)))
+        title, artist = (row[c] if c is not None and c < len(row) else "" for c in (title_col, artist_col))
+        out.append((playlist_id, tid, len(out), title, artist))
     return _frame(out, label)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..devices import pick_device
 from ..errors import SongsimError
 from ..progress import Callback
 from . import DEFAULT_LATENT, MODELS
@@ -44,7 +45,7 @@ class TrainParams:
         return dataclasses.asdict(self)
 
     @classmethod
-    def for_model(cls, model: str, **overrides) -> "TrainParams":
+    def for_model(cls, model: str, **overrides) -> TrainParams:
         """The defaults that suit ``model``, with ``overrides`` (None values ignored) on top."""
         base = {"latent": DEFAULT_LATENT.get(model, cls.latent), **MODEL_DEFAULTS.get(model, {})}
         return cls(model=model, **{**base, **{k: v for k, v in overrides.items() if v is not None}})
@@ -52,23 +53,6 @@ class TrainParams:
 
 #: Per-model defaults; a contrastive epoch has far fewer steps than it needs to converge.
 MODEL_DEFAULTS = {"contrastive": {"epochs": 20, "patience": 6, "lr": 2e-3, "weight_decay": 1e-4}}
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    """'auto' → CUDA, then Apple MPS, then CPU; or the named device (error if unavailable)."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SongsimError("--device cuda: no CUDA GPU is available")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise SongsimError("--device mps: Apple MPS is not available")
-    if name not in ("cpu", "cuda", "mps"):
-        raise SongsimError(f"unknown device '{name}' (auto, cpu, cuda or mps)")
-    return torch.device(name)
 
 
 def split_by_track(clip_track: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
