@@ -3,6 +3,7 @@
 The router: builds the navigation over the pages in pages/, and the sidebar that picks the
 dataset. The first open on an empty cache builds the demo corpus.
 """
+
 import streamlit as st
 
 from songsim import ui
@@ -24,11 +25,15 @@ ui.bootstrap()
 with ui.router():  # pages run inside it; see ui.router
     with st.sidebar:
         names = ui.dataset_names()
-        st.selectbox("Dataset", names, **ui.widget_key("dataset", "demo" if "demo" in names else names[0]))
+        st.selectbox(
+            "Dataset", names, **ui.widget_key("dataset", "demo" if "demo" in names else names[0])
+        )
         ds = ui.current_dataset()
         s = ds.summary()
-        st.caption(f"{s['tracks']} tracks · {s['clips']} clips · {s['playlists']} playlists"
-                   + (f" · {s['labels']} labels" if s["labels"] else ""))
+        st.caption(
+            f"{s['tracks']} tracks · {s['clips']} clips · {s['playlists']} playlists"
+            + (f" · {s['labels']} labels" if s["labels"] else "")
+        )
         upload = st.session_state.get("upload")
         if upload and upload["dataset"] == ds.name:
             st.caption(f"Playlists from your upload: {ui.plain(upload['file'])}")

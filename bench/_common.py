@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts: timing, peak memory, JSON output."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,11 @@ def peak_rss_mb() -> float:
 
 
 def machine() -> dict:
-    return {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version(), "machine": platform.machine()}
+    return {
+        "cpus": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
 
 
 def emit(name: str, figures: dict) -> None:

@@ -11,6 +11,7 @@ Usage::
     python -m songsim ingest --audio CORPUS --labels parent --name realmusic
     python bench/ablate_contrastive.py realmusic --steps 300 --every 100 [--eq 0.06 --contrast 0.2]
 """
+
 import argparse
 import sys
 import time
@@ -26,7 +27,9 @@ from songsim.models.contrastive import Augmentation, ContrastiveEncoder, augment
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("train", help="dataset to train on")
     ap.add_argument("--eval", help="labelled dataset to score on (default: the training one)")
     ap.add_argument("--steps", type=int, default=300)
@@ -40,19 +43,37 @@ def main():
     ap.add_argument("--eq", type=float, default=0.0, help="Augmentation.eq")
     ap.add_argument("--contrast", type=float, default=0.0, help="Augmentation.contrast")
     ap.add_argument("--noise", type=float, default=Augmentation.noise, help="Augmentation.noise")
-    ap.add_argument("--time-mask", type=float, default=Augmentation.time_mask, help="Augmentation.time_mask")
-    ap.add_argument("--freq-mask", type=float, default=Augmentation.freq_mask, help="Augmentation.freq_mask")
-    ap.add_argument("--nn-prob", type=float, default=0.0,
-                    help="share of partners drawn from a neighbouring track instead of the anchor's own")
-    ap.add_argument("--nn-k", type=int, default=3, help="neighbouring tracks: the anchor track's k nearest")
+    ap.add_argument(
+        "--time-mask", type=float, default=Augmentation.time_mask, help="Augmentation.time_mask"
+    )
+    ap.add_argument(
+        "--freq-mask", type=float, default=Augmentation.freq_mask, help="Augmentation.freq_mask"
+    )
+    ap.add_argument(
+        "--nn-prob",
+        type=float,
+        default=0.0,
+        help="share of partners drawn from a neighbouring track instead of the anchor's own",
+    )
+    ap.add_argument(
+        "--nn-k", type=int, default=3, help="neighbouring tracks: the anchor track's k nearest"
+    )
     ap.add_argument("--nn-start", type=int, default=100, help="first step with neighbour partners")
-    ap.add_argument("--nn-every", type=int, default=50, help="steps between recomputing the neighbours")
+    ap.add_argument(
+        "--nn-every", type=int, default=50, help="steps between recomputing the neighbours"
+    )
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     ds = load_dataset(a.train)
     eds = load_dataset(a.eval) if a.eval else ds
-    aug = Augmentation(max_shift=a.shift, eq=a.eq, contrast=a.contrast, noise=a.noise, time_mask=a.time_mask,
-                       freq_mask=a.freq_mask)
+    aug = Augmentation(
+        max_shift=a.shift,
+        eq=a.eq,
+        contrast=a.contrast,
+        noise=a.noise,
+        time_mask=a.time_mask,
+        freq_mask=a.freq_mask,
+    )
     X = torch.from_numpy(ds.clips).unsqueeze(1)
     EX = torch.from_numpy(eds.clips).unsqueeze(1)
     ct = ds.clip_track
@@ -62,20 +83,33 @@ def main():
     cl = torch.channels_last
     model = ContrastiveEncoder(latent=a.latent, temperature=a.tau).to(memory_format=cl)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.steps, pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=a.lr, total_steps=a.steps, pct_start=0.1
+    )
 
     @torch.no_grad()
     def scores() -> dict:
         model.eval()
         out = {}
-        parts = [(model.embed(EX[i:i + 256].contiguous(memory_format=cl)),) for i in range(0, len(EX), 256)]
+        parts = [
+            (model.embed(EX[i : i + 256].contiguous(memory_format=cl)),)
+            for i in range(0, len(EX), 256)
+        ]
         emb = torch.cat([p[0] for p in parts])
         for name, V in (("embedding", emb), ("projection", model.projection(emb))):
             V = torch.nn.functional.normalize(V, dim=1).numpy()
-            s = score_embedding(track_means(V, eds.clip_track, eds.n_tracks), labels=eds.labels, communities=None,
-                                ks=[len(set(eds.labels))], seed=a.seed)
-            out[name] = {"ami": round(s["ami_labels"], 4), "v_measure": round(s["v_measure_labels"], 4),
-                         "precision_at_10": round(s["precision_at_10"], 4)}
+            s = score_embedding(
+                track_means(V, eds.clip_track, eds.n_tracks),
+                labels=eds.labels,
+                communities=None,
+                ks=[len(set(eds.labels))],
+                seed=a.seed,
+            )
+            out[name] = {
+                "ami": round(s["ami_labels"], 4),
+                "v_measure": round(s["v_measure_labels"], 4),
+                "precision_at_10": round(s["precision_at_10"], 4),
+            }
         model.train()
         return out
 
@@ -83,13 +117,18 @@ def main():
     def neighbour_tracks() -> np.ndarray:
         """``(n_tracks, k)``: each training track's k nearest other tracks (cosine, track means)."""
         model.eval()
-        emb = torch.cat([model.embed(X[i:i + 256].contiguous(memory_format=cl)) for i in range(0, len(X), 256)])
+        emb = torch.cat(
+            [
+                model.embed(X[i : i + 256].contiguous(memory_format=cl))
+                for i in range(0, len(X), 256)
+            ]
+        )
         model.train()
         T = track_means(torch.nn.functional.normalize(emb, dim=1).numpy(), ct, ds.n_tracks)
         T /= np.linalg.norm(T, axis=1, keepdims=True)
         sim = T @ T.T
         np.fill_diagonal(sim, -np.inf)
-        return np.argsort(-sim, axis=1)[:, :a.nn_k]
+        return np.argsort(-sim, axis=1)[:, : a.nn_k]
 
     t0, curve, neighbours = time.perf_counter(), [], None
     order, pos = rng.permutation(len(X)), 0
@@ -98,26 +137,44 @@ def main():
             neighbours = neighbour_tracks()
         if pos + a.batch > len(order):
             order, pos = rng.permutation(len(X)), 0
-        anchors = order[pos:pos + a.batch]
+        anchors = order[pos : pos + a.batch]
         pos += a.batch
         partner_tracks = ct[anchors].copy()
         if neighbours is not None:
             swap = rng.random(len(anchors)) < a.nn_prob
-            partner_tracks[swap] = neighbours[partner_tracks[swap], rng.integers(a.nn_k, size=int(swap.sum()))]
+            partner_tracks[swap] = neighbours[
+                partner_tracks[swap], rng.integers(a.nn_k, size=int(swap.sum()))
+            ]
         partners = np.array([rng.choice(by_track[t]) for t in partner_tracks])
         views = augment(torch.cat([X[anchors], X[partners]]), gen, crop_frames=a.crop, aug=aug)
-        groups = torch.from_numpy(np.concatenate([ct[anchors], ct[anchors]]))  # a partner counts as its anchor's
+        groups = torch.from_numpy(
+            np.concatenate([ct[anchors], ct[anchors]])
+        )  # a partner counts as its anchor's
         loss, _ = model.loss(views.contiguous(memory_format=cl), groups=groups)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
         if step % a.every == 0 or step == a.steps:
-            curve.append({"step": step, "seconds": round(time.perf_counter() - t0, 1), "loss": round(loss.item(), 4),
-                          **scores()})
+            curve.append(
+                {
+                    "step": step,
+                    "seconds": round(time.perf_counter() - t0, 1),
+                    "loss": round(loss.item(), 4),
+                    **scores(),
+                }
+            )
             print(curve[-1], file=sys.stderr, flush=True)
-    emit("contrastive-ablation", {"train": a.train, "eval": eds.name, "settings": vars(a), "curve": curve,
-                                  "threads": torch.get_num_threads()})
+    emit(
+        "contrastive-ablation",
+        {
+            "train": a.train,
+            "eval": eds.name,
+            "settings": vars(a),
+            "curve": curve,
+            "threads": torch.get_num_threads(),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ no reference implementation for this one: the figures are medians against the ta
 
 Usage: python bench/bench_browser.py [--repeats 7]
 """
+
 import argparse
 import os
 import socket
@@ -28,8 +29,16 @@ from pathlib import Path
 from _common import emit
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = ["Data", "Model", "Clusters", "Graph", "Map", "Compare", "Similar songs"]
 ROUND = PAGES[1:] + PAGES[:1]  # starts away from the page the app opens on
@@ -58,16 +67,22 @@ def timed(pg, action, timeout=600_000) -> float:
     pg.evaluate(WATCH)
     action()
     pg.wait_for_function(DONE, timeout=timeout, polling=50)
-    end = pg.evaluate("() => { const s = window.__states; return s.filter(x => x[1] === 'notRunning').pop()[0]; }")
+    end = pg.evaluate(
+        "() => { const s = window.__states; return s.filter(x => x[1] === 'notRunning').pop()[0]; }"
+    )
     pg.wait_for_timeout(300)  # let a rerun triggered by the first one (a widget settling) show up
-    if pg.evaluate("() => window.__states.length && window.__states[window.__states.length - 1][1] !== 'notRunning'"):
+    if pg.evaluate(
+        "() => window.__states.length && window.__states[window.__states.length - 1][1] !== 'notRunning'"
+    ):
         pg.wait_for_selector(IDLE, timeout=timeout)
         end = pg.evaluate("() => window.__states.filter(x => x[1] === 'notRunning').pop()[0]")
     return (end - pg.evaluate("() => window.__input")) / 1000
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
@@ -76,9 +91,23 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cache = tempfile.mkdtemp(prefix="songsim-bench-")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, env={**os.environ, "SONGSIM_CACHE": cache},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "SONGSIM_CACHE": cache},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -97,15 +126,28 @@ def main():
             nav = pg.locator('[data-testid="stSidebarNav"]')
             rounds = []
             for _ in range(2):
-                rounds.append({name: timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click()) for name in ROUND})
-            warm_switch = [t for _ in range(max(1, args.repeats // len(PAGES) + 1))
-                           for t in (timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click()) for name in ROUND)]
+                rounds.append(
+                    {
+                        name: timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click())
+                        for name in ROUND
+                    }
+                )
+            warm_switch = [
+                t
+                for _ in range(max(1, args.repeats // len(PAGES) + 1))
+                for t in (
+                    timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click())
+                    for name in ROUND
+                )
+            ]
             timed(pg, lambda: nav.get_by_text("Clusters", exact=True).click())
             slider = pg.get_by_role("slider").first
             k_moves = []
             for i in range(args.repeats):
                 slider.focus()
-                k_moves.append(timed(pg, lambda i=i: slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")))
+                k_moves.append(
+                    timed(pg, lambda i=i: slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft"))
+                )
             timed(pg, lambda: nav.get_by_text("Map", exact=True).click())
             slider = pg.get_by_role("slider").first
             perplexity = []
@@ -116,12 +158,20 @@ def main():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    emit("dashboard_browser", {
-        "first_open_empty_cache_s": first_open,
-        "first_visit_s": rounds[0], "second_visit_s": rounds[1],
-        "warm_page_switch_median_s": statistics.median(warm_switch), "warm_page_switch_max_s": max(warm_switch),
-        "k_slider_median_s": statistics.median(k_moves), "k_slider_max_s": max(k_moves),
-        "perplexity_change_median_s": statistics.median(perplexity), "perplexity_change_max_s": max(perplexity)})
+    emit(
+        "dashboard_browser",
+        {
+            "first_open_empty_cache_s": first_open,
+            "first_visit_s": rounds[0],
+            "second_visit_s": rounds[1],
+            "warm_page_switch_median_s": statistics.median(warm_switch),
+            "warm_page_switch_max_s": max(warm_switch),
+            "k_slider_median_s": statistics.median(k_moves),
+            "k_slider_max_s": max(k_moves),
+            "perplexity_change_median_s": statistics.median(perplexity),
+            "perplexity_change_max_s": max(perplexity),
+        },
+    )
 
 
 if __name__ == "__main__":

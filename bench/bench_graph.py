@@ -10,6 +10,7 @@ songs drawn with Zipf popularity (exponent 1) from 500,000 tracks, string ids as
 
 Usage: python bench/bench_graph.py [--playlists N] [--tracks N] [--subset N]
 """
+
 import argparse
 import itertools
 import multiprocessing as mp
@@ -27,7 +28,9 @@ def synthetic_mpd(n_playlists: int, n_tracks: int, seed: int = 0) -> pd.DataFram
     p /= p.sum()
     tracks = rng.choice(n_tracks, size=lengths.sum(), p=p)
     pids = np.repeat(np.arange(n_playlists), lengths)
-    df = pd.DataFrame({"playlist_id": pids.astype(str), "track_id": np.char.add("t", tracks.astype(str))})
+    df = pd.DataFrame(
+        {"playlist_id": pids.astype(str), "track_id": np.char.add("t", tracks.astype(str))}
+    )
     return df
 
 
@@ -44,9 +47,18 @@ def _songsim_build(args, queue):
     t = time.perf_counter()
     g = build_graph(df, ids, min_playlists=args["min_playlists"])
     seconds = time.perf_counter() - t
-    queue.put({"min_playlists": args["min_playlists"], "seconds": seconds, "peak_rss_mb": peak_rss_mb(),
-               "data_rss_mb": base, "nodes": g.n_nodes, "edges": g.n_edges,
-               "entries": int(len(df)), "mean_length": float(df.groupby("playlist_id").size().mean())})
+    queue.put(
+        {
+            "min_playlists": args["min_playlists"],
+            "seconds": seconds,
+            "peak_rss_mb": peak_rss_mb(),
+            "data_rss_mb": base,
+            "nodes": g.n_nodes,
+            "edges": g.n_edges,
+            "entries": int(len(df)),
+            "mean_length": float(df.groupby("playlist_id").size().mean()),
+        }
+    )
 
 
 def networkx_pairwise(df: pd.DataFrame):
@@ -64,7 +76,9 @@ def networkx_pairwise(df: pd.DataFrame):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--playlists", type=int, default=100_000)
     ap.add_argument("--tracks", type=int, default=500_000)
     ap.add_argument("--subset", type=int, default=5_000)
@@ -73,8 +87,17 @@ def main():
     full = []
     for min_playlists in (10, 1):
         q = ctx.Queue()
-        proc = ctx.Process(target=_songsim_build, args=({"playlists": args.playlists, "tracks": args.tracks,
-                                                          "min_playlists": min_playlists}, q))
+        proc = ctx.Process(
+            target=_songsim_build,
+            args=(
+                {
+                    "playlists": args.playlists,
+                    "tracks": args.tracks,
+                    "min_playlists": min_playlists,
+                },
+                q,
+            ),
+        )
         proc.start()
         full.append(q.get())
         proc.join()
@@ -90,11 +113,23 @@ def main():
     ref = networkx_pairwise(sub)
     theirs = time.perf_counter() - t
     s, d, w = g.edges()
-    same = g.n_nodes == ref.number_of_nodes() and g.n_edges == ref.number_of_edges() and \
-        int(w.sum()) == sum(x for *_, x in ref.edges(data="weight"))
-    emit("graph_build", {"full": full, "subset_playlists": args.subset, "subset_songsim_s": ours,
-                         "subset_networkx_s": theirs, "speedup_vs_networkx": theirs / ours,
-                         "subset_graphs_equal": bool(same), "subset_edges": g.n_edges})
+    same = (
+        g.n_nodes == ref.number_of_nodes()
+        and g.n_edges == ref.number_of_edges()
+        and int(w.sum()) == sum(x for *_, x in ref.edges(data="weight"))
+    )
+    emit(
+        "graph_build",
+        {
+            "full": full,
+            "subset_playlists": args.subset,
+            "subset_songsim_s": ours,
+            "subset_networkx_s": theirs,
+            "speedup_vs_networkx": theirs / ours,
+            "subset_graphs_equal": bool(same),
+            "subset_edges": g.n_edges,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ process. The spectrograms are compared after scaling.
 
 Usage: python bench/bench_ingest.py [--files N]
 """
+
 import argparse
 import tempfile
 import time
@@ -23,18 +24,28 @@ from songsim.demo import render_track
 from songsim.ingest import default_jobs, ingest_audio
 from songsim.io.audio import scan_audio
 
-FORMATS = [("flac", {}), ("ogg", {"format": "OGG", "subtype": "VORBIS"}), ("mp3", {"format": "MP3", "subtype": "MPEG_LAYER_III"})]
+FORMATS = [
+    ("flac", {}),
+    ("ogg", {"format": "OGG", "subtype": "VORBIS"}),
+    ("mp3", {"format": "MP3", "subtype": "MPEG_LAYER_III"}),
+]
 
 
 def make_files(root: Path, n: int) -> None:
     for i in range(n):
-        y = np.concatenate([render_track(i % 8, 1000 + i), render_track((i + 3) % 8, 2000 + i), render_track(i % 8, 3000 + i)])[: 22050 * 60]
+        y = np.concatenate(
+            [
+                render_track(i % 8, 1000 + i),
+                render_track((i + 3) % 8, 2000 + i),
+                render_track(i % 8, 3000 + i),
+            ]
+        )[: 22050 * 60]
         y = soxr.resample(y, 22050, 44100)
         stereo = np.stack([y, 0.8 * y], axis=1).astype(np.float32)
         ext, kw = FORMATS[i % 3]
         with sf.SoundFile(str(root / f"track{i:03d}.{ext}"), "w", 44100, 2, **kw) as f:
             for j in range(0, len(stereo), 8192):
-                f.write(stereo[j:j + 8192])
+                f.write(stereo[j : j + 8192])
 
 
 def librosa_loop(files, starts_by_file, p: AudioParams):
@@ -45,14 +56,18 @@ def librosa_loop(files, starts_by_file, p: AudioParams):
         for s in starts_by_file[path.name]:
             y, _ = librosa.load(path, sr=p.sr, offset=s, duration=p.clip_seconds)
             y = librosa.util.fix_length(y, size=p.clip_samples)
-            S = librosa.feature.melspectrogram(y=y, sr=p.sr, n_fft=p.n_fft, hop_length=p.hop_length, n_mels=p.n_mels, fmax=p.fmax)
+            S = librosa.feature.melspectrogram(
+                y=y, sr=p.sr, n_fft=p.n_fft, hop_length=p.hop_length, n_mels=p.n_mels, fmax=p.fmax
+            )
             D = librosa.power_to_db(S, ref=np.max)
             out.append((D - D.min()) / (D.max() - D.min()))
     return np.stack(out)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--files", type=int, default=30)
     args = ap.parse_args()
     p = AudioParams()
@@ -60,9 +75,13 @@ def main():
         root = Path(tmp)
         make_files(root, args.files)
         files = scan_audio(root)
-        ingest_audio(root, params=p, n_jobs=default_jobs(), progress=lambda *a: None)  # warm the worker pool
+        ingest_audio(
+            root, params=p, n_jobs=default_jobs(), progress=lambda *a: None
+        )  # warm the worker pool
         t = time.perf_counter()
-        tracks, skipped = ingest_audio(root, params=p, n_jobs=default_jobs(), progress=lambda *a: None)
+        tracks, skipped = ingest_audio(
+            root, params=p, n_jobs=default_jobs(), progress=lambda *a: None
+        )
         ours_s = time.perf_counter() - t
         t = time.perf_counter()
         one, _ = ingest_audio(root, params=p, n_jobs=1, progress=lambda *a: None)
@@ -73,11 +92,21 @@ def main():
         ref_s = time.perf_counter() - t
     ours = np.concatenate([tr.clips for tr in tracks])
     n = len(ours)
-    emit("audio_ingest", {"files": len(files), "clips": n, "jobs": default_jobs(),
-                          "songsim_clips_per_s": n / ours_s, "songsim_one_process_clips_per_s": n / ours_1_s,
-                          "librosa_loop_clips_per_s": n / ref_s, "speedup": ref_s / ours_s,
-                          "speedup_one_process": ref_s / ours_1_s, "max_abs_diff": float(np.abs(ours - ref).max()),
-                          "skipped": len(skipped)})
+    emit(
+        "audio_ingest",
+        {
+            "files": len(files),
+            "clips": n,
+            "jobs": default_jobs(),
+            "songsim_clips_per_s": n / ours_s,
+            "songsim_one_process_clips_per_s": n / ours_1_s,
+            "librosa_loop_clips_per_s": n / ref_s,
+            "speedup": ref_s / ours_s,
+            "speedup_one_process": ref_s / ours_1_s,
+            "max_abs_diff": float(np.abs(ours - ref).max()),
+            "skipped": len(skipped),
+        },
+    )
 
 
 if __name__ == "__main__":

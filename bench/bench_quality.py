@@ -15,6 +15,7 @@ measures how long the shipped encoder takes to embed 1,000 tracks (6,000 clips) 
 
 Usage: python bench/bench_quality.py CORPUS [--skip cae vae scratch] [--cache DIR]
 """
+
 import argparse
 import os
 import tempfile
@@ -24,7 +25,16 @@ from pathlib import Path
 import numpy as np
 from _common import emit
 
-KINDS = ["raw", "pca", "mfcc", "cae", "vae", "contrastive", "contrastive-finetuned", "contrastive-scratch"]
+KINDS = [
+    "raw",
+    "pca",
+    "mfcc",
+    "cae",
+    "vae",
+    "contrastive",
+    "contrastive-finetuned",
+    "contrastive-scratch",
+]
 
 
 def score(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict:
@@ -33,15 +43,25 @@ def score(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict:
 
     pred, _ = kmeans(X, len(set(labels)), random_state=seed)
     s = scores(pred, labels)
-    return {"ami": round(s["ami"], 4), "v_measure": round(s["v_measure"], 4),
-            "precision_at_10": round(precision_at_k(X, labels, k=10), 4)}
+    return {
+        "ami": round(s["ami"], 4),
+        "v_measure": round(s["v_measure"], 4),
+        "precision_at_10": round(precision_at_k(X, labels, k=10), 4),
+    }
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("corpus", type=Path)
-    ap.add_argument("--skip", nargs="*", default=[], choices=["cae", "vae", "finetuned", "scratch"],
-                    help="leave out these training runs")
+    ap.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["cae", "vae", "finetuned", "scratch"],
+        help="leave out these training runs",
+    )
     ap.add_argument("--cache", type=Path, help="cache folder to use (default: a new temporary one)")
     args = ap.parse_args()
     os.environ["SONGSIM_CACHE"] = str(args.cache or tempfile.mkdtemp(prefix="songsim-quality-"))
@@ -63,8 +83,12 @@ def main():
     def run(name: str, make_vectors, train_seconds=None):
         t = time.perf_counter()
         X = make_vectors()
-        results[name] = {**score(X, labels), "dim": int(X.shape[1]), "embed_s": round(time.perf_counter() - t, 1),
-                         "train_s": None if train_seconds is None else round(train_seconds, 1)}
+        results[name] = {
+            **score(X, labels),
+            "dim": int(X.shape[1]),
+            "embed_s": round(time.perf_counter() - t, 1),
+            "train_s": None if train_seconds is None else round(train_seconds, 1),
+        }
         print(name, results[name], flush=True)
 
     for kind in ("raw", "pca", "mfcc"):
@@ -72,7 +96,11 @@ def main():
     for kind in ("cae", "vae"):
         if kind not in args.skip:
             _, m = train_and_save(ds, TrainParams.for_model(kind))
-            run(kind, lambda kind=kind: embed(ds, kind, train_if_missing=False).track, m["history"]["seconds"])
+            run(
+                kind,
+                lambda kind=kind: embed(ds, kind, train_if_missing=False).track,
+                m["history"]["seconds"],
+            )
     shipped = find_checkpoint(ds, "contrastive")
     net, manifest = load_checkpoint(shipped)
     run("contrastive", lambda: embed(ds, "contrastive", train_if_missing=False).track)
@@ -85,11 +113,16 @@ def main():
     for variant, from_scratch in (("finetuned", False), ("scratch", True)):
         if variant in args.skip:
             continue
-        model, m = train_and_save(ds, TrainParams.for_model("contrastive"), from_scratch=from_scratch)
+        model, m = train_and_save(
+            ds, TrainParams.for_model("contrastive"), from_scratch=from_scratch
+        )
         h = m["history"]
         run(f"contrastive-{variant}", lambda model=model: latent_vectors(model), h["seconds"])
-        results[f"contrastive-{variant}"].update(epochs=h["epochs_run"], best_epoch=h["best_epoch"] + 1,
-                                                 initialised_from=m.get("initialised_from"))
+        results[f"contrastive-{variant}"].update(
+            epochs=h["epochs_run"],
+            best_epoch=h["best_epoch"] + 1,
+            initialised_from=m.get("initialised_from"),
+        )
 
     # embedding speed of the shipped encoder: 1,000 tracks of 6 clips
     clips = np.resize(ds.clips, (6000, *ds.clips.shape[1:]))
@@ -99,13 +132,27 @@ def main():
 
     mfcc = results["mfcc"]
     best = results.get("contrastive-finetuned", results["contrastive"])
-    emit("quality", {
-        "corpus": str(args.corpus), "tracks": ds.n_tracks, "clips": int(len(ds.clips)),
-        "labels": int(len(set(labels))), "ingest_s": round(ingest_s, 1), "results": results,
-        "shipped_checkpoint": f"{shipped.name}", "shipped_trained_on": manifest["dataset"].get("name"),
-        "ami_vs_mfcc": {k: round(v["ami"] / mfcc["ami"], 2) for k, v in results.items()},
-        "p10_minus_mfcc": {k: round(v["precision_at_10"] - mfcc["precision_at_10"], 3) for k, v in results.items()},
-        "best_contrastive": best, "embed_1000_tracks_s": round(per_1000, 1), "cpu_threads": torch.get_num_threads()})
+    emit(
+        "quality",
+        {
+            "corpus": str(args.corpus),
+            "tracks": ds.n_tracks,
+            "clips": int(len(ds.clips)),
+            "labels": int(len(set(labels))),
+            "ingest_s": round(ingest_s, 1),
+            "results": results,
+            "shipped_checkpoint": f"{shipped.name}",
+            "shipped_trained_on": manifest["dataset"].get("name"),
+            "ami_vs_mfcc": {k: round(v["ami"] / mfcc["ami"], 2) for k, v in results.items()},
+            "p10_minus_mfcc": {
+                k: round(v["precision_at_10"] - mfcc["precision_at_10"], 3)
+                for k, v in results.items()
+            },
+            "best_contrastive": best,
+            "embed_1000_tracks_s": round(per_1000, 1),
+            "cpu_threads": torch.get_num_threads(),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ The reference loop is timed as a user runs it, and again with one BLAS thread as
 
 Usage: python bench/bench_sweep.py [--sizes 5000 20000] [--tsne 2000 10000] [--repeats 3]
 """
+
 import argparse
 import time
 from statistics import median
@@ -34,10 +35,17 @@ def sklearn_sweep(X, ks):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", type=int, nargs="*", default=[5000, 20000])
     ap.add_argument("--tsne", type=int, nargs="*", default=[2000, 10000])
-    ap.add_argument("--repeats", type=int, default=3, help="timed rounds of the sweep per size (medians are reported)")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="timed rounds of the sweep per size (medians are reported)",
+    )
     args = ap.parse_args()
     from songsim.clustering import one_blas_thread, silhouette_scores, sweep_k
 
@@ -64,12 +72,20 @@ def main():
                 t = time.perf_counter()
                 sklearn_sweep(X, ks)
                 theirs_1blas.append(time.perf_counter() - t)
-        sweeps.append({"n": n, "repeats": args.repeats, "songsim_s": median(ours), "songsim_silhouette_only_s": median(ours_sil),
-                       "sklearn_s": median(theirs), "speedup": median(theirs) / median(ours),
-                       "speedups": [b / a for a, b in zip(ours, theirs)],
-                       "sklearn_one_blas_thread_s": median(theirs_1blas),
-                       "speedup_vs_one_blas_thread": median(theirs_1blas) / median(ours),
-                       "max_silhouette_diff": float(np.max(np.abs(np.array(s.silhouette) - ref)))})
+        sweeps.append(
+            {
+                "n": n,
+                "repeats": args.repeats,
+                "songsim_s": median(ours),
+                "songsim_silhouette_only_s": median(ours_sil),
+                "sklearn_s": median(theirs),
+                "speedup": median(theirs) / median(ours),
+                "speedups": [b / a for a, b in zip(ours, theirs)],
+                "sklearn_one_blas_thread_s": median(theirs_1blas),
+                "speedup_vs_one_blas_thread": median(theirs_1blas) / median(ours),
+                "max_silhouette_diff": float(np.max(np.abs(np.array(s.silhouette) - ref))),
+            }
+        )
     maps = []
     for n in args.tsne:
         from sklearn.manifold import TSNE
@@ -87,8 +103,15 @@ def main():
         t = time.perf_counter()
         TSNE(perplexity=30, random_state=0, n_jobs=2, max_iter=750).fit_transform(X)
         theirs = time.perf_counter() - t
-        maps.append({"n": n, "songsim_opentsne_s": ours, "songsim_new_perplexity_s": again, "sklearn_tsne_s": theirs,
-                     "speedup": theirs / ours})
+        maps.append(
+            {
+                "n": n,
+                "songsim_opentsne_s": ours,
+                "songsim_new_perplexity_s": again,
+                "sklearn_tsne_s": theirs,
+                "speedup": theirs / ours,
+            }
+        )
     emit("k_sweep_and_tsne", {"sweeps": sweeps, "tsne": maps})
 
 

@@ -1,4 +1,5 @@
 """Clusters: the k sweep (silhouette and elbow) and the clusters at the chosen k."""
+
 import streamlit as st
 
 from songsim import ui
@@ -7,17 +8,30 @@ from songsim.charts import bar_sizes, sweep_charts
 ds = ui.current_dataset()
 st.title("Clusters")
 kinds = ui.available_kinds(ds)
-kind = st.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", ui.default_kind(kinds)))
+kind = st.selectbox(
+    "Embedding",
+    kinds,
+    format_func=ui.KINDS_LABELS.get,
+    **ui.widget_key("kind", ui.default_kind(kinds)),
+)
 result = ui.sweep(ds, ds.audio_fingerprint, kind)
 ks = result["table"]["k"]
 k = st.slider("k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", result["best_k"]))
 
-sweep_chart = ui.chart_spec(("sweep", ds.audio_fingerprint, kind, k), lambda: sweep_charts(
-    result["table"], elbow_k=result["elbow_k"], best_k=result["best_k"], chosen_k=k))
+sweep_chart = ui.chart_spec(
+    ("sweep", ds.audio_fingerprint, kind, k),
+    lambda: sweep_charts(
+        result["table"], elbow_k=result["elbow_k"], best_k=result["best_k"], chosen_k=k
+    ),
+)
 st.vega_lite_chart(spec=sweep_chart, width="stretch")
-st.caption(f"Best silhouette at k = {result['best_k']}; elbow (kneedle) at k = {result['elbow_k'] or '—'}. "
-           "The silhouette is exact, computed once for every k from one pass over the pairwise distances.")
+st.caption(
+    f"Best silhouette at k = {result['best_k']}; elbow (kneedle) at k = {result['elbow_k'] or '—'}. "
+    "The silhouette is exact, computed once for every k from one pass over the pairwise distances."
+)
 
 st.subheader(f"{k} clusters")
-sizes = ui.chart_spec(("sizes", ds.audio_fingerprint, kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k)))
+sizes = ui.chart_spec(
+    ("sizes", ds.audio_fingerprint, kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k))
+)
 st.vega_lite_chart(spec=sizes, width="stretch")

@@ -1,4 +1,5 @@
 """Compare: clusters against communities and labels, and every embedding side by side."""
+
 import streamlit as st
 
 from songsim import ui
@@ -7,7 +8,12 @@ ds = ui.current_dataset()
 st.title("Compare")
 kinds = ui.available_kinds(ds)
 c1, c2 = st.columns(2)
-kind = c1.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", ui.default_kind(kinds)))
+kind = c1.selectbox(
+    "Embedding",
+    kinds,
+    format_func=ui.KINDS_LABELS.get,
+    **ui.widget_key("kind", ui.default_kind(kinds)),
+)
 k = c2.slider("k (clusters)", 2, 20, **ui.widget_key("k", 8))
 
 targets = ["communities"] + (["labels"] if ds.labels is not None else [])
@@ -29,6 +35,8 @@ if rows:
     st.dataframe(ui.scores_table(rows), width="stretch", hide_index=True)
 
 st.subheader("All embeddings side by side")
-st.caption("k-means with k = number of communities (and of labels), best-silhouette and elbow k, precision@10 of "
-           "nearest-neighbour search against the labels.")
+st.caption(
+    "k-means with k = number of communities (and of labels), best-silhouette and elbow k, precision@10 of "
+    "nearest-neighbour search against the labels."
+)
 st.dataframe(ui.embeddings_table(ds, tuple(kinds)), width="stretch", hide_index=True)

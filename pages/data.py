@@ -1,4 +1,5 @@
 """Data: what the dataset holds, example spectrograms with audio, and folder ingest."""
+
 import streamlit as st
 
 from songsim import ui
@@ -20,28 +21,43 @@ if ds.info.get("skipped_files"):
         st.dataframe(ds.info["skipped_files"], width="stretch")
 
 st.subheader("Example spectrograms")
-st.caption(f"Log-mel clips of {ds.params.n_mels} mel bands × {ds.params.n_frames} frames "
-           f"({ds.params.clip_seconds:g} s at {ds.params.sr} Hz), low frequencies at the bottom.")
+st.caption(
+    f"Log-mel clips of {ds.params.n_mels} mel bands × {ds.params.n_frames} frames "
+    f"({ds.params.clip_seconds:g} s at {ds.params.sr} Hz), low frequencies at the bottom."
+)
 labels = ds.labels
-examples = (ds.tracks.reset_index().groupby("label", dropna=False).head(1).index.tolist()[:8]
-            if labels is not None else list(range(min(8, ds.n_tracks))))
+examples = (
+    ds.tracks.reset_index().groupby("label", dropna=False).head(1).index.tolist()[:8]
+    if labels is not None
+    else list(range(min(8, ds.n_tracks)))
+)
 grid = st.columns(4)
 for n, track in enumerate(examples):
     col = grid[n % 4]
     clip = int((ds.clip_track == track).argmax())
     t = ds.tracks.iloc[track]
-    col.image(ui.clip_png(ds, ds.audio_fingerprint, clip), caption=f"{t['title']} ({t['label'] or t['track_id']})",
-              width="stretch", output_format="PNG")
+    col.image(
+        ui.clip_png(ds, ds.audio_fingerprint, clip),
+        caption=f"{t['title']} ({t['label'] or t['track_id']})",
+        width="stretch",
+        output_format="PNG",
+    )
     ui.play(ds, track, col)
 
 st.subheader("Tracks")
-st.dataframe(ds.tracks[["track_id", "title", "artist", "label", "duration"]], width="stretch", height=260)
+st.dataframe(
+    ds.tracks[["track_id", "title", "artist", "label", "duration"]], width="stretch", height=260
+)
 
 st.subheader("Ingest a folder on this server")
 with st.form("ingest"):
-    folder = st.text_input("Folder", placeholder="/path/to/music", help="Audio (WAV, FLAC, OGG, Opus, MP3) or PNG "
-                           "spectrograms, scanned recursively; M3U playlists inside an audio folder are read too. "
-                           f"Allowed below: {', '.join(map(str, ui.ingest_roots()))}")
+    folder = st.text_input(
+        "Folder",
+        placeholder="/path/to/music",
+        help="Audio (WAV, FLAC, OGG, Opus, MP3) or PNG "
+        "spectrograms, scanned recursively; M3U playlists inside an audio folder are read too. "
+        f"Allowed below: {', '.join(map(str, ui.ingest_roots()))}",
+    )
     name = st.text_input("Dataset name", value="my-music")
     kind = st.radio("Contents", ["audio", "spectrograms"], horizontal=True)
     by_parent = st.checkbox("Label each track by its folder name")
@@ -52,5 +68,7 @@ with st.form("ingest"):
         except ui.SongsimError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Ingested {new.n_tracks} tracks into '{ui.plain(new.name)}' "
-                       f"({len(new.info.get('skipped_files', []))} files skipped). Pick it in the sidebar.")
+            st.success(
+                f"Ingested {new.n_tracks} tracks into '{ui.plain(new.name)}' "
+                f"({len(new.info.get('skipped_files', []))} files skipped). Pick it in the sidebar."
+            )

@@ -1,4 +1,5 @@
 """Graph: the song graph with its communities, and the playlist upload that rebuilds it."""
+
 import streamlit as st
 
 from songsim import ui
@@ -8,9 +9,13 @@ ds = ui.current_dataset()
 st.title("Song graph")
 
 with st.expander("Upload playlists to rebuild the graph", expanded=False):
-    st.caption("CSV (playlist_id,track_id, or DEEJ-A.I. rows), Spotify MPD JSON (plain, .gz or .zip), "
-               "Exportify CSV, or M3U/M3U8. The upload is yours alone: other visitors keep their graph.")
-    file = st.file_uploader("Playlist file", type=["csv", "json", "gz", "zip", "m3u", "m3u8"], key="playlist_upload")
+    st.caption(
+        "CSV (playlist_id,track_id, or DEEJ-A.I. rows), Spotify MPD JSON (plain, .gz or .zip), "
+        "Exportify CSV, or M3U/M3U8. The upload is yours alone: other visitors keep their graph."
+    )
+    file = st.file_uploader(
+        "Playlist file", type=["csv", "json", "gz", "zip", "m3u", "m3u8"], key="playlist_upload"
+    )
     if file is not None and st.session_state.get("upload_seen") != file.file_id:
         st.session_state["upload_seen"] = file.file_id
         try:
@@ -18,8 +23,11 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         except ui.SongsimError as exc:
             st.session_state["upload_message"] = ("error", str(exc))
         else:
-            st.session_state["upload_message"] = ("success", f"{counts['playlists']} playlists, {counts['matched']} entries "
-                                                  f"matched, {counts['unmatched']} unmatched. The graph is rebuilt.")
+            st.session_state["upload_message"] = (
+                "success",
+                f"{counts['playlists']} playlists, {counts['matched']} entries "
+                f"matched, {counts['unmatched']} unmatched. The graph is rebuilt.",
+            )
         ds = ui.current_dataset()
     level, message = st.session_state.get("upload_message", (None, None))
     if level == "error":
@@ -32,9 +40,19 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         st.rerun()
 
 c1, c2, c3, c4 = st.columns(4)
-c1.selectbox("Method", ["leading-eigenvector", "leiden", "louvain"], **ui.widget_key("method", "leading-eigenvector"))
-c2.number_input("Communities (0 = automatic)", 0, 50, help="Leading eigenvector treats this as an upper bound per "
-                "component: it stops early when no split raises modularity.", **ui.widget_key("n_communities", 0))
+c1.selectbox(
+    "Method",
+    ["leading-eigenvector", "leiden", "louvain"],
+    **ui.widget_key("method", "leading-eigenvector"),
+)
+c2.number_input(
+    "Communities (0 = automatic)",
+    0,
+    50,
+    help="Leading eigenvector treats this as an upper bound per "
+    "component: it stops early when no split raises modularity.",
+    **ui.widget_key("n_communities", 0),
+)
 c3.checkbox("Vertex-moving refinement", **ui.widget_key("refine", True))
 c4.number_input("Min playlists per song", 1, 100, **ui.widget_key("min_playlists", 1))
 
@@ -53,16 +71,26 @@ if res.note:
     st.warning(res.note)
 
 left, mid, right = st.columns(3)
-color_by = left.radio("Colour nodes by", ["community", "cluster"], horizontal=True, key="graph_color")
+color_by = left.radio(
+    "Colour nodes by", ["community", "cluster"], horizontal=True, key="graph_color"
+)
 max_nodes = mid.slider("Nodes drawn (top by degree)", 20, 500, 300, step=10, key="graph_nodes")
 kind, k = ui.setting("kind", ui.default_kind(ui.available_kinds(ds))), ui.setting("k", 8)
 if color_by == "cluster":
-    right.caption(f"Clusters: k-means, k = {k} on {ui.KINDS_LABELS[kind]} (set on the Clusters page).")
+    right.caption(
+        f"Clusters: k-means, k = {k} on {ui.KINDS_LABELS[kind]} (set on the Clusters page)."
+    )
 html, n_drawn, e_drawn = ui.graph_html_for(ds, color_by, kind, k, max_nodes)
-st.caption(f"Showing {n_drawn} of {g.n_nodes} songs (highest degree) and {e_drawn:,} edges "
-           f"(each song's 4 strongest links), sized by degree; hover a node for its title.")
+st.caption(
+    f"Showing {n_drawn} of {g.n_nodes} songs (highest degree) and {e_drawn:,} edges "
+    f"(each song's 4 strongest links), sized by degree; hover a node for its title."
+)
 st.iframe(html, height=620)
 
 st.subheader("Community sizes")
-st.vega_lite_chart(spec=ui.chart_spec(("community_sizes", ui.graph_key(ds)), lambda: bar_sizes(res.sizes, what="community")),
-                   width="stretch")
+st.vega_lite_chart(
+    spec=ui.chart_spec(
+        ("community_sizes", ui.graph_key(ds)), lambda: bar_sizes(res.sizes, what="community")
+    ),
+    width="stretch",
+)

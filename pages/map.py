@@ -1,4 +1,5 @@
 """Map: t-SNE (perplexity slider) and PCA of the track embeddings; click a point to play it."""
+
 import streamlit as st
 
 from songsim import ui
@@ -8,20 +9,33 @@ ds = ui.current_dataset()
 st.title("Map")
 kinds = ui.available_kinds(ds)
 c1, c2, c3 = st.columns(3)
-kind = c1.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", ui.default_kind(kinds)))
-method = c2.radio("Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_key("projection", "t-SNE"))
+kind = c1.selectbox(
+    "Embedding",
+    kinds,
+    format_func=ui.KINDS_LABELS.get,
+    **ui.widget_key("kind", ui.default_kind(kinds)),
+)
+method = c2.radio(
+    "Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_key("projection", "t-SNE")
+)
 color_options = ["cluster", "community"] + (["label"] if ds.labels is not None else [])
-color = c3.radio("Colour by", color_options, horizontal=True, **ui.widget_key("map_color", color_options[-1]))
+color = c3.radio(
+    "Colour by", color_options, horizontal=True, **ui.widget_key("map_color", color_options[-1])
+)
 
 perplexity = None
 if method == "t-SNE":
     perplexity = st.slider("Perplexity", 5, 50, **ui.widget_key("perplexity", 30))
     xy = ui.tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
-    st.caption(f"t-SNE of {ds.n_tracks} track vectors at perplexity {perplexity} "
-               "(the neighbour search is done once and reused for every perplexity).")
+    st.caption(
+        f"t-SNE of {ds.n_tracks} track vectors at perplexity {perplexity} "
+        "(the neighbour search is done once and reused for every perplexity)."
+    )
 else:
     xy, ratio = ui.pca(ds, ds.audio_fingerprint, kind)
-    st.caption(f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance.")
+    st.caption(
+        f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance."
+    )
 
 # everything the map shows: the points (embedding, projection), the graph, k and the colouring
 k = ui.setting("k", 8)  # set on the Clusters page

@@ -1,4 +1,5 @@
 """Model: load or train the CAE, VAE or contrastive encoder; loss curves, reconstructions or training views."""
+
 import streamlit as st
 
 from songsim import ui
@@ -7,22 +8,39 @@ from songsim.charts import loss_curves
 ds = ui.current_dataset()
 st.title("Model")
 c1, c2, c3 = st.columns(3)
-kind = c1.radio("Model", ["contrastive", "cae", "vae"], format_func=ui.KINDS_LABELS.get,
-                **ui.widget_key("model_kind", "contrastive"))
+kind = c1.radio(
+    "Model",
+    ["contrastive", "cae", "vae"],
+    format_func=ui.KINDS_LABELS.get,
+    **ui.widget_key("model_kind", "contrastive"),
+)
 default_latent, default_epochs = ui.model_defaults(kind)
-latent = c2.selectbox("Latent size", [16, 32, 64, 128], **ui.widget_key(f"latent_{kind}", default_latent))
-epochs = c3.number_input("Epochs (when training)", 1, 100, **ui.widget_key(f"epochs_{kind}", default_epochs))
+latent = c2.selectbox(
+    "Latent size", [16, 32, 64, 128], **ui.widget_key(f"latent_{kind}", default_latent)
+)
+epochs = c3.number_input(
+    "Epochs (when training)", 1, 100, **ui.widget_key(f"epochs_{kind}", default_epochs)
+)
 
 if ui.checkpoint_available(ds, kind, latent):
     net, manifest = ui.model(ds, ds.audio_fingerprint, kind, latent)
     h = manifest["history"]
-    origin = ("the shipped pretrained encoder (self-supervised, no labels)" if manifest.get("pretrained")
-              else f"checkpoint {manifest['checkpoint_id']}")
-    st.success(f"Loaded {origin}: {manifest['n_parameters']:,} parameters, {h['epochs_run']} epochs on {h['device']}, "
-               f"best validation loss {min(h['val_loss']):.5f}.")
+    origin = (
+        "the shipped pretrained encoder (self-supervised, no labels)"
+        if manifest.get("pretrained")
+        else f"checkpoint {manifest['checkpoint_id']}"
+    )
+    st.success(
+        f"Loaded {origin}: {manifest['n_parameters']:,} parameters, {h['epochs_run']} epochs on {h['device']}, "
+        f"best validation loss {min(h['val_loss']):.5f}."
+    )
     if manifest.get("pretrained"):
-        st.caption("Training fine-tunes it on this library: clips of one track are pulled together, other tracks pushed apart.")
-    retrain = st.button("Fine-tune on this library" if manifest.get("pretrained") else "Train again")
+        st.caption(
+            "Training fine-tunes it on this library: clips of one track are pulled together, other tracks pushed apart."
+        )
+    retrain = st.button(
+        "Fine-tune on this library" if manifest.get("pretrained") else "Train again"
+    )
 else:
     st.info(f"No {kind.upper()} checkpoint with latent size {latent} for this dataset yet.")
     retrain = st.button("Train", type="primary")
@@ -37,18 +55,28 @@ if retrain:
 
 if manifest:
     st.subheader("Loss per epoch")
-    st.vega_lite_chart(spec=ui.chart_spec(("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])),
-                       width="stretch")
+    st.vega_lite_chart(
+        spec=ui.chart_spec(
+            ("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])
+        ),
+        width="stretch",
+    )
     step = max(1, len(ds.clips) // 4)
     clip_ids = tuple(range(0, step * 4, step))
     if kind == "contrastive":
         st.subheader("Two training views of a clip")
-        st.caption("What the encoder learns to match: random crops of one track, shifted, re-equalised, noised and masked.")
-        pairs = ui.training_views(ds, ds.audio_fingerprint, clip_ids, manifest["train_params"]["crop_frames"])
+        st.caption(
+            "What the encoder learns to match: random crops of one track, shifted, re-equalised, noised and masked."
+        )
+        pairs = ui.training_views(
+            ds, ds.audio_fingerprint, clip_ids, manifest["train_params"]["crop_frames"]
+        )
         captions = ("view 1", "view 2")
     else:
         st.subheader("Originals and reconstructions")
-        pairs = ui.reconstructions(ds, ds.audio_fingerprint, kind, latent, clip_ids, manifest["checkpoint_id"])
+        pairs = ui.reconstructions(
+            ds, ds.audio_fingerprint, kind, latent, clip_ids, manifest["checkpoint_id"]
+        )
         captions = ("original", "reconstruction")
     for left_png, right_png in pairs:
         left, right = st.columns(2)

@@ -1,4 +1,5 @@
 """Similar songs: nearest neighbours of a song, a playlist grown from it, and downloads."""
+
 import streamlit as st
 
 from songsim import ui
@@ -9,7 +10,12 @@ kinds = ui.available_kinds(ds)
 c1, c2 = st.columns([3, 1])
 labels = ui.track_labels(ds, ds.audio_fingerprint)
 seed = c1.selectbox("Song", range(ds.n_tracks), format_func=labels.__getitem__, key="similar_seed")
-kind = c2.selectbox("Embedding", kinds, format_func=ui.KINDS_LABELS.get, **ui.widget_key("kind", ui.default_kind(kinds)))
+kind = c2.selectbox(
+    "Embedding",
+    kinds,
+    format_func=ui.KINDS_LABELS.get,
+    **ui.widget_key("kind", ui.default_kind(kinds)),
+)
 ui.play(ds, seed)
 
 n = st.slider("How many", 5, 30, 10, key="similar_n")

@@ -5,6 +5,7 @@ becomes HTML: pyvis tooltips are assigned with ``innerHTML`` when any title cont
 so every tooltip is escaped, and labels lose their angle brackets. Altair and Streamlit tables
 show text as text.
 """
+
 from __future__ import annotations
 
 import html
@@ -15,10 +16,32 @@ import numpy as np
 import pandas as pd
 
 # A perceptual dark-to-bright colour map (anchors of matplotlib's "magma"), for spectrograms.
-_MAGMA = np.array([[0, 0, 4], [59, 15, 112], [140, 41, 129], [222, 73, 104], [254, 159, 109], [252, 253, 191]], float)
-PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
-           "#9d755d", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8"]
+_MAGMA = np.array(
+    [[0, 0, 4], [59, 15, 112], [140, 41, 129], [222, 73, 104], [254, 159, 109], [252, 253, 191]],
+    float,
+)
+PALETTE = [
+    "#4c78a8",
+    "#f58518",
+    "#e45756",
+    "#72b7b2",
+    "#54a24b",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+    "#bab0ac",
+    "#1f77b4",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#aec7e8",
+]
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
@@ -49,52 +72,99 @@ def spectrogram_png(clip: np.ndarray, *, scale: int = 2) -> bytes:
     return buf.getvalue()
 
 
-def sweep_charts(table: pd.DataFrame, *, elbow_k: int | None, best_k: int, chosen_k: int | None = None) -> alt.Chart:
+def sweep_charts(
+    table: pd.DataFrame, *, elbow_k: int | None, best_k: int, chosen_k: int | None = None
+) -> alt.Chart:
     """Silhouette against k and inertia (or BIC) against k, side by side, with the elbow, the
     best-silhouette k and the chosen k marked; every point has a tooltip."""
     value = "inertia" if "inertia" in table else "bic"
-    marks = pd.DataFrame([{"k": best_k, "mark": "best silhouette"}] +
-                         ([{"k": elbow_k, "mark": "elbow"}] if elbow_k else []) +
-                         ([{"k": chosen_k, "mark": "chosen k"}] if chosen_k else []))
-    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3]).encode(
-        x="k:Q", color=alt.Color("mark:N", scale=alt.Scale(domain=["best silhouette", "elbow", "chosen k"],
-                                                           range=["#54a24b", "#e45756", "#888888"]), title=None),
-        tooltip=["mark:N", "k:Q"])
+    marks = pd.DataFrame(
+        [{"k": best_k, "mark": "best silhouette"}]
+        + ([{"k": elbow_k, "mark": "elbow"}] if elbow_k else [])
+        + ([{"k": chosen_k, "mark": "chosen k"}] if chosen_k else [])
+    )
+    rules = (
+        alt.Chart(marks)
+        .mark_rule(strokeDash=[4, 3])
+        .encode(
+            x="k:Q",
+            color=alt.Color(
+                "mark:N",
+                scale=alt.Scale(
+                    domain=["best silhouette", "elbow", "chosen k"],
+                    range=["#54a24b", "#e45756", "#888888"],
+                ),
+                title=None,
+            ),
+            tooltip=["mark:N", "k:Q"],
+        )
+    )
 
     def panel(field: str, title: str) -> alt.Chart:
-        base = alt.Chart(table).encode(x=alt.X("k:Q", title="k (clusters)", axis=alt.Axis(tickMinStep=1)),
-                                       y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
-                                       tooltip=[alt.Tooltip("k:Q"), alt.Tooltip(f"{field}:Q", format=".4f")])
-        return (base.mark_line() + base.mark_circle(size=60) + rules).properties(title=title, height=260)
+        base = alt.Chart(table).encode(
+            x=alt.X("k:Q", title="k (clusters)", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("k:Q"), alt.Tooltip(f"{field}:Q", format=".4f")],
+        )
+        return (base.mark_line() + base.mark_circle(size=60) + rules).properties(
+            title=title, height=260
+        )
 
-    return alt.hconcat(panel("silhouette", "Silhouette"), panel(value, "Inertia (elbow)" if value == "inertia" else "BIC")
-                       ).configure_legend(orient="bottom")
+    return alt.hconcat(
+        panel("silhouette", "Silhouette"),
+        panel(value, "Inertia (elbow)" if value == "inertia" else "BIC"),
+    ).configure_legend(orient="bottom")
 
 
 def bar_sizes(sizes: list[int], *, what: str = "cluster") -> alt.Chart:
     df = pd.DataFrame({what: [str(i) for i in range(len(sizes))], "tracks": sizes})
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"{what}:N", sort=None), y="tracks:Q", tooltip=[f"{what}:N", "tracks:Q"]).properties(height=200)
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(x=alt.X(f"{what}:N", sort=None), y="tracks:Q", tooltip=[f"{what}:N", "tracks:Q"])
+        .properties(height=200)
+    )
 
 
 def loss_curves(history: dict) -> alt.Chart:
     """Train and validation loss per epoch."""
     n = len(history.get("train_loss", []))
-    df = pd.DataFrame({"epoch": list(range(1, n + 1)) * 2,
-                       "loss": list(history.get("train_loss", [])) + list(history.get("val_loss", [])),
-                       "split": ["train"] * n + ["validation"] * n})
-    return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), y=alt.Y("loss:Q", scale=alt.Scale(zero=False)),
-        color="split:N", tooltip=["split:N", "epoch:Q", alt.Tooltip("loss:Q", format=".5f")]).properties(height=280)
+    df = pd.DataFrame(
+        {
+            "epoch": list(range(1, n + 1)) * 2,
+            "loss": list(history.get("train_loss", [])) + list(history.get("val_loss", [])),
+            "split": ["train"] * n + ["validation"] * n,
+        }
+    )
+    return (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("loss:Q", scale=alt.Scale(zero=False)),
+            color="split:N",
+            tooltip=["split:N", "epoch:Q", alt.Tooltip("loss:Q", format=".5f")],
+        )
+        .properties(height=280)
+    )
 
 
 def scatter_map(points: pd.DataFrame, *, color: str, selectable: bool = True) -> alt.Chart:
     """2-D map: ``points`` has x, y, ``color``, title, artist, track_id; hover shows them."""
-    sel = alt.selection_point(name="picked", fields=["track_id"], on="click") if selectable else None
-    chart = alt.Chart(points).mark_circle(size=55, opacity=0.8).encode(
-        x=alt.X("x:Q", title=None, axis=None), y=alt.Y("y:Q", title=None, axis=None),
-        color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)),
-        tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"]).properties(height=520)
+    sel = (
+        alt.selection_point(name="picked", fields=["track_id"], on="click") if selectable else None
+    )
+    chart = (
+        alt.Chart(points)
+        .mark_circle(size=55, opacity=0.8)
+        .encode(
+            x=alt.X("x:Q", title=None, axis=None),
+            y=alt.Y("y:Q", title=None, axis=None),
+            color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)),
+            tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"],
+        )
+        .properties(height=520)
+    )
     return chart.add_params(sel) if sel is not None else chart
 
 
@@ -103,12 +173,20 @@ def contingency_heatmap(table: pd.DataFrame) -> alt.Chart:
     rows, cols = table.index.name or "row", table.columns.name or "column"
     df = table.rename_axis(index=rows, columns=cols).stack().rename("tracks").reset_index()
     df[rows], df[cols] = df[rows].astype(str), df[cols].astype(str)
-    base = alt.Chart(df).encode(x=alt.X(f"{cols}:N", sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=140)),
-                                y=alt.Y(f"{rows}:N", sort=None, axis=alt.Axis(labelLimit=160)))
-    heat = base.mark_rect().encode(color=alt.Color("tracks:Q", scale=alt.Scale(scheme="blues")),
-                                   tooltip=[f"{rows}:N", f"{cols}:N", "tracks:Q"])
-    text = base.mark_text(fontSize=10).encode(text="tracks:Q", color=alt.condition(alt.datum.tracks > df["tracks"].max() / 2,
-                                                                                    alt.value("white"), alt.value("black")))
+    base = alt.Chart(df).encode(
+        x=alt.X(f"{cols}:N", sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=140)),
+        y=alt.Y(f"{rows}:N", sort=None, axis=alt.Axis(labelLimit=160)),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color("tracks:Q", scale=alt.Scale(scheme="blues")),
+        tooltip=[f"{rows}:N", f"{cols}:N", "tracks:Q"],
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text="tracks:Q",
+        color=alt.condition(
+            alt.datum.tracks > df["tracks"].max() / 2, alt.value("white"), alt.value("black")
+        ),
+    )
     # a fixed step per row: every row stays readable whatever the number of rows
     return (heat + text).properties(height=alt.Step(28))
 
@@ -122,8 +200,16 @@ def safe_label(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def graph_html(positions: np.ndarray, edges: np.ndarray, *, titles: list[str], labels: list[str],
-               groups: np.ndarray, sizes: np.ndarray, height: int = 600) -> str:
+def graph_html(
+    positions: np.ndarray,
+    edges: np.ndarray,
+    *,
+    titles: list[str],
+    labels: list[str],
+    groups: np.ndarray,
+    sizes: np.ndarray,
+    height: int = 600,
+) -> str:
     """A pyvis page of the graph on a precomputed layout with physics off (appears at once).
 
     Parameters
@@ -141,9 +227,16 @@ def graph_html(positions: np.ndarray, edges: np.ndarray, *, titles: list[str], l
     span = np.ptp(pos, axis=0)
     pos = (pos - pos.mean(axis=0)) / np.where(span > 0, span, 1) * 900
     for i in range(len(pos)):
-        net.add_node(int(i), label=safe_label(labels[i]) if len(pos) <= LABEL_MAX_NODES else " ", title=html.escape(str(titles[i])),
-                     color=PALETTE[int(groups[i]) % len(PALETTE)], size=float(sizes[i]),
-                     x=float(pos[i, 0]), y=float(pos[i, 1]), physics=False)
+        net.add_node(
+            int(i),
+            label=safe_label(labels[i]) if len(pos) <= LABEL_MAX_NODES else " ",
+            title=html.escape(str(titles[i])),
+            color=PALETTE[int(groups[i]) % len(PALETTE)],
+            size=float(sizes[i]),
+            x=float(pos[i, 0]),
+            y=float(pos[i, 1]),
+            physics=False,
+        )
     for a, b in np.asarray(edges, dtype=int).reshape(-1, 2):
         net.add_edge(int(a), int(b), color="rgba(120,120,120,0.25)", width=0.5)
     net.toggle_physics(False)

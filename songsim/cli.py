@@ -3,6 +3,7 @@
 Every command has ``--help``. A user error (bad file, unknown dataset, wrong option) prints one
 line on stderr and exits with status 2; long work shows a progress bar on stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,23 +20,34 @@ def _print_json(obj) -> None:
 
 # -- commands ----------------------------------------------------------------------------------
 
+
 def cmd_demo(args) -> None:
     from .pipeline import dataset_info, ensure_demo
 
     ds = ensure_demo(rebuild=args.rebuild)
     info = dataset_info(ds)
-    print(f"demo: {info['tracks']} tracks, {info['clips']} clips, {info['playlists']} playlists, "
-          f"{info['labels']} styles; graph {info['graph']['nodes']} nodes, {info['graph']['edges']} edges")
+    print(
+        f"demo: {info['tracks']} tracks, {info['clips']} clips, {info['playlists']} playlists, "
+        f"{info['labels']} styles; graph {info['graph']['nodes']} nodes, {info['graph']['edges']} edges"
+    )
 
 
 def cmd_ingest(args) -> None:
     from .pipeline import dataset_info, ingest
 
-    ds = ingest(args.name, audio=args.audio, spectrograms=args.spectrograms, playlists=args.playlists or [],
-                labels_from_parent=args.labels == "parent", n_clips=args.clips)
+    ds = ingest(
+        args.name,
+        audio=args.audio,
+        spectrograms=args.spectrograms,
+        playlists=args.playlists or [],
+        labels_from_parent=args.labels == "parent",
+        n_clips=args.clips,
+    )
     info = dataset_info(ds)
-    print(f"{args.name}: {info['tracks']} tracks, {info['clips']} clips, {info['playlists']} playlists, "
-          f"{info['labels']} labels")
+    print(
+        f"{args.name}: {info['tracks']} tracks, {info['clips']} clips, {info['playlists']} playlists, "
+        f"{info['labels']} labels"
+    )
     if info["unmatched_playlist_entries"]:
         print(f"  {info['unmatched_playlist_entries']} playlist entries matched no ingested track")
     for s in info["skipped"]:
@@ -46,16 +58,30 @@ def cmd_info(args) -> None:
     from .datasets import load_dataset
     from .pipeline import dataset_info
 
-    info = dataset_info(load_dataset(args.name), min_playlists=args.min_playlists, min_weight=args.min_weight)
+    info = dataset_info(
+        load_dataset(args.name), min_playlists=args.min_playlists, min_weight=args.min_weight
+    )
     if args.json:
         _print_json(info)
         return
-    for key in ("name", "kind", "tracks", "clips", "playlists", "playlist_entries", "labels",
-                "skipped_files", "unmatched_playlist_entries", "fingerprint"):
+    for key in (
+        "name",
+        "kind",
+        "tracks",
+        "clips",
+        "playlists",
+        "playlist_entries",
+        "labels",
+        "skipped_files",
+        "unmatched_playlist_entries",
+        "fingerprint",
+    ):
         print(f"{key:28s} {info[key]}")
     g = info["graph"]
-    print(f"{'graph':28s} {g['nodes']} nodes, {g['edges']} edges (largest component)"
-          + (f" — {g['error']}" if "error" in g else ""))
+    print(
+        f"{'graph':28s} {g['nodes']} nodes, {g['edges']} edges (largest component)"
+        + (f" — {g['error']}" if "error" in g else "")
+    )
 
 
 def cmd_list(args) -> None:
@@ -68,50 +94,84 @@ def cmd_list(args) -> None:
     for name in names:
         try:
             s = load_dataset(name, verify=False).summary()
-            print(f"{name:20s} {s['kind'] or '':12s} {s['tracks']:6d} tracks {s['clips']:7d} clips {s['playlists']:7d} playlists")
+            print(
+                f"{name:20s} {s['kind'] or '':12s} {s['tracks']:6d} tracks {s['clips']:7d} clips {s['playlists']:7d} playlists"
+            )
         except SongsimError as exc:
             print(f"{name:20s} unreadable: {exc}")
 
 
 # -- parser ------------------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m songsim",
         description="Find similar songs from their audio alone and check them against playlists. "
-                    "Data lives under $SONGSIM_CACHE (default ./cache).")
+        "Data lives under $SONGSIM_CACHE (default ./cache).",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("demo", help="build the embedded demo dataset 'demo'",
-                       description="Build (or load) the synthetic demo corpus: 320 songs in 8 styles and 1,200 playlists.")
+    s = sub.add_parser(
+        "demo",
+        help="build the embedded demo dataset 'demo'",
+        description="Build (or load) the synthetic demo corpus: 320 songs in 8 styles and 1,200 playlists.",
+    )
     s.add_argument("--rebuild", action="store_true", help="rebuild even if it is in the cache")
     s.set_defaults(func=cmd_demo)
 
-    s = sub.add_parser("ingest", help="ingest a folder of audio or spectrograms, with playlists",
-                       description="Turn a folder into a dataset: audio (WAV, FLAC, OGG, Opus, MP3; scanned recursively) "
-                                   "or DEEJ-A.I.-style PNG spectrograms named <track_id>.png, plus playlist files "
-                                   "(CSV, MPD JSON[.gz|.zip], Exportify CSV, M3U/M3U8).")
+    s = sub.add_parser(
+        "ingest",
+        help="ingest a folder of audio or spectrograms, with playlists",
+        description="Turn a folder into a dataset: audio (WAV, FLAC, OGG, Opus, MP3; scanned recursively) "
+        "or DEEJ-A.I.-style PNG spectrograms named <track_id>.png, plus playlist files "
+        "(CSV, MPD JSON[.gz|.zip], Exportify CSV, M3U/M3U8).",
+    )
     src = s.add_mutually_exclusive_group(required=True)
     src.add_argument("--audio", type=Path, metavar="DIR", help="folder of audio files")
     src.add_argument("--spectrograms", type=Path, metavar="DIR", help="folder of PNG spectrograms")
-    s.add_argument("--playlists", type=Path, nargs="+", metavar="PATH",
-                   help="playlist files linking the songs, or folders of them (e.g. the Million Playlist "
-                        "Dataset's data/ folder of mpd.slice.*.json)")
+    s.add_argument(
+        "--playlists",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="playlist files linking the songs, or folders of them (e.g. the Million Playlist "
+        "Dataset's data/ folder of mpd.slice.*.json)",
+    )
     s.add_argument("--name", required=True, help="dataset name (letters, digits, _ . -)")
-    s.add_argument("--labels", choices=["parent"], help="'parent': each track's label is its folder's name")
+    s.add_argument(
+        "--labels", choices=["parent"], help="'parent': each track's label is its folder's name"
+    )
     s.add_argument("--clips", type=int, metavar="N", help="clips per track (default 6)")
     s.set_defaults(func=cmd_ingest)
 
-    s = sub.add_parser("info", help="counts of a dataset and its song graph",
-                       description="Counts of a dataset: tracks, clips, playlists, labels, skipped files, unmatched "
-                                   "playlist entries, and its song graph (largest connected component).")
+    s = sub.add_parser(
+        "info",
+        help="counts of a dataset and its song graph",
+        description="Counts of a dataset: tracks, clips, playlists, labels, skipped files, unmatched "
+        "playlist entries, and its song graph (largest connected component).",
+    )
     s.add_argument("name")
     s.add_argument("--json", action="store_true", help="print JSON")
-    s.add_argument("--min-playlists", type=int, default=1, metavar="N", help="songs must be in at least N playlists (default 1)")
-    s.add_argument("--min-weight", type=int, default=1, metavar="W", help="edges need at least W shared playlists (default 1)")
+    s.add_argument(
+        "--min-playlists",
+        type=int,
+        default=1,
+        metavar="N",
+        help="songs must be in at least N playlists (default 1)",
+    )
+    s.add_argument(
+        "--min-weight",
+        type=int,
+        default=1,
+        metavar="W",
+        help="edges need at least W shared playlists (default 1)",
+    )
     s.set_defaults(func=cmd_info)
 
-    s = sub.add_parser("list", help="list the datasets in the cache", description="List the datasets in the cache.")
+    s = sub.add_parser(
+        "list", help="list the datasets in the cache", description="List the datasets in the cache."
+    )
     s.set_defaults(func=cmd_list)
 
     from . import cli_analysis

@@ -1,4 +1,5 @@
 """CLI commands for models and analysis: train, embed, evaluate, communities, similar."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,29 @@ def cmd_train(args) -> None:
         raise SongsimError("several datasets can be pooled only to make shipped weights (--ship)")
     datasets = [load_dataset(n) for n in args.name]
     latent = args.latent or DEFAULT_LATENT[args.model]
-    params = TrainParams.for_model(args.model, latent=latent, epochs=args.epochs, seed=args.seed, beta=args.beta)
+    params = TrainParams.for_model(
+        args.model, latent=latent, epochs=args.epochs, seed=args.seed, beta=args.beta
+    )
     entry = shipped_entry(args.model, latent) if args.ship else None
-    _, manifest = train_and_save(datasets, params, device=args.device, entry=entry, from_scratch=args.from_scratch,
-                                 pretrained=args.ship and args.model == "contrastive")
+    _, manifest = train_and_save(
+        datasets,
+        params,
+        device=args.device,
+        entry=entry,
+        from_scratch=args.from_scratch,
+        pretrained=args.ship and args.model == "contrastive",
+    )
     h = manifest["history"]
-    start = f"fine-tuned from {manifest['initialised_from']}" if manifest.get("initialised_from") else "from scratch"
-    print(f"{args.model} on {'+'.join(args.name)} ({start}): {h['epochs_run']} epochs in {h['seconds']:.1f} s on "
-          f"{h['device']} ({h['clips_per_second']:.0f} clips/s); best validation loss {min(h['val_loss']):.5f} "
-          f"at epoch {h['best_epoch'] + 1}; saved {manifest['checkpoint_id']}")
+    start = (
+        f"fine-tuned from {manifest['initialised_from']}"
+        if manifest.get("initialised_from")
+        else "from scratch"
+    )
+    print(
+        f"{args.model} on {'+'.join(args.name)} ({start}): {h['epochs_run']} epochs in {h['seconds']:.1f} s on "
+        f"{h['device']} ({h['clips_per_second']:.0f} clips/s); best validation loss {min(h['val_loss']):.5f} "
+        f"at epoch {h['best_epoch'] + 1}; saved {manifest['checkpoint_id']}"
+    )
 
 
 def cmd_embed(args) -> None:
@@ -34,7 +49,9 @@ def cmd_embed(args) -> None:
 
     ds = load_dataset(args.name)
     emb = embed(ds, args.model, latent=args.latent)
-    print(f"{args.model} embeddings of {args.name}: clips {emb.clip.shape}, tracks {emb.track.shape}")
+    print(
+        f"{args.model} embeddings of {args.name}: clips {emb.clip.shape}, tracks {emb.track.shape}"
+    )
 
 
 def add_commands(sub) -> None:
@@ -45,29 +62,50 @@ def add_commands(sub) -> None:
         best_kind,
     )
 
-    s = sub.add_parser("train", help="train a CAE, VAE or contrastive encoder on a dataset",
-                       description="Train a convolutional autoencoder (cae), a VAE (vae) or the self-supervised "
-                                   "contrastive encoder (contrastive) on a dataset's clips; labels are never used. "
-                                   "The contrastive encoder starts from the shipped pretrained weights (fine-tuning) "
-                                   "unless --from-scratch. An interrupted run resumes from its last epoch.")
+    s = sub.add_parser(
+        "train",
+        help="train a CAE, VAE or contrastive encoder on a dataset",
+        description="Train a convolutional autoencoder (cae), a VAE (vae) or the self-supervised "
+        "contrastive encoder (contrastive) on a dataset's clips; labels are never used. "
+        "The contrastive encoder starts from the shipped pretrained weights (fine-tuning) "
+        "unless --from-scratch. An interrupted run resumes from its last epoch.",
+    )
     s.add_argument("name", nargs="+", help="dataset name (several, pooled, only with --ship)")
     s.add_argument("--model", choices=list(MODEL_KINDS), default="cae")
-    s.add_argument("--epochs", type=int, help="maximum epochs (default 6, contrastive 20; early stopping may end sooner)")
+    s.add_argument(
+        "--epochs",
+        type=int,
+        help="maximum epochs (default 6, contrastive 20; early stopping may end sooner)",
+    )
     s.add_argument("--latent", type=int, help="embedding size (default 64, contrastive 128)")
     s.add_argument("--beta", type=float, help="VAE: weight of the KL term (default 1)")
-    s.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    s.add_argument(
+        "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
+    )
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--from-scratch", action="store_true", help="contrastive: do not start from the pretrained weights")
-    s.add_argument("--ship", action="store_true",
-                   help="write the checkpoint into songsim/weights (demo weights; for contrastive, the pretrained "
-                        "encoder every library starts from)")
+    s.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="contrastive: do not start from the pretrained weights",
+    )
+    s.add_argument(
+        "--ship",
+        action="store_true",
+        help="write the checkpoint into songsim/weights (demo weights; for contrastive, the pretrained "
+        "encoder every library starts from)",
+    )
     s.set_defaults(func=cmd_train)
 
-    s = sub.add_parser("embed", help="compute and store embeddings",
-                       description="Compute clip and track embeddings of a dataset and store them in the cache.")
+    s = sub.add_parser(
+        "embed",
+        help="compute and store embeddings",
+        description="Compute clip and track embeddings of a dataset and store them in the cache.",
+    )
     s.add_argument("name")
     s.add_argument("--model", choices=list(KINDS), default=best_kind(KINDS))
-    s.add_argument("--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)")
+    s.add_argument(
+        "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
+    )
     s.set_defaults(func=cmd_embed)
     add_analysis_commands(sub)
 
@@ -77,8 +115,14 @@ def cmd_evaluate(args) -> None:
     from .evaluation import evaluate
     from .progress import terminal_callback
 
-    out = evaluate(load_dataset(args.name), method=args.method, refine=not args.no_refine,
-                   min_playlists=args.min_playlists, train_if_missing=args.train, progress=terminal_callback())
+    out = evaluate(
+        load_dataset(args.name),
+        method=args.method,
+        refine=not args.no_refine,
+        min_playlists=args.min_playlists,
+        train_if_missing=args.train,
+        progress=terminal_callback(),
+    )
     if args.json:
         print(json.dumps(out, indent=2, default=float))
         return
@@ -86,9 +130,19 @@ def cmd_evaluate(args) -> None:
     if "error" in g:
         print(f"graph: {g['error']}")
     else:
-        print(f"graph: {g['nodes']} nodes, {g['edges']} edges; {g['n_communities']} communities ({g['method']}), "
-              f"modularity {g['modularity']:.3f}")
-    cols = ["best_k_silhouette", "elbow_k", "silhouette_at_best_k", "ami_communities", "ami_labels", "v_measure_labels", "precision_at_10"]
+        print(
+            f"graph: {g['nodes']} nodes, {g['edges']} edges; {g['n_communities']} communities ({g['method']}), "
+            f"modularity {g['modularity']:.3f}"
+        )
+    cols = [
+        "best_k_silhouette",
+        "elbow_k",
+        "silhouette_at_best_k",
+        "ami_communities",
+        "ami_labels",
+        "v_measure_labels",
+        "precision_at_10",
+    ]
     print(f"{'embedding':12s}" + "".join(f"{c:>22s}" for c in cols))
     for kind, e in out["embeddings"].items():
         print(f"{kind:12s}" + "".join(f"{_fmt(e.get(c)):>22s}" for c in cols))
@@ -102,14 +156,25 @@ def cmd_communities(args) -> None:
     from .communities import detect, read_edgelist
 
     g = read_edgelist(args.edgelist)
-    res = detect(g, method=args.method, clusters=args.clusters, refine_partition=args.refine, seed=args.seed)
-    out = {"nodes": g.vcount(), "edges": g.ecount(), "method": res.method, "modularity": res.modularity,
-           "n_communities": res.n_communities, "sizes": res.sizes, "note": res.note}
+    res = detect(
+        g, method=args.method, clusters=args.clusters, refine_partition=args.refine, seed=args.seed
+    )
+    out = {
+        "nodes": g.vcount(),
+        "edges": g.ecount(),
+        "method": res.method,
+        "modularity": res.modularity,
+        "n_communities": res.n_communities,
+        "sizes": res.sizes,
+        "note": res.note,
+    }
     if args.json:
         out["membership"] = dict(zip(g.vs["name"], res.membership.tolist()))
         print(json.dumps(out, indent=2))
     else:
-        print(f"{res.method}: modularity {res.modularity:.4f}, {res.n_communities} communities, sizes {res.sizes}")
+        print(
+            f"{res.method}: modularity {res.modularity:.4f}, {res.n_communities} communities, sizes {res.sizes}"
+        )
         if res.note:
             print(f"note: {res.note}")
 
@@ -135,30 +200,52 @@ def cmd_similar(args) -> None:
 def add_analysis_commands(sub) -> None:
     from .embeddings import KINDS, best_kind
 
-    s = sub.add_parser("evaluate", help="score every embedding against communities and labels",
-                       description="For every available embedding: k sweep (best silhouette k, elbow k), k-means "
-                                   "against the graph's communities and the labels (AMI, ARI, V-measure), and "
-                                   "precision@10; plus the graph's modularity. Keys are documented in the README.")
+    s = sub.add_parser(
+        "evaluate",
+        help="score every embedding against communities and labels",
+        description="For every available embedding: k sweep (best silhouette k, elbow k), k-means "
+        "against the graph's communities and the labels (AMI, ARI, V-measure), and "
+        "precision@10; plus the graph's modularity. Keys are documented in the README.",
+    )
     s.add_argument("name")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--method", default="leading-eigenvector", choices=["leading-eigenvector", "leiden", "louvain"])
+    s.add_argument(
+        "--method",
+        default="leading-eigenvector",
+        choices=["leading-eigenvector", "leiden", "louvain"],
+    )
     s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
     s.add_argument("--min-playlists", type=int, default=1, metavar="N")
     s.add_argument("--train", action="store_true", help="train models that have no checkpoint yet")
     s.set_defaults(func=cmd_evaluate)
 
-    s = sub.add_parser("communities", help="communities of any edge list",
-                       description="Communities of a whitespace-separated edge list 'source target [weight]'.")
+    s = sub.add_parser(
+        "communities",
+        help="communities of any edge list",
+        description="Communities of a whitespace-separated edge list 'source target [weight]'.",
+    )
     s.add_argument("--edgelist", required=True, type=Path, metavar="FILE")
-    s.add_argument("--method", default="leading-eigenvector", choices=["leading-eigenvector", "leiden", "louvain"])
-    s.add_argument("--clusters", type=int, metavar="N", help="leading eigenvector: at most N communities per component")
+    s.add_argument(
+        "--method",
+        default="leading-eigenvector",
+        choices=["leading-eigenvector", "leiden", "louvain"],
+    )
+    s.add_argument(
+        "--clusters",
+        type=int,
+        metavar="N",
+        help="leading eigenvector: at most N communities per component",
+    )
     s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_communities)
 
-    s = sub.add_parser("similar", help="songs most similar to one song",
-                       description="The N songs nearest to TRACK_ID by cosine similarity of an embedding.")
+    s = sub.add_parser(
+        "similar",
+        help="songs most similar to one song",
+        description="The N songs nearest to TRACK_ID by cosine similarity of an embedding.",
+    )
     s.add_argument("name")
     s.add_argument("track_id")
     s.add_argument("--model", default=best_kind(KINDS), choices=list(KINDS))

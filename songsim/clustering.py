@@ -7,6 +7,7 @@ the k at once, giving each point's summed distance to each cluster. The result e
 :func:`sklearn.metrics.silhouette_score` to about 1e-6 while the distances are computed once
 instead of once per k. Memory stays near ``max_memory`` bytes.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,8 +30,15 @@ def _check_k(n: int, ks) -> list[int]:
     return ks
 
 
-def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory: int = MAX_MEMORY,
-                      sample_size: int | None = None, random_state: int = 0, device: str = "auto") -> list[float]:
+def silhouette_scores(
+    X: np.ndarray,
+    labelings: list[np.ndarray],
+    *,
+    max_memory: int = MAX_MEMORY,
+    sample_size: int | None = None,
+    random_state: int = 0,
+    device: str = "auto",
+) -> list[float]:
     """Mean silhouette coefficient (Euclidean) of each labeling of the points ``X``.
 
     Parameters
@@ -60,7 +68,7 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
     sums = _cluster_distance_sums(X, codes, offsets, max_memory=max_memory, device=device)
     scores = []
     for c, s, off in zip(codes, sizes, offsets):
-        block = sums[:, off:off + len(s)]
+        block = sums[:, off : off + len(s)]
         own = s[c]
         a = block[np.arange(n), c] / np.maximum(own - 1, 1)
         mean_other = block / s[None, :]
@@ -72,7 +80,9 @@ def silhouette_scores(X: np.ndarray, labelings: list[np.ndarray], *, max_memory:
     return scores
 
 
-def _cluster_distance_sums(X: np.ndarray, codes: list, offsets: np.ndarray, *, max_memory: int, device: str) -> np.ndarray:
+def _cluster_distance_sums(
+    X: np.ndarray, codes: list, offsets: np.ndarray, *, max_memory: int, device: str
+) -> np.ndarray:
     """``(n, Σk)`` summed Euclidean distance of every point to every cluster of every labeling.
 
     Rows are done in chunks: the distances of a chunk to all points (float32, from the centred
@@ -120,7 +130,9 @@ def one_blas_thread():
         yield
 
 
-def kmeans(X: np.ndarray, k: int, *, random_state: int = 0, n_init: int = 3) -> tuple[np.ndarray, float]:
+def kmeans(
+    X: np.ndarray, k: int, *, random_state: int = 0, n_init: int = 3
+) -> tuple[np.ndarray, float]:
     """``(labels (n,), inertia)`` of scikit-learn's k-means (Lloyd, k-means++ seeds, best of ``n_init``)."""
     _check_k(len(X), [k])
     with one_blas_thread():
@@ -174,18 +186,30 @@ def elbow(ks: list[int], values: list[float]) -> int | None:
     return int(knee) if knee is not None else None
 
 
-def _fit_one(X: np.ndarray, k: int, method: str, random_state: int, n_init: int) -> tuple[np.ndarray, float]:
+def _fit_one(
+    X: np.ndarray, k: int, method: str, random_state: int, n_init: int
+) -> tuple[np.ndarray, float]:
     """``(labels, inertia)`` for k-means, ``(labels, BIC)`` for a diagonal Gaussian mixture."""
     if method == "kmeans":
         return _kmeans(X, k, random_state, n_init)
     from sklearn.mixture import GaussianMixture
 
-    gm = GaussianMixture(n_components=k, covariance_type="diag", random_state=random_state, n_init=1).fit(X)
+    gm = GaussianMixture(
+        n_components=k, covariance_type="diag", random_state=random_state, n_init=1
+    ).fit(X)
     return gm.predict(X), float(gm.bic(X))
 
 
-def sweep_k(X: np.ndarray, ks=range(2, 21), *, method: str = "kmeans", random_state: int = 0,
-            n_init: int = 3, sample_size: int | None = None, device: str = "auto") -> Sweep:
+def sweep_k(
+    X: np.ndarray,
+    ks=range(2, 21),
+    *,
+    method: str = "kmeans",
+    random_state: int = 0,
+    n_init: int = 3,
+    sample_size: int | None = None,
+    device: str = "auto",
+) -> Sweep:
     """Cluster ``X [shape=(n, d)]`` for every k; inertia (or BIC), exact silhouette, elbow, best k."""
     X = np.asarray(X, dtype=np.float64)
     ks = _check_k(len(X), ks)
@@ -197,8 +221,18 @@ def sweep_k(X: np.ndarray, ks=range(2, 21), *, method: str = "kmeans", random_st
             labels[k], value = _fit_one(X, k, method, random_state, n_init)
             curve.append(value)
     valid = [k for k in ks if 2 <= len(np.unique(labels[k])) <= len(X) - 1]
-    sil = dict(zip(valid, silhouette_scores(X, [labels[k] for k in valid], sample_size=sample_size,
-                                            random_state=random_state, device=device)))
+    sil = dict(
+        zip(
+            valid,
+            silhouette_scores(
+                X,
+                [labels[k] for k in valid],
+                sample_size=sample_size,
+                random_state=random_state,
+                device=device,
+            ),
+        )
+    )
     silhouette = [sil.get(k, float("nan")) for k in ks]
     best = max(valid, key=lambda k: sil[k])
     return Sweep(ks, curve, silhouette, labels, elbow(ks, curve), best, method)

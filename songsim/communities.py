@@ -11,6 +11,7 @@ reason kept in ``CommunityResult.note``.
 which every vertex is moved once, each time taking the single move that raises modularity most
 (or lowers it least), and keeping the best state seen; repeated while a sweep improves.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -103,7 +104,9 @@ def refine(A: sp.spmatrix, membership: np.ndarray, *, max_sweeps: int = 50) -> n
 
     def gains(memb, W, K):
         own = memb
-        g = (W - W[rows, own][:, None]) / (m2 / 2) - k[:, None] * (K[None, :] - K[own][:, None] + k[:, None]) / (m2**2 / 2)
+        g = (W - W[rows, own][:, None]) / (m2 / 2) - k[:, None] * (
+            K[None, :] - K[own][:, None] + k[:, None]
+        ) / (m2**2 / 2)
         g[rows, own] = -np.inf
         return g
 
@@ -161,18 +164,30 @@ def _leading_eigenvector(g, clusters: int | None) -> np.ndarray:
     for maxiter in (None, 100_000):
         try:
             if maxiter is None:
-                return np.array(g.community_leading_eigenvector(clusters=clusters, weights=weights).membership)
+                return np.array(
+                    g.community_leading_eigenvector(clusters=clusters, weights=weights).membership
+                )
             opts = ig.ARPACKOptions()
             opts.maxiter = maxiter
             opts.tol = 1e-10
-            return np.array(g.community_leading_eigenvector(clusters=clusters, weights=weights, arpack_options=opts).membership)
+            return np.array(
+                g.community_leading_eigenvector(
+                    clusters=clusters, weights=weights, arpack_options=opts
+                ).membership
+            )
         except ig.InternalError as exc:
             last = exc
     raise RuntimeError(" ".join(str(last).split())[:200])
 
 
-def detect(graph, *, method: str = "leading-eigenvector", clusters: int | None = None, refine_partition: bool = False,
-           seed: int = 0) -> CommunityResult:
+def detect(
+    graph,
+    *,
+    method: str = "leading-eigenvector",
+    clusters: int | None = None,
+    refine_partition: bool = False,
+    seed: int = 0,
+) -> CommunityResult:
     """Communities of an undirected graph.
 
     Parameters
@@ -184,7 +199,9 @@ def detect(graph, *, method: str = "leading-eigenvector", clusters: int | None =
     seed : random seed for Leiden and Louvain
     """
     if method not in METHODS:
-        raise SongsimError(f"unknown community method '{method}' (choose from {', '.join(METHODS)})")
+        raise SongsimError(
+            f"unknown community method '{method}' (choose from {', '.join(METHODS)})"
+        )
     if clusters is not None and clusters < 1:
         raise SongsimError("the number of communities must be at least 1")
     g = graph.to_igraph() if hasattr(graph, "to_igraph") else graph
@@ -195,7 +212,12 @@ def detect(graph, *, method: str = "leading-eigenvector", clusters: int | None =
     if refine_partition:
         membership = refine(A, membership)
     membership = _relabel_by_size(membership)
-    return CommunityResult(membership, used + ("+refine" if refine_partition else ""), modularity(A, membership), "; ".join(notes))
+    return CommunityResult(
+        membership,
+        used + ("+refine" if refine_partition else ""),
+        modularity(A, membership),
+        "; ".join(notes),
+    )
 
 
 _IGRAPH_RNG_LOCK = threading.Lock()
@@ -215,7 +237,9 @@ def _seeded_igraph(seed: int):
             ig.set_random_number_generator(random)
 
 
-def _detect_per_component(g, method: str, clusters: int | None, weights) -> tuple[np.ndarray, str, list[str]]:
+def _detect_per_component(
+    g, method: str, clusters: int | None, weights
+) -> tuple[np.ndarray, str, list[str]]:
     """Membership ``(n,)`` found component by component, the method used and fall-back notes."""
     membership = np.zeros(g.vcount(), dtype=np.int64)
     notes, used, offset = [], method, 0
@@ -227,11 +251,21 @@ def _detect_per_component(g, method: str, clusters: int | None, weights) -> tupl
             try:
                 part = _leading_eigenvector(sub, clusters)
             except RuntimeError as exc:
-                notes.append(f"leading eigenvector failed on a component of {len(comp)} nodes ({exc}); used Leiden")
+                notes.append(
+                    f"leading eigenvector failed on a component of {len(comp)} nodes ({exc}); used Leiden"
+                )
                 used = "leading-eigenvector→leiden"
-                part = np.array(sub.community_leiden(objective_function="modularity", weights=weights, n_iterations=-1).membership)
+                part = np.array(
+                    sub.community_leiden(
+                        objective_function="modularity", weights=weights, n_iterations=-1
+                    ).membership
+                )
         elif method == "leiden":
-            part = np.array(sub.community_leiden(objective_function="modularity", weights=weights, n_iterations=-1).membership)
+            part = np.array(
+                sub.community_leiden(
+                    objective_function="modularity", weights=weights, n_iterations=-1
+                ).membership
+            )
         else:
             part = np.array(sub.community_multilevel(weights=weights).membership)
         membership[comp] = offset + np.unique(part, return_inverse=True)[1].ravel()
@@ -242,7 +276,11 @@ def _detect_per_component(g, method: str, clusters: int | None, weights) -> tupl
 def _adjacency(g) -> sp.csr_matrix:
     n = g.vcount()
     edges = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    w = np.array(g.es["weight"], dtype=float) if "weight" in g.es.attributes() else np.ones(len(edges))
+    w = (
+        np.array(g.es["weight"], dtype=float)
+        if "weight" in g.es.attributes()
+        else np.ones(len(edges))
+    )
     A = sp.csr_matrix((w, (edges[:, 0], edges[:, 1])), shape=(n, n))
     return (A + A.T).tocsr()
 

@@ -1,4 +1,5 @@
 """Comparing two labelings of the same tracks: contingency table and agreement scores."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,9 @@ def aligned(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     return a.loc[common].to_numpy(), b.loc[common].to_numpy(), int(left_out)
 
 
-def contingency(a: np.ndarray, b: np.ndarray, *, names: tuple[str, str] = ("cluster", "community")) -> pd.DataFrame:
+def contingency(
+    a: np.ndarray, b: np.ndarray, *, names: tuple[str, str] = ("cluster", "community")
+) -> pd.DataFrame:
     """Counts of tracks per (a, b) pair: rows are a's values, columns b's."""
     return pd.crosstab(pd.Series(a, name=names[0]), pd.Series(b, name=names[1]))
 

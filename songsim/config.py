@@ -3,6 +3,7 @@
 Audio parameters follow DEEJ-A.I.: 5 s clips at 22 050 Hz, 2048-point FFT, hop 512 and 96 mel
 bands up to 11 025 Hz give spectrograms of shape ``(96, 216)``.
 """
+
 from __future__ import annotations
 
 import dataclasses

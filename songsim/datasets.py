@@ -13,6 +13,7 @@ manifest.json  parameters, sources, counts, skipped files, fingerprint, versions
 
 Clips are stored as float16 (error below 5e-4 on [0, 1]) to halve the disk and load time.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -81,7 +82,11 @@ class Dataset:
             h = hashlib.sha256()
             h.update(np.ascontiguousarray(self.clips.astype(np.float16)).tobytes())
             h.update("\n".join(self.tracks["track_id"]).encode())
-            h.update(pd.util.hash_pandas_object(self.playlists[["playlist_id", "track_id"]], index=False).values.tobytes())
+            h.update(
+                pd.util.hash_pandas_object(
+                    self.playlists[["playlist_id", "track_id"]], index=False
+                ).values.tobytes()
+            )
             h.update(repr(sorted(self.params.to_dict().items())).encode())
             self.__dict__["_fingerprint"] = h.hexdigest()[:16]
         return self.__dict__["_fingerprint"]
@@ -136,7 +141,10 @@ def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.Data
     ids = tracks["track_id"].astype(str).tolist()
     by_id = {t: t for t in ids}
     by_lower = _unique_map(ids, str.lower)
-    by_name, by_stem = _unique_map(ids, lambda t: t.rsplit("/", 1)[-1]), _unique_map(ids, lambda t: t.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    by_name, by_stem = (
+        _unique_map(ids, lambda t: t.rsplit("/", 1)[-1]),
+        _unique_map(ids, lambda t: t.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
+    )
 
     def resolve(entry: str) -> str | None:
         if entry in by_id:
@@ -173,6 +181,7 @@ def _unique_map(ids: list[str], key) -> dict[str, str]:
 
 # -- storage -----------------------------------------------------------------------------------
 
+
 def datasets_root() -> Path:
     return cache_dir() / "datasets"
 
@@ -191,15 +200,18 @@ def save_dataset(ds: Dataset) -> Path:
         np.save(folder / "clip_start.npy", ds.clip_start.astype(np.float32))
         ds.tracks[TRACK_COLUMNS].to_parquet(folder / "tracks.parquet", index=False)
         ds.playlists.to_parquet(folder / "playlists.parquet", index=False)
-        write_manifest(folder, {
-            "name": ds.name,
-            "params": ds.params.to_dict(),
-            "info": ds.info,
-            "summary": ds.summary(),
-            "fingerprint": ds.fingerprint,
-            "audio_fingerprint": ds.audio_fingerprint,
-            "versions": library_versions(),
-        })
+        write_manifest(
+            folder,
+            {
+                "name": ds.name,
+                "params": ds.params.to_dict(),
+                "info": ds.info,
+                "summary": ds.summary(),
+                "fingerprint": ds.fingerprint,
+                "audio_fingerprint": ds.audio_fingerprint,
+                "versions": library_versions(),
+            },
+        )
     return folder
 
 
@@ -239,7 +251,16 @@ def library_versions() -> dict:
     import importlib.metadata as md
 
     out = {"python": platform.python_version(), "songsim": __version__}
-    for pkg in ("numpy", "scipy", "librosa", "soundfile", "soxr", "torch", "scikit-learn", "igraph"):
+    for pkg in (
+        "numpy",
+        "scipy",
+        "librosa",
+        "soundfile",
+        "soxr",
+        "torch",
+        "scikit-learn",
+        "igraph",
+    ):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

@@ -7,6 +7,7 @@ timbre, pitch range and scale — and becomes clips through the same code as a r
 style or of two related styles, some mix anything: communities exist but are imperfect. The
 style is the track's label; :func:`render_track` renders any track again for playback.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,30 +27,75 @@ DEMO_VERSION = 1  # bump when the synthesiser changes: shipped weights are keyed
 @dataclasses.dataclass(frozen=True)
 class Style:
     name: str
-    bpm: tuple[float, float]     # tempo range
-    root: tuple[int, int]        # MIDI note range of the key's root
-    scale: tuple[int, ...]       # semitone steps of the scale
-    drums: str                   # rhythm pattern name ('' for none)
-    lead: str                    # lead timbre
-    noise: float                 # background noise level
-    mood: tuple[float, float]    # (energy, electronic) — related styles are close
+    bpm: tuple[float, float]  # tempo range
+    root: tuple[int, int]  # MIDI note range of the key's root
+    scale: tuple[int, ...]  # semitone steps of the scale
+    drums: str  # rhythm pattern name ('' for none)
+    lead: str  # lead timbre
+    noise: float  # background noise level
+    mood: tuple[float, float]  # (energy, electronic) — related styles are close
 
 
 STYLES = (
     Style("ambient", (60, 70), (45, 52), (0, 2, 4, 6, 7, 9, 11), "", "pad", 0.02, (0.0, 0.6)),
     Style("techno", (124, 132), (36, 43), (0, 3, 5, 7, 10), "four", "saw", 0.01, (0.7, 1.0)),
-    Style("drum-and-bass", (170, 176), (33, 38), (0, 3, 5, 7, 10), "break", "sub", 0.01, (0.9, 0.8)),
-    Style("reggae", (70, 80), (43, 50), (0, 2, 4, 5, 7, 9, 11), "onedrop", "skank", 0.005, (0.35, 0.1)),
+    Style(
+        "drum-and-bass", (170, 176), (33, 38), (0, 3, 5, 7, 10), "break", "sub", 0.01, (0.9, 0.8)
+    ),
+    Style(
+        "reggae", (70, 80), (43, 50), (0, 2, 4, 5, 7, 9, 11), "onedrop", "skank", 0.005, (0.35, 0.1)
+    ),
     Style("piano", (60, 96), (55, 67), (0, 2, 4, 5, 7, 9, 11), "", "piano", 0.002, (0.1, 0.0)),
-    Style("metal", (150, 190), (38, 45), (0, 1, 3, 5, 7, 8, 10), "double", "distorted", 0.04, (1.0, 0.2)),
+    Style(
+        "metal",
+        (150, 190),
+        (38, 45),
+        (0, 1, 3, 5, 7, 8, 10),
+        "double",
+        "distorted",
+        0.04,
+        (1.0, 0.2),
+    ),
     Style("hip-hop", (84, 94), (40, 47), (0, 3, 5, 7, 10), "boombap", "rhodes", 0.03, (0.45, 0.45)),
     Style("chiptune", (140, 160), (64, 72), (0, 2, 4, 7, 9), "noise8", "square", 0.0, (0.75, 0.65)),
 )
 
-_WORDS_A = ("Neon", "Quiet", "Broken", "Golden", "Electric", "Hollow", "Velvet", "Iron", "Paper", "Silver",
-            "Crimson", "Distant", "Lucky", "Midnight", "Frozen", "Wild")
-_WORDS_B = ("Circuit", "River", "Engine", "Garden", "Signal", "Harbor", "Echo", "Mirror", "Window", "Storm",
-            "Lantern", "Parade", "Orbit", "Meadow", "Machine", "Tide")
+_WORDS_A = (
+    "Neon",
+    "Quiet",
+    "Broken",
+    "Golden",
+    "Electric",
+    "Hollow",
+    "Velvet",
+    "Iron",
+    "Paper",
+    "Silver",
+    "Crimson",
+    "Distant",
+    "Lucky",
+    "Midnight",
+    "Frozen",
+    "Wild",
+)
+_WORDS_B = (
+    "Circuit",
+    "River",
+    "Engine",
+    "Garden",
+    "Signal",
+    "Harbor",
+    "Echo",
+    "Mirror",
+    "Window",
+    "Storm",
+    "Lantern",
+    "Parade",
+    "Orbit",
+    "Meadow",
+    "Machine",
+    "Tide",
+)
 
 
 def midi_hz(note: np.ndarray | float) -> np.ndarray:
@@ -57,6 +103,7 @@ def midi_hz(note: np.ndarray | float) -> np.ndarray:
 
 
 # -- instruments -------------------------------------------------------------------------------
+
 
 def _osc(kind: str, f: float, n: int, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(n) / SR
@@ -76,7 +123,10 @@ def _osc(kind: str, f: float, n: int, rng: np.random.Generator) -> np.ndarray:
 def _note(timbre: str, f: float, n: int, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(n) / SR
     if timbre == "piano":
-        partials = sum(np.sin(2 * np.pi * f * k * np.sqrt(1 + 0.0004 * k * k) * t) / k**1.3 for k in range(1, 7))
+        partials = sum(
+            np.sin(2 * np.pi * f * k * np.sqrt(1 + 0.0004 * k * k) * t) / k**1.3
+            for k in range(1, 7)
+        )
         return partials * np.exp(-t * (2.0 + f / 400))
     if timbre == "pad":
         x = sum(_osc("sine", f * d, n, rng) for d in (1.0, 1.003, 0.997, 2.0))
@@ -87,10 +137,18 @@ def _note(timbre: str, f: float, n: int, rng: np.random.Generator) -> np.ndarray
     if timbre == "sub":
         return _osc("sine", f, n, rng) * np.minimum(1, t / 0.01) * np.exp(-t * 1.5)
     if timbre == "skank":
-        x = _osc("square", f, n, rng) + _osc("square", f * 1.5, n, rng) + _osc("square", f * 2, n, rng)
+        x = (
+            _osc("square", f, n, rng)
+            + _osc("square", f * 1.5, n, rng)
+            + _osc("square", f * 2, n, rng)
+        )
         return lfilter([0.5], [1, -0.5], x) * np.exp(-t * 30)
     if timbre == "distorted":
-        x = _osc("saw", f, n, rng) + _osc("saw", f * 1.498, n, rng) + 0.5 * _osc("saw", f * 2.01, n, rng)
+        x = (
+            _osc("saw", f, n, rng)
+            + _osc("saw", f * 1.498, n, rng)
+            + 0.5 * _osc("saw", f * 2.01, n, rng)
+        )
         return np.tanh(4 * x) * np.minimum(1, t / 0.005)
     if timbre == "rhodes":
         x = _osc("sine", f, n, rng) + 0.3 * _osc("sine", 2 * f, n, rng) * np.exp(-t * 6)
@@ -110,7 +168,9 @@ def _drum(kind: str, rng: np.random.Generator) -> np.ndarray:
         f = 50 + 90 * np.exp(-t * 30)
         return np.sin(2 * np.pi * np.cumsum(f) / SR) * np.exp(-t * 9)
     if kind == "snare":
-        return (0.7 * lfilter([1, -1], [1], noise) * np.exp(-t * 18) + 0.4 * np.sin(2 * np.pi * 190 * t) * np.exp(-t * 25))
+        return 0.7 * lfilter([1, -1], [1], noise) * np.exp(-t * 18) + 0.4 * np.sin(
+            2 * np.pi * 190 * t
+        ) * np.exp(-t * 25)
     if kind == "hat":
         return lfilter([1, -1], [1, 0.3], noise)[: n // 4] * np.exp(-t[: n // 4] * 60) * 0.5
     if kind == "crash":
@@ -135,7 +195,7 @@ def _place(out: np.ndarray, sound: np.ndarray, start: int, gain: float) -> None:
     if start >= len(out):
         return
     m = min(len(sound), len(out) - start)
-    out[start:start + m] += gain * sound[:m]
+    out[start : start + m] += gain * sound[:m]
 
 
 def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS) -> np.ndarray:
@@ -170,7 +230,12 @@ def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS)
             when = (i + (swing if i % 2 else 0)) * step
             for kind, hits in pattern.items():
                 if pos in hits and (kind != "crash" or (i // 16) % 4 == 0):
-                    _place(out, kit[kind], int(when * SR), rng.uniform(0.6, 0.9) if kind != "hat" else 0.3)
+                    _place(
+                        out,
+                        kit[kind],
+                        int(when * SR),
+                        rng.uniform(0.6, 0.9) if kind != "hat" else 0.3,
+                    )
 
     # harmony / lead
     degrees = rng.integers(0, len(scale), size=64)
@@ -179,8 +244,15 @@ def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS)
         for k, start in enumerate(np.arange(0, seconds, chord_len)):
             d = degrees[k % 64]
             for interval in (0, 2, 4):
-                note = root + scale[(d + interval) % len(scale)] + 12 * ((d + interval) // len(scale))
-                _place(out, _note("pad", midi_hz(note), int((chord_len + 1.5) * SR), rng), int(start * SR), 0.12)
+                note = (
+                    root + scale[(d + interval) % len(scale)] + 12 * ((d + interval) // len(scale))
+                )
+                _place(
+                    out,
+                    _note("pad", midi_hz(note), int((chord_len + 1.5) * SR), rng),
+                    int(start * SR),
+                    0.12,
+                )
     elif style.lead in ("piano",):
         t = 0.0
         k = 0
@@ -191,7 +263,12 @@ def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS)
             dur = step * rng.choice([2, 2, 4, 6])
             _place(out, _note("piano", midi_hz(note), int(1.5 * SR), rng), int(t * SR), 0.35)
             if k % 4 == 0:
-                _place(out, _note("piano", midi_hz(root - 12 + scale[d % len(scale)]), int(2 * SR), rng), int(t * SR), 0.25)
+                _place(
+                    out,
+                    _note("piano", midi_hz(root - 12 + scale[d % len(scale)]), int(2 * SR), rng),
+                    int(t * SR),
+                    0.25,
+                )
             t += dur
             k += 1
     elif style.lead == "skank":
@@ -199,11 +276,27 @@ def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS)
         for i in range(int(seconds / step)):
             if i % 8 == 4:  # the off-beat stab
                 chord_root = root + scale[degrees[(i // 16) % 8] % len(scale)]
-                _place(out, _note("skank", midi_hz(chord_root), int(0.15 * SR), rng), int(i * step * SR), 0.15)
+                _place(
+                    out,
+                    _note("skank", midi_hz(chord_root), int(0.15 * SR), rng),
+                    int(i * step * SR),
+                    0.15,
+                )
             if i % 4 == 0:
-                _place(out, _note("sub", midi_hz(bass_line[(i // 4) % 8]), int(step * 4 * SR), rng), int(i * step * SR), 0.5)
+                _place(
+                    out,
+                    _note("sub", midi_hz(bass_line[(i // 4) % 8]), int(step * 4 * SR), rng),
+                    int(i * step * SR),
+                    0.5,
+                )
     else:
-        lead = {"saw": "saw", "sub": "sub", "distorted": "distorted", "rhodes": "rhodes", "square": "square"}[style.lead]
+        lead = {
+            "saw": "saw",
+            "sub": "sub",
+            "distorted": "distorted",
+            "rhodes": "rhodes",
+            "square": "square",
+        }[style.lead]
         every = {"saw": 1, "sub": 8, "distorted": 2, "rhodes": 16, "square": 1}[lead]
         gain = {"saw": 0.3, "sub": 0.6, "distorted": 0.18, "rhodes": 0.2, "square": 0.12}[lead]
         for i in range(0, int(seconds / step), every):
@@ -213,17 +306,36 @@ def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS)
             elif lead == "rhodes":
                 d = degrees[(i // 16) % 64]
                 for interval in (0, 2, 4, 6):
-                    note = root + scale[(d + interval) % len(scale)] + 12 * ((d + interval) // len(scale))
-                    _place(out, _note(lead, midi_hz(note), int(step * every * SR * 1.2), rng), int(i * step * SR), gain / 2)
+                    note = (
+                        root
+                        + scale[(d + interval) % len(scale)]
+                        + 12 * ((d + interval) // len(scale))
+                    )
+                    _place(
+                        out,
+                        _note(lead, midi_hz(note), int(step * every * SR * 1.2), rng),
+                        int(i * step * SR),
+                        gain / 2,
+                    )
                 continue
             else:
                 d = degrees[(i // every) % 16]
                 note = root + scale[d % len(scale)]
-            _place(out, _note(lead, midi_hz(note), int(step * every * SR), rng), int(i * step * SR), gain)
+            _place(
+                out,
+                _note(lead, midi_hz(note), int(step * every * SR), rng),
+                int(i * step * SR),
+                gain,
+            )
         if lead == "square":  # triangle bass
             for i in range(0, int(seconds / step), 4):
                 note = root - 24 + scale[degrees[(i // 16) % 64] % len(scale)]
-                _place(out, _note("triangle", midi_hz(note), int(step * 4 * SR), rng), int(i * step * SR), 0.25)
+                _place(
+                    out,
+                    _note("triangle", midi_hz(note), int(step * 4 * SR), rng),
+                    int(i * step * SR),
+                    0.25,
+                )
 
     if style.noise:
         hiss = rng.standard_normal(n) * style.noise
@@ -236,6 +348,7 @@ def render_track(style_index: int, track_seed: int, *, seconds: float = SECONDS)
 
 # -- corpus ------------------------------------------------------------------------------------
 
+
 def track_table(*, n_tracks: int = 320, seed: int = 0) -> pd.DataFrame:
     """The demo's tracks: ``track_id, title, artist, label, duration, style_index, track_seed``.
 
@@ -246,15 +359,17 @@ def track_table(*, n_tracks: int = 320, seed: int = 0) -> pd.DataFrame:
     for i in range(n_tracks):
         s = i % len(STYLES)
         style = STYLES[s]
-        rows.append({
-            "track_id": f"demo/{style.name}/{i:04d}",
-            "title": f"{_WORDS_A[rng.integers(len(_WORDS_A))]} {_WORDS_B[rng.integers(len(_WORDS_B))]}",
-            "artist": f"The {style.name.title()} Ensemble {1 + int(rng.integers(5))}",
-            "label": style.name,
-            "duration": SECONDS,
-            "style_index": s,
-            "track_seed": int(rng.integers(2**31)),
-        })
+        rows.append(
+            {
+                "track_id": f"demo/{style.name}/{i:04d}",
+                "title": f"{_WORDS_A[rng.integers(len(_WORDS_A))]} {_WORDS_B[rng.integers(len(_WORDS_B))]}",
+                "artist": f"The {style.name.title()} Ensemble {1 + int(rng.integers(5))}",
+                "label": style.name,
+                "duration": SECONDS,
+                "style_index": s,
+                "track_seed": int(rng.integers(2**31)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -265,8 +380,9 @@ def related_styles() -> np.ndarray:
     return np.exp(-d2 / 0.08)
 
 
-def make_playlists(tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_track: int = 10,
-                   seed: int = 0) -> pd.DataFrame:
+def make_playlists(
+    tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_track: int = 10, seed: int = 0
+) -> pd.DataFrame:
     """Playlists over ``tracks``: ``playlist_id, track_id, position, title, artist, playlist_name``
     (named after the playlist's main style: "techno mix 12").
 
@@ -290,11 +406,15 @@ def make_playlists(tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_tra
         members.append(list(rng.choice(len(tracks), size=length, replace=False, p=w)))
     counts = np.bincount(np.concatenate(members), minlength=len(tracks))
     for t in np.flatnonzero(counts < min_per_track):
-        options = [i for i in rng.permutation(n_playlists) if mains[i] == styles[t] and t not in members[i]]
+        options = [
+            i for i in rng.permutation(n_playlists) if mains[i] == styles[t] and t not in members[i]
+        ]
         for i in options[: min_per_track - counts[t]]:
             members[i].insert(int(rng.integers(len(members[i]) + 1)), int(t))
     ids = tracks["track_id"].to_numpy()
-    rows = [(f"demo-{p:04d}", ids[t], pos) for p, m in enumerate(members) for pos, t in enumerate(m)]
+    rows = [
+        (f"demo-{p:04d}", ids[t], pos) for p, m in enumerate(members) for pos, t in enumerate(m)
+    ]
     df = pd.DataFrame(rows, columns=["playlist_id", "track_id", "position"])
     df["title"] = ""
     df["artist"] = ""
@@ -309,8 +429,15 @@ def _render_clips(style_index: int, track_seed: int, params: AudioParams):
     return clips_from_signal(render_track(style_index, track_seed), SR, params)
 
 
-def build_demo(*, seed: int = 0, n_tracks: int = 320, n_playlists: int = 1200, params: AudioParams = AudioParams(),
-               n_jobs: int | None = None, progress: Callback | None = None):
+def build_demo(
+    *,
+    seed: int = 0,
+    n_tracks: int = 320,
+    n_playlists: int = 1200,
+    params: AudioParams = AudioParams(),
+    n_jobs: int | None = None,
+    progress: Callback | None = None,
+):
     """Build the demo :class:`~songsim.datasets.Dataset` named ``demo`` (not saved)."""
     from joblib import Parallel, delayed
 
@@ -318,20 +445,35 @@ def build_demo(*, seed: int = 0, n_tracks: int = 320, n_playlists: int = 1200, p
     from .ingest import default_jobs
 
     tracks = track_table(n_tracks=n_tracks, seed=seed)
-    jobs = (delayed(_render_clips)(s, ts, params) for s, ts in zip(tracks["style_index"], tracks["track_seed"]))
+    jobs = (
+        delayed(_render_clips)(s, ts, params)
+        for s, ts in zip(tracks["style_index"], tracks["track_seed"])
+    )
     results = Parallel(n_jobs=n_jobs or default_jobs(), return_as="generator", batch_size=4)(jobs)
     clips, starts = zip(*track(results, len(tracks), "rendering demo tracks", progress))
     playlists = make_playlists(tracks, n_playlists=n_playlists, seed=seed)
-    info = {"kind": "demo", "sources": [f"songsim demo (seed {seed}, version {DEMO_VERSION})"],
-            "demo": {"seed": seed, "n_tracks": n_tracks, "n_playlists": n_playlists, "version": DEMO_VERSION},
-            "skipped_files": [], "unmatched_playlist_entries": 0}
+    info = {
+        "kind": "demo",
+        "sources": [f"songsim demo (seed {seed}, version {DEMO_VERSION})"],
+        "demo": {
+            "seed": seed,
+            "n_tracks": n_tracks,
+            "n_playlists": n_playlists,
+            "version": DEMO_VERSION,
+        },
+        "skipped_files": [],
+        "unmatched_playlist_entries": 0,
+    }
     return Dataset(
         name="demo",
         tracks=tracks[TRACK_COLUMNS],
         clips=np.concatenate(clips).astype(np.float32),
         clip_track=np.repeat(np.arange(len(tracks)), [len(c) for c in clips]),
         clip_start=np.concatenate([np.asarray(s, dtype=np.float32) for s in starts]),
-        playlists=playlists, params=params, info=info)
+        playlists=playlists,
+        params=params,
+        info=info,
+    )
 
 
 def render_demo_track(spec: dict, track_index: int) -> tuple[np.ndarray, int]:

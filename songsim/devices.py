@@ -1,4 +1,5 @@
 """Which torch device to compute on: the one choice shared by training, embedding and k-means."""
+
 from __future__ import annotations
 
 import torch

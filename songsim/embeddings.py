@@ -20,6 +20,7 @@ contr. the contrastive encoder's time-pooled embedding,         latent
 ``contrastive`` is the best of them on real music (docs/RESULTS.md); :data:`PREFERENCE` ranks
 the kinds by the same measurements and :func:`best_kind` picks the default from it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -78,7 +79,11 @@ def pca_vectors(clips: np.ndarray, *, n_components: int = 64, random_state: int 
     from sklearn.decomposition import PCA
 
     r = min(n_components, len(clips), clips[0].size)
-    return PCA(n_components=r, svd_solver="randomized", random_state=random_state).fit_transform(raw_vectors(clips)).astype(np.float32)
+    return (
+        PCA(n_components=r, svd_solver="randomized", random_state=random_state)
+        .fit_transform(raw_vectors(clips))
+        .astype(np.float32)
+    )
 
 
 def mfcc_vectors(clips: np.ndarray, *, top_db: float = 80.0, n_mfcc: int = N_MFCC) -> np.ndarray:
@@ -118,12 +123,27 @@ def _save(ds: Dataset, key: str, emb: Embedding) -> None:
     with new_version(_entry(ds, key)) as folder:
         np.save(folder / "clip.npy", emb.clip)
         np.save(folder / "track.npy", emb.track)
-        write_manifest(folder, {"kind": emb.kind, "params": emb.params, "fingerprint": ds.audio_fingerprint,
-                                "dataset": ds.name})
+        write_manifest(
+            folder,
+            {
+                "kind": emb.kind,
+                "params": emb.params,
+                "fingerprint": ds.audio_fingerprint,
+                "dataset": ds.name,
+            },
+        )
 
 
-def embed(ds: Dataset, kind: str, *, latent: int | None = None, n_components: int = 64, seed: int = 0,
-          train_if_missing: bool = True, progress: Callback | None = None) -> Embedding:
+def embed(
+    ds: Dataset,
+    kind: str,
+    *,
+    latent: int | None = None,
+    n_components: int = 64,
+    seed: int = 0,
+    train_if_missing: bool = True,
+    progress: Callback | None = None,
+) -> Embedding:
     """Clip and track vectors of ``ds`` for one embedding ``kind`` (computed once, then cached).
 
     For ``cae``/``vae``/``contrastive`` the model comes from :func:`songsim.modeling.get_model`
@@ -135,14 +155,18 @@ def embed(ds: Dataset, kind: str, *, latent: int | None = None, n_components: in
     if kind == "raw":
         clip = raw_vectors(ds.clips)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
-    params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(kind)
+    params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(
+        kind
+    )
     model = None
     if kind in MODEL_KINDS:
         from .modeling import get_model
         from .models import DEFAULT_LATENT
 
         latent = latent or DEFAULT_LATENT[kind]
-        model, manifest = get_model(ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress)
+        model, manifest = get_model(
+            ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
+        )
         params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
     key = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
     cached = _load_cached(ds, key, params)

@@ -1,4 +1,5 @@
 """``songsim evaluate``: every embedding scored against the graph's communities and the labels."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,21 +20,32 @@ def community_labels(ds: Dataset, graph: SongGraph, result: CommunityResult) -> 
     return pd.Series(result.membership, index=graph.nodes, name="community")
 
 
-def score_embedding(X: np.ndarray, *, labels: np.ndarray | None, communities: pd.Series | None,
-                    ks=range(2, 21), seed: int = 0) -> dict:
+def score_embedding(
+    X: np.ndarray,
+    *,
+    labels: np.ndarray | None,
+    communities: pd.Series | None,
+    ks=range(2, 21),
+    seed: int = 0,
+) -> dict:
     """The figures ``evaluate`` reports for one embedding's track vectors ``X [shape=(n_tracks, d)]``."""
     ks = [k for k in ks if k < len(X)]
     out: dict = {"dim": int(X.shape[1])}
     sweep = sweep_k(X, ks, random_state=seed)
-    out.update(best_k_silhouette=sweep.best_k, elbow_k=sweep.elbow_k,
-               silhouette={int(k): round(s, 6) for k, s in zip(sweep.ks, sweep.silhouette)})
+    out.update(
+        best_k_silhouette=sweep.best_k,
+        elbow_k=sweep.elbow_k,
+        silhouette={int(k): round(s, 6) for k, s in zip(sweep.ks, sweep.silhouette)},
+    )
     out["silhouette_at_best_k"] = out["silhouette"][sweep.best_k]
     out["silhouette_at_elbow_k"] = out["silhouette"].get(sweep.elbow_k) if sweep.elbow_k else None
     if communities is not None and communities.nunique() >= 2:
         rows = communities.index.to_numpy()
         pred, _ = kmeans(X[rows], int(communities.nunique()), random_state=seed)
         s = scores(pred, communities.to_numpy())
-        out.update(ami_communities=s["ami"], ari_communities=s["ari"], v_measure_communities=s["v_measure"])
+        out.update(
+            ami_communities=s["ami"], ari_communities=s["ari"], v_measure_communities=s["v_measure"]
+        )
     if labels is not None:
         n_labels = len(set(labels))
         if 2 <= n_labels < len(X):
@@ -44,9 +56,18 @@ def score_embedding(X: np.ndarray, *, labels: np.ndarray | None, communities: pd
     return out
 
 
-def evaluate(ds: Dataset, *, kinds: list[str] | None = None, method: str = "leading-eigenvector",
-             refine: bool = True, min_playlists: int = 1, min_weight: int = 1, seed: int = 0,
-             train_if_missing: bool = False, progress: Callback | None = None) -> dict:
+def evaluate(
+    ds: Dataset,
+    *,
+    kinds: list[str] | None = None,
+    method: str = "leading-eigenvector",
+    refine: bool = True,
+    min_playlists: int = 1,
+    min_weight: int = 1,
+    seed: int = 0,
+    train_if_missing: bool = False,
+    progress: Callback | None = None,
+) -> dict:
     """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
     README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`."""
     from .pipeline import dataset_graph
@@ -57,8 +78,14 @@ def evaluate(ds: Dataset, *, kinds: list[str] | None = None, method: str = "lead
         graph = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight)
         result = detect(graph, method=method, refine_partition=refine, seed=seed)
         communities = community_labels(ds, graph, result)
-        out["graph"] = {**graph.summary(), "method": result.method, "modularity": result.modularity,
-                        "n_communities": result.n_communities, "community_sizes": result.sizes, "note": result.note}
+        out["graph"] = {
+            **graph.summary(),
+            "method": result.method,
+            "modularity": result.modularity,
+            "n_communities": result.n_communities,
+            "community_sizes": result.sizes,
+            "note": result.note,
+        }
     except SongsimError as exc:
         out["graph"] = {"error": str(exc)}
     labels = ds.labels
@@ -70,7 +97,9 @@ def evaluate(ds: Dataset, *, kinds: list[str] | None = None, method: str = "lead
         if progress:
             progress(i, len(kinds), f"evaluating {kind}")
         X = embed(ds, kind, seed=seed, train_if_missing=train_if_missing).track
-        out["embeddings"][kind] = score_embedding(X, labels=labels, communities=communities, seed=seed)
+        out["embeddings"][kind] = score_embedding(
+            X, labels=labels, communities=communities, seed=seed
+        )
     if progress:
         progress(len(kinds), len(kinds), "done")
     return out

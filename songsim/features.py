@@ -4,6 +4,7 @@ Real files, the demo corpus and the benchmark all end here, so a spectrogram mea
 thing everywhere: a power mel spectrogram with a centred, zero-padded Hann STFT (librosa's
 defaults), ``power_to_db(ref=max)`` with ``top_db`` of range, then min–max scaled to [0, 1].
 """
+
 from __future__ import annotations
 
 import functools
@@ -105,7 +106,9 @@ def clip_starts(duration: float, params: AudioParams = AudioParams()) -> list[fl
         return []
     if duration <= clip:
         return [0.0]
-    skip = params.skip_seconds if duration >= params.skip_seconds + clip * params.n_clips / 2 else 0.0
+    skip = (
+        params.skip_seconds if duration >= params.skip_seconds + clip * params.n_clips / 2 else 0.0
+    )
     last = duration - clip - skip
     n = int(min(params.n_clips, 1 + np.floor(last / (clip / 2))))
     if n <= 1:

@@ -5,6 +5,7 @@ share. With ``B`` the binary playlist × song incidence matrix, the weights are 
 entries of ``BᵀB``, computed as a sparse product in row blocks, each filtered as it is made, so
 memory follows the number of edges kept. The largest connected component is kept.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -80,12 +81,20 @@ class SongGraph:
         return g
 
     def summary(self) -> dict:
-        return {"nodes": self.n_nodes, "edges": self.n_edges, "lcc_nodes": self.n_nodes,
-                "candidate_nodes": self.n_candidates, "components": self.n_components,
-                "min_playlists": self.min_playlists, "min_weight": self.min_weight}
+        return {
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "lcc_nodes": self.n_nodes,
+            "candidate_nodes": self.n_candidates,
+            "components": self.n_components,
+            "min_playlists": self.min_playlists,
+            "min_weight": self.min_weight,
+        }
 
 
-def incidence(playlists: pd.DataFrame, track_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+def incidence(
+    playlists: pd.DataFrame, track_ids: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Distinct (playlist, track) pairs: ``(rows, cols, n_playlists)``.
 
     ``cols`` index ``track_ids``; entries naming other tracks are ignored, and a song listed
@@ -99,7 +108,9 @@ def incidence(playlists: pd.DataFrame, track_ids: Sequence[str]) -> tuple[np.nda
     return (key // len(index)), (key % len(index)), len(uniques)
 
 
-def cooccurrence(B: sp.csr_matrix, *, min_weight: int = 1, Bt: sp.csr_matrix | None = None) -> sp.csr_matrix:
+def cooccurrence(
+    B: sp.csr_matrix, *, min_weight: int = 1, Bt: sp.csr_matrix | None = None
+) -> sp.csr_matrix:
     """Off-diagonal part of ``BᵀB``, entries below ``min_weight`` dropped.
 
     Computed in row blocks of about :data:`BLOCK_PRODUCTS` scalar products each; every block is
@@ -132,12 +143,23 @@ def cooccurrence(B: sp.csr_matrix, *, min_weight: int = 1, Bt: sp.csr_matrix | N
     indptr = np.zeros(n + 1, dtype=np.int64)
     if counts:
         np.cumsum(np.concatenate(counts), out=indptr[1:])
-    return sp.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.int32),
-                          np.concatenate(indices) if indices else np.zeros(0, np.int32), indptr), shape=(n, n))
+    return sp.csr_matrix(
+        (
+            np.concatenate(data) if data else np.zeros(0, np.int32),
+            np.concatenate(indices) if indices else np.zeros(0, np.int32),
+            indptr,
+        ),
+        shape=(n, n),
+    )
 
 
-def build_graph(playlists: pd.DataFrame, track_ids: Sequence[str], *, min_playlists: int = 1,
-                min_weight: int = 1) -> SongGraph:
+def build_graph(
+    playlists: pd.DataFrame,
+    track_ids: Sequence[str],
+    *,
+    min_playlists: int = 1,
+    min_weight: int = 1,
+) -> SongGraph:
     """The song graph of ``playlists`` over ``track_ids``, largest connected component kept.
 
     Parameters
@@ -167,8 +189,11 @@ def build_graph(playlists: pd.DataFrame, track_ids: Sequence[str], *, min_playli
     if W.nnz == 0:
         raise SongsimError(
             f"no two songs share a playlist with min_playlists={min_playlists}, min_weight={min_weight} "
-            f"({len(candidates)} songs pass the filter)")
-    if min_weight == 1:  # songs are linked iff joined through playlists: components of the small bipartite graph
+            f"({len(candidates)} songs pass the filter)"
+        )
+    if (
+        min_weight == 1
+    ):  # songs are linked iff joined through playlists: components of the small bipartite graph
         bipartite = sp.bmat([[None, Bt], [B, None]], format="csr")
         n_comp, comp = connected_components(bipartite, directed=False)
         comp = comp[: len(candidates)]

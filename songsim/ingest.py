@@ -3,6 +3,7 @@
 Files are decoded in parallel worker processes. A file that cannot be read is skipped and
 listed in ``info["skipped_files"]`` with the reason; it never aborts the run.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,15 @@ from .progress import Callback, track
 
 def default_jobs() -> int:
     """Worker processes for decoding: the usable CPU cores, at most 8."""
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    return max(
+        1,
+        min(
+            8,
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1,
+        ),
+    )
 
 
 def _load_audio_or_reason(path: Path, root: Path, params: AudioParams, label_from_parent: bool):
@@ -32,8 +41,14 @@ def _load_audio_or_reason(path: Path, root: Path, params: AudioParams, label_fro
         return str(exc)
 
 
-def ingest_audio(root: Path, *, params: AudioParams = AudioParams(), label_from_parent: bool = False,
-                 n_jobs: int | None = None, progress: Callback | None = None) -> tuple[list, list[dict]]:
+def ingest_audio(
+    root: Path,
+    *,
+    params: AudioParams = AudioParams(),
+    label_from_parent: bool = False,
+    n_jobs: int | None = None,
+    progress: Callback | None = None,
+) -> tuple[list, list[dict]]:
     """Decode every audio file below ``root``.
 
     Returns ``(tracks, skipped)``: the :class:`~songsim.io.audio.AudioTrack` of each readable file
@@ -49,8 +64,11 @@ def ingest_audio(root: Path, *, params: AudioParams = AudioParams(), label_from_
         raise SongsimError(f"{root}: no audio files (.wav .flac .ogg .opus .mp3) found")
     n_jobs = n_jobs or default_jobs()
     jobs = (delayed(_load_audio_or_reason)(p, root, params, label_from_parent) for p in files)
-    results = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(jobs) if n_jobs > 1 else (
-        _load_audio_or_reason(p, root, params, label_from_parent) for p in files)
+    results = (
+        Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(jobs)
+        if n_jobs > 1
+        else (_load_audio_or_reason(p, root, params, label_from_parent) for p in files)
+    )
     tracks, skipped = [], []
     for path, result in zip(files, track(results, len(files), "decoding audio", progress)):
         if isinstance(result, str):
@@ -60,13 +78,16 @@ def ingest_audio(root: Path, *, params: AudioParams = AudioParams(), label_from_
     return tracks, skipped
 
 
-def dataset_from_tracks(name: str, tracks: list, playlists: pd.DataFrame | None, *, params: AudioParams,
-                        info: dict) -> Dataset:
+def dataset_from_tracks(
+    name: str, tracks: list, playlists: pd.DataFrame | None, *, params: AudioParams, info: dict
+) -> Dataset:
     """Assemble a Dataset from ingested tracks (objects with track_id, title, artist, label,
     duration, starts and clips) and a playlist table, matching entries to tracks."""
     if not tracks:
         raise SongsimError(f"dataset '{name}': no track could be read")
-    table = pd.DataFrame([{c: getattr(t, c) for c in TRACK_COLUMNS} for t in tracks], columns=TRACK_COLUMNS)
+    table = pd.DataFrame(
+        [{c: getattr(t, c) for c in TRACK_COLUMNS} for t in tracks], columns=TRACK_COLUMNS
+    )
     clips = np.concatenate([t.clips for t in tracks]).astype(np.float32)
     clip_track = np.repeat(np.arange(len(tracks)), [len(t.clips) for t in tracks])
     clip_start = np.concatenate([np.asarray(t.starts, dtype=np.float32) for t in tracks])
@@ -84,17 +105,26 @@ def playlist_files(paths: list[Path]) -> list[Path]:
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in PLAYLIST_SUFFIXES
-                           and not f.name.startswith("."))
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in PLAYLIST_SUFFIXES
+                and not f.name.startswith(".")
+            )
             if not found:
-                raise SongsimError(f"{p}: no playlist files ({', '.join(PLAYLIST_SUFFIXES)}) in this folder")
+                raise SongsimError(
+                    f"{p}: no playlist files ({', '.join(PLAYLIST_SUFFIXES)}) in this folder"
+                )
             out.extend(found)
         else:
             out.append(p)
     return out
 
 
-def read_playlist_files(paths: list[Path], *, progress: Callback | None = None) -> pd.DataFrame | None:
+def read_playlist_files(
+    paths: list[Path], *, progress: Callback | None = None
+) -> pd.DataFrame | None:
     """Read and concatenate playlist files and folders of them (:func:`playlist_files`);
     playlist ids from several files stay distinct (prefixed with the file's name)."""
     files = playlist_files(paths)
@@ -117,8 +147,13 @@ class _PngTrack:
         self.starts = [0.0] * len(clips)
 
 
-def ingest_spectrograms(root: Path, *, params: AudioParams = AudioParams(), label_from_parent: bool = False,
-                        progress: Callback | None = None) -> tuple[list, list[dict]]:
+def ingest_spectrograms(
+    root: Path,
+    *,
+    params: AudioParams = AudioParams(),
+    label_from_parent: bool = False,
+    progress: Callback | None = None,
+) -> tuple[list, list[dict]]:
     """Read every ``<track_id>.png`` below ``root``; returns ``(tracks, skipped)`` like :func:`ingest_audio`."""
     root = Path(root)
     if not root.is_dir():

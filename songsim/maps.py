@@ -6,6 +6,7 @@ neighbours), and re-weights those neighbours for each later request — openTSNE
 ``PerplexityBasedNN.set_perplexity`` — so moving the perplexity slider only re-runs the
 optimisation.
 """
+
 from __future__ import annotations
 
 import threading
@@ -60,9 +61,13 @@ class TSNEMapper:
             raise SongsimError("t-SNE needs at least 4 points")
         self.X_ = X
         self.max_perplexity_ = float(min(self.max_perplexity, (len(X) - 1) / 3))
-        self.affinities_ = PerplexityBasedNN(X, perplexity=self.max_perplexity_,
-                                             method="exact" if len(X) < 1000 else "annoy",
-                                             random_state=self.random_state, n_jobs=self.n_jobs)
+        self.affinities_ = PerplexityBasedNN(
+            X,
+            perplexity=self.max_perplexity_,
+            method="exact" if len(X) < 1000 else "annoy",
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+        )
         self._lock = threading.Lock()
         return self
 
@@ -86,8 +91,14 @@ class TSNEMapper:
         affinities = self.affinities_at(perplexity)
         init = pca_init(self.X_, random_state=self.random_state)
         method = "bh" if len(self.X_) < 10_000 else "fft"
-        emb = TSNEEmbedding(init, affinities, random_state=self.random_state, n_jobs=self.n_jobs,
-                            negative_gradient_method=method, verbose=False)
+        emb = TSNEEmbedding(
+            init,
+            affinities,
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+            negative_gradient_method=method,
+            verbose=False,
+        )
         emb = emb.optimize(n_iter=250, exaggeration=12, momentum=0.5)
         emb = emb.optimize(n_iter=n_iter, momentum=0.8)
         return np.asarray(emb, dtype=np.float32)
@@ -95,4 +106,8 @@ class TSNEMapper:
 
 def tsne_2d(X: np.ndarray, *, perplexity: float = 30.0, random_state: int = 0) -> np.ndarray:
     """One t-SNE map ``(n, 2)`` of ``X [shape=(n, d)]``."""
-    return TSNEMapper(max_perplexity=perplexity, random_state=random_state).fit(X).transform(perplexity)
+    return (
+        TSNEMapper(max_perplexity=perplexity, random_state=random_state)
+        .fit(X)
+        .transform(perplexity)
+    )

@@ -7,6 +7,7 @@ built from the same seed and synthesiser version. The shipped contrastive encode
 are made with the same audio parameters; training the contrastive encoder on a library starts
 from it (fine-tuning) unless asked to start from scratch.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,7 +40,9 @@ def _matches(ds: Dataset, manifest: dict) -> bool:
         return True
     if manifest.get("pretrained"):
         return _same_clips(ds, manifest.get("audio_params"))
-    return ds.info.get("kind") == "demo" and trained_on.get("demo") == ds.info.get("demo") is not None
+    return (
+        ds.info.get("kind") == "demo" and trained_on.get("demo") == ds.info.get("demo") is not None
+    )
 
 
 def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path | None:
@@ -47,7 +50,9 @@ def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path 
     latent = latent or DEFAULT_LATENT[model]
     for entry in (checkpoint_entry(ds.name, model, latent), shipped_entry(model, latent)):
         try:
-            _, manifest = load_checkpoint(entry, model=model, latent=latent, input_shape=ds.params.shape)
+            _, manifest = load_checkpoint(
+                entry, model=model, latent=latent, input_shape=ds.params.shape
+            )
         except CheckpointError as exc:
             if current_version(entry) is not None:  # there is one, but it is corrupted or foreign
                 log.warning("ignoring checkpoint: %s", exc)
@@ -57,8 +62,16 @@ def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path 
     return None
 
 
-def get_model(ds: Dataset, model: str = "cae", *, latent: int | None = None, train_if_missing: bool = True,
-              params: TrainParams | None = None, device: str = "auto", progress: Callback | None = None):
+def get_model(
+    ds: Dataset,
+    model: str = "cae",
+    *,
+    latent: int | None = None,
+    train_if_missing: bool = True,
+    params: TrainParams | None = None,
+    device: str = "auto",
+    progress: Callback | None = None,
+):
     """``(model, manifest)`` for ``ds``: a matching checkpoint, or a new training run.
 
     ``manifest["checkpoint_id"]`` names the checkpoint version (embeddings are keyed by it).
@@ -67,18 +80,26 @@ def get_model(ds: Dataset, model: str = "cae", *, latent: int | None = None, tra
     latent = latent or DEFAULT_LATENT[model]
     entry = find_checkpoint(ds, model, latent)
     if entry is not None:
-        net, manifest = load_checkpoint(entry, model=model, latent=latent, input_shape=ds.params.shape)
+        net, manifest = load_checkpoint(
+            entry, model=model, latent=latent, input_shape=ds.params.shape
+        )
         return net, _with_id(entry, manifest)
     if not train_if_missing:
-        raise CheckpointError(f"no {model} checkpoint with latent {latent} for dataset '{ds.name}' (train one first)")
-    return train_and_save(ds, params or TrainParams.for_model(model, latent=latent), device=device, progress=progress)
+        raise CheckpointError(
+            f"no {model} checkpoint with latent {latent} for dataset '{ds.name}' (train one first)"
+        )
+    return train_and_save(
+        ds, params or TrainParams.for_model(model, latent=latent), device=device, progress=progress
+    )
 
 
 def pretrained_start(ds: Dataset, params: TrainParams) -> tuple[dict | None, str | None]:
     """``(weights, checkpoint id)`` of the shipped pretrained model to fine-tune from, or ``(None, None)``."""
     entry = shipped_entry(params.model, params.latent)
     try:
-        net, manifest = load_checkpoint(entry, model=params.model, latent=params.latent, input_shape=ds.params.shape)
+        net, manifest = load_checkpoint(
+            entry, model=params.model, latent=params.latent, input_shape=ds.params.shape
+        )
     except CheckpointError:
         return None, None
     if not (manifest.get("pretrained") and _same_clips(ds, manifest.get("audio_params"))):
@@ -86,9 +107,16 @@ def pretrained_start(ds: Dataset, params: TrainParams) -> tuple[dict | None, str
     return net.state_dict(), _with_id(entry, manifest)["checkpoint_id"]
 
 
-def train_and_save(ds: Dataset | list[Dataset], params: TrainParams, *, device: str = "auto",
-                   progress: Callback | None = None, entry: Path | None = None,
-                   from_scratch: bool = False, pretrained: bool = False):
+def train_and_save(
+    ds: Dataset | list[Dataset],
+    params: TrainParams,
+    *,
+    device: str = "auto",
+    progress: Callback | None = None,
+    entry: Path | None = None,
+    from_scratch: bool = False,
+    pretrained: bool = False,
+):
     """Train on ``ds`` (resuming an interrupted run) and save the checkpoint; returns ``(model, manifest)``.
 
     Parameters
@@ -100,12 +128,21 @@ def train_and_save(ds: Dataset | list[Dataset], params: TrainParams, *, device: 
     datasets = ds if isinstance(ds, list) else [ds]
     first = datasets[0]
     for other in datasets[1:]:
-        if other.params.shape != first.params.shape or not _same_clips(other, first.params.to_dict()):
-            raise SongsimError(f"datasets '{first.name}' and '{other.name}' have different audio parameters")
-    entry = entry or checkpoint_entry("+".join(d.name for d in datasets), params.model, params.latent)
+        if other.params.shape != first.params.shape or not _same_clips(
+            other, first.params.to_dict()
+        ):
+            raise SongsimError(
+                f"datasets '{first.name}' and '{other.name}' have different audio parameters"
+            )
+    entry = entry or checkpoint_entry(
+        "+".join(d.name for d in datasets), params.model, params.latent
+    )
     entry.mkdir(parents=True, exist_ok=True)
-    init, init_id = (None, None) if from_scratch or pretrained or params.model != "contrastive" \
+    init, init_id = (
+        (None, None)
+        if from_scratch or pretrained or params.model != "contrastive"
         else pretrained_start(first, params)
+    )
     resume = entry / "resume.pt"
     if progress is None:
         from .progress import terminal_callback
@@ -114,15 +151,37 @@ def train_and_save(ds: Dataset | list[Dataset], params: TrainParams, *, device: 
     clips = np.concatenate([d.clips for d in datasets]) if len(datasets) > 1 else first.clips
     offsets = np.cumsum([0] + [d.n_tracks for d in datasets[:-1]])
     clip_track = np.concatenate([d.clip_track + o for d, o in zip(datasets, offsets)])
-    net, history = train(clips, clip_track, params, device=device, resume_path=resume, progress=progress,
-                         init_state=init)
-    trained_on = {"name": first.name, "fingerprint": first.audio_fingerprint, "demo": first.info.get("demo")}
+    net, history = train(
+        clips,
+        clip_track,
+        params,
+        device=device,
+        resume_path=resume,
+        progress=progress,
+        init_state=init,
+    )
+    trained_on = {
+        "name": first.name,
+        "fingerprint": first.audio_fingerprint,
+        "demo": first.info.get("demo"),
+    }
     if len(datasets) > 1:
-        trained_on = {"name": "+".join(d.name for d in datasets), "fingerprint": None,
-                      "parts": [{"name": d.name, "fingerprint": d.audio_fingerprint, "tracks": d.n_tracks}
-                                for d in datasets]}
-    manifest = {"dataset": trained_on, "audio_params": first.params.to_dict(), "train_params": params.to_dict(),
-                "history": history, "pretrained": pretrained, "initialised_from": init_id}
+        trained_on = {
+            "name": "+".join(d.name for d in datasets),
+            "fingerprint": None,
+            "parts": [
+                {"name": d.name, "fingerprint": d.audio_fingerprint, "tracks": d.n_tracks}
+                for d in datasets
+            ],
+        }
+    manifest = {
+        "dataset": trained_on,
+        "audio_params": first.params.to_dict(),
+        "train_params": params.to_dict(),
+        "history": history,
+        "pretrained": pretrained,
+        "initialised_from": init_id,
+    }
     save_checkpoint(entry, net, manifest)
     resume.unlink(missing_ok=True)
     net, manifest = load_checkpoint(entry)

@@ -3,6 +3,7 @@
 Each function takes plain values and returns plain results; the dashboard wraps them in
 Streamlit's caches keyed by the dataset fingerprint and the parameters.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,9 +33,17 @@ def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> D
     return ds
 
 
-def ingest(name: str, *, audio: Path | None = None, spectrograms: Path | None = None,
-           playlists: list[Path] = (), labels_from_parent: bool = False, n_clips: int | None = None,
-           params: AudioParams | None = None, progress: Callback | None = None) -> Dataset:
+def ingest(
+    name: str,
+    *,
+    audio: Path | None = None,
+    spectrograms: Path | None = None,
+    playlists: list[Path] = (),
+    labels_from_parent: bool = False,
+    n_clips: int | None = None,
+    params: AudioParams | None = None,
+    progress: Callback | None = None,
+) -> Dataset:
     """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``.
 
     The playlist files are read first, so a malformed one fails fast and nothing is written.
@@ -54,12 +63,24 @@ def ingest(name: str, *, audio: Path | None = None, spectrograms: Path | None = 
         params = dataclasses.replace(params, n_clips=n_clips)
     table = read_playlist_files([Path(p) for p in playlists], progress=progress)
     if audio is not None:
-        tracks, skipped = ingest_audio(Path(audio), params=params, label_from_parent=labels_from_parent, progress=progress)
+        tracks, skipped = ingest_audio(
+            Path(audio), params=params, label_from_parent=labels_from_parent, progress=progress
+        )
         kind, source = "audio", str(audio)
     else:
-        tracks, skipped = ingest_spectrograms(Path(spectrograms), params=params, label_from_parent=labels_from_parent, progress=progress)
+        tracks, skipped = ingest_spectrograms(
+            Path(spectrograms),
+            params=params,
+            label_from_parent=labels_from_parent,
+            progress=progress,
+        )
         kind, source = "spectrograms", str(spectrograms)
-    info = {"kind": kind, "sources": [source], "playlist_sources": [str(p) for p in playlists], "skipped_files": skipped}
+    info = {
+        "kind": kind,
+        "sources": [source],
+        "playlist_sources": [str(p) for p in playlists],
+        "skipped_files": skipped,
+    }
     ds = dataset_from_tracks(name, tracks, table, params=params, info=info)
     save_dataset(ds)
     return ds
@@ -69,7 +90,12 @@ def dataset_graph(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -
     """The song graph of a dataset's playlists (largest connected component)."""
     if ds.playlists.empty:
         raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
-    return build_graph(ds.playlists, ds.tracks["track_id"].tolist(), min_playlists=min_playlists, min_weight=min_weight)
+    return build_graph(
+        ds.playlists,
+        ds.tracks["track_id"].tolist(),
+        min_playlists=min_playlists,
+        min_weight=min_weight,
+    )
 
 
 def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> dict:
@@ -77,7 +103,9 @@ def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) ->
     out = ds.summary()
     out["skipped"] = ds.info.get("skipped_files", [])
     try:
-        out["graph"] = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight).summary()
+        out["graph"] = dataset_graph(
+            ds, min_playlists=min_playlists, min_weight=min_weight
+        ).summary()
     except SongsimError as exc:
         out["graph"] = {"nodes": 0, "edges": 0, "lcc_nodes": 0, "error": str(exc)}
     return out

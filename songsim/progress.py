@@ -1,4 +1,5 @@
 """Progress reporting that works in a terminal (tqdm) and in the dashboard (a callback)."""
+
 from __future__ import annotations
 
 import sys
@@ -16,7 +17,9 @@ def _bar_options() -> dict:
     return {"leave": False, "dynamic_ncols": True, "mininterval": 0.1 if live else 30.0}
 
 
-def track(items: Iterable[T], total: int, desc: str, callback: Callback | None = None) -> Iterator[T]:
+def track(
+    items: Iterable[T], total: int, desc: str, callback: Callback | None = None
+) -> Iterator[T]:
     """Yield ``items``, reporting progress to ``callback`` or, without one, to a tqdm bar on stderr."""
     if callback is None:
         from tqdm.auto import tqdm

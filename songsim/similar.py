@@ -1,5 +1,6 @@
 """Similar songs: nearest neighbours by cosine similarity, playlists grown from a seed, paths
 between songs, and safe CSV / M3U8 export."""
+
 from __future__ import annotations
 
 import csv

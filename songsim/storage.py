@@ -7,6 +7,7 @@ either, and a write killed midway leaves the old one intact. Each version has a
 ``manifest.json`` with a schema version and the SHA-256 of every file; :func:`read_manifest`
 checks them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,7 +29,9 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 def check_name(name: str) -> str:
     """Return ``name`` if it is a safe entry name (letters, digits, ``_.-``, at most 64)."""
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise DatasetError(f"'{name}': a name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+        raise DatasetError(
+            f"'{name}': a name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
     return name
 
 
@@ -74,7 +77,11 @@ def new_version(entry: Path):
 
 def write_manifest(version: Path, manifest: dict) -> dict:
     """Add the schema version and every file's checksum to ``manifest`` and write it."""
-    files = {p.name: sha256_file(p) for p in sorted(version.iterdir()) if p.is_file() and p.name != "manifest.json"}
+    files = {
+        p.name: sha256_file(p)
+        for p in sorted(version.iterdir())
+        if p.is_file() and p.name != "manifest.json"
+    }
     manifest = {**manifest, "schema_version": SCHEMA_VERSION, "checksums": files}
     write_json_atomic(version / "manifest.json", manifest)
     return manifest

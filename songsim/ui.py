@@ -7,6 +7,7 @@ entries: ``st.cache_resource`` for models, graphs and t-SNE affinities (treated 
 (``st.session_state``): its graph is cached under its own content fingerprint, so one user's
 upload never changes what another user sees.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,13 +26,19 @@ from .datasets import Dataset, datasets_root, list_datasets, load_dataset
 from .errors import DatasetError, SongsimError
 from .storage import current_version
 
-KINDS_LABELS = {"raw": "Raw spectrogram", "pca": "PCA (64)", "mfcc": "MFCC statistics",
-                "cae": "Convolutional autoencoder", "vae": "Variational autoencoder",
-                "contrastive": "Contrastive encoder"}
+KINDS_LABELS = {
+    "raw": "Raw spectrogram",
+    "pca": "PCA (64)",
+    "mfcc": "MFCC statistics",
+    "cae": "Convolutional autoencoder",
+    "vae": "Variational autoencoder",
+    "contrastive": "Contrastive encoder",
+}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 # -- session settings that survive page switches ---------------------------------------------
+
 
 def setting(key: str, default):
     """The session's value of a setting shared by pages (set by :func:`widget_key`'s widgets)."""
@@ -55,9 +62,11 @@ def widget_key(key: str, default) -> dict:
 
 # -- datasets ---------------------------------------------------------------------------------
 
+
 def _progress_callback(bar):
     def callback(done: int, total: int, message: str) -> None:
         bar.progress(min(1.0, done / max(total, 1)), text=f"{message} ({done}/{total})")
+
     return callback
 
 
@@ -65,7 +74,9 @@ def bootstrap() -> None:
     """On an empty cache, build the demo dataset with a progress bar (once per server)."""
     if pipeline.DEMO_NAME in list_datasets():
         return
-    with st.status("First start: building the demo corpus (320 songs in 8 styles)…", expanded=True) as status:
+    with st.status(
+        "First start: building the demo corpus (320 songs in 8 styles)…", expanded=True
+    ) as status:
         bar = st.progress(0.0)
         pipeline.ensure_demo(progress=_progress_callback(bar))
         status.update(label="Demo corpus ready", state="complete")
@@ -88,12 +99,16 @@ def dataset_names() -> list[str]:
 
 
 @st.cache_resource(max_entries=16)
-def _with_upload(name: str, version: str, upload_key: str, _playlists: pd.DataFrame, source: str) -> Dataset:
+def _with_upload(
+    name: str, version: str, upload_key: str, _playlists: pd.DataFrame, source: str
+) -> Dataset:
     return _load(name, version).with_playlists(_playlists, source=source)
 
 
 _ROUTED: ContextVar[bool] = ContextVar("songsim_routed", default=False)
-_SHOWN: ContextVar[set | None] = ContextVar("songsim_shown", default=None)  # errors shown in this run
+_SHOWN: ContextVar[set | None] = ContextVar(
+    "songsim_shown", default=None
+)  # errors shown in this run
 
 
 @contextmanager
@@ -152,8 +167,10 @@ def current_dataset() -> Dataset:
     except DatasetError as exc:
         if name == pipeline.DEMO_NAME:
             raise
-        _error_once(f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
-                    "Ingest it again to repair it.")
+        _error_once(
+            f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
+            "Ingest it again to repair it."
+        )
         return _load(pipeline.DEMO_NAME, _version(pipeline.DEMO_NAME))
 
 
@@ -166,19 +183,32 @@ def apply_upload(file_name: str, data: bytes) -> dict:
     from .io.playlists import read_playlists
 
     if len(data) > MAX_UPLOAD_BYTES:
-        raise SongsimError(f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit")
+        raise SongsimError(
+            f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit"
+        )
     name = setting("dataset", pipeline.DEMO_NAME)
     base = _load(name, _version(name))
     # The file name picks the format only: it is never used as a path.
     table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
     trial = base.with_playlists(table, source=file_name)
     if trial.playlists.empty:
-        raise SongsimError(f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'")
+        raise SongsimError(
+            f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'"
+        )
     pipeline.dataset_graph(trial)  # fails here, before anything changes, if no graph can be built
-    st.session_state["upload"] = {"dataset": name, "version": _version(name), "file": file_name,
-                                  "key": hashlib.sha256(data).hexdigest()[:16], "playlists": table}
-    return {"entries": len(table), "matched": len(trial.playlists),
-            "unmatched": trial.info["unmatched_playlist_entries"], "playlists": int(table["playlist_id"].nunique())}
+    st.session_state["upload"] = {
+        "dataset": name,
+        "version": _version(name),
+        "file": file_name,
+        "key": hashlib.sha256(data).hexdigest()[:16],
+        "playlists": table,
+    }
+    return {
+        "entries": len(table),
+        "matched": len(trial.playlists),
+        "unmatched": trial.info["unmatched_playlist_entries"],
+        "playlists": int(table["playlist_id"].nunique()),
+    }
 
 
 def clear_upload() -> None:
@@ -196,11 +226,23 @@ def ingest_folder(folder: str, name: str, *, kind: str, labels_from_parent: bool
     """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``."""
     path = Path(folder).expanduser().resolve()
     if not any(path == r or r in path.parents for r in ingest_roots()):
-        raise SongsimError(f"{folder}: outside the folders this server may ingest from "
-                           f"({', '.join(map(str, ingest_roots()))}; set SONGSIM_INGEST_ROOTS)")
-    playlists = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".m3u", ".m3u8")) if kind == "audio" else []
-    ds = pipeline.ingest(name, audio=path if kind == "audio" else None, spectrograms=path if kind != "audio" else None,
-                         playlists=playlists, labels_from_parent=labels_from_parent, progress=_progress_callback(bar))
+        raise SongsimError(
+            f"{folder}: outside the folders this server may ingest from "
+            f"({', '.join(map(str, ingest_roots()))}; set SONGSIM_INGEST_ROOTS)"
+        )
+    playlists = (
+        sorted(p for p in path.rglob("*") if p.suffix.lower() in (".m3u", ".m3u8"))
+        if kind == "audio"
+        else []
+    )
+    ds = pipeline.ingest(
+        name,
+        audio=path if kind == "audio" else None,
+        spectrograms=path if kind != "audio" else None,
+        playlists=playlists,
+        labels_from_parent=labels_from_parent,
+        progress=_progress_callback(bar),
+    )
     _load.clear()
     return ds
 
@@ -255,9 +297,12 @@ def clip_png(_ds: Dataset, audio_key: str, clip: int) -> bytes:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def track_labels(_ds: Dataset, audio_key: str) -> list[str]:
-    """"Title — Artist (id)" of every track, for searchable song pickers."""
+    """ "Title — Artist (id)" of every track, for searchable song pickers."""
     t = _ds.tracks
-    return [f"{ti} — {ar} ({tid})" if ar else f"{ti} ({tid})" for ti, ar, tid in zip(t["title"], t["artist"], t["track_id"])]
+    return [
+        f"{ti} — {ar} ({tid})" if ar else f"{ti} ({tid})"
+        for ti, ar, tid in zip(t["title"], t["artist"], t["track_id"])
+    ]
 
 
 def play(ds: Dataset, index: int, container=st) -> None:
@@ -283,12 +328,16 @@ def track_label(ds: Dataset, i: int) -> str:
 
 # -- models and embeddings ------------------------------------------------------------------
 
+
 def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
     """Whether a checkpoint fits ``ds``; cached until a checkpoint entry changes (a new
     ``CURRENT`` pointer), since checking one reads and verifies its weights."""
     from .models.checkpoints import checkpoint_entry, shipped_entry
 
-    pointers = tuple(str(current_version(e)) for e in (checkpoint_entry(ds.name, kind, latent), shipped_entry(kind, latent)))
+    pointers = tuple(
+        str(current_version(e))
+        for e in (checkpoint_entry(ds.name, kind, latent), shipped_entry(kind, latent))
+    )
     return _has_checkpoint(ds, ds.audio_fingerprint, kind, latent, pointers)
 
 
@@ -319,19 +368,25 @@ def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def reconstructions(_ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple,
-                    version: str) -> list[tuple[bytes, bytes]]:
+def reconstructions(
+    _ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple, version: str
+) -> list[tuple[bytes, bytes]]:
     """PNG pairs ``(original, reconstruction)`` of clips ``clip_ids`` through checkpoint ``version``."""
     from .charts import spectrogram_png
     from .models.train import reconstruct
 
     net, _ = model(_ds, audio_key, kind, latent)
     originals = _ds.clips[list(clip_ids)]
-    return [(spectrogram_png(o), spectrogram_png(r)) for o, r in zip(originals, reconstruct(net, originals))]
+    return [
+        (spectrogram_png(o), spectrogram_png(r))
+        for o, r in zip(originals, reconstruct(net, originals))
+    ]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def training_views(_ds: Dataset, audio_key: str, clip_ids: tuple, crop_frames: int) -> list[tuple[bytes, bytes]]:
+def training_views(
+    _ds: Dataset, audio_key: str, clip_ids: tuple, crop_frames: int
+) -> list[tuple[bytes, bytes]]:
     """PNG pairs: two random training views (crop, shift, EQ, noise, masks) of each clip in ``clip_ids``."""
     import torch
 
@@ -340,7 +395,9 @@ def training_views(_ds: Dataset, audio_key: str, clip_ids: tuple, crop_frames: i
 
     x = torch.from_numpy(_ds.clips[list(clip_ids)]).unsqueeze(1)
     gen = torch.Generator().manual_seed(0)
-    a, b = (augment(x, gen, crop_frames=crop_frames).squeeze(1).clamp(0, 1).numpy() for _ in range(2))
+    a, b = (
+        augment(x, gen, crop_frames=crop_frames).squeeze(1).clamp(0, 1).numpy() for _ in range(2)
+    )
     return [(spectrogram_png(u), spectrogram_png(v)) for u, v in zip(a, b)]
 
 
@@ -356,7 +413,9 @@ def available_kinds(ds: Dataset) -> list[str]:
     from .embeddings import KINDS, MODEL_KINDS
     from .models import DEFAULT_LATENT
 
-    return [k for k in KINDS if k not in MODEL_KINDS or checkpoint_available(ds, k, DEFAULT_LATENT[k])]
+    return [
+        k for k in KINDS if k not in MODEL_KINDS or checkpoint_available(ds, k, DEFAULT_LATENT[k])
+    ]
 
 
 def default_kind(kinds: list[str]) -> str:
@@ -397,8 +456,11 @@ def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
 
 # -- graph ------------------------------------------------------------------------------------
 
+
 @st.cache_resource(max_entries=8, show_spinner="Building the song graph…")
-def graph(_ds: Dataset, key: str, min_playlists: int, method: str, n_communities: int | None, refine: bool):
+def graph(
+    _ds: Dataset, key: str, min_playlists: int, method: str, n_communities: int | None, refine: bool
+):
     """``(SongGraph, CommunityResult)`` for the dataset's (or the session's uploaded) playlists."""
     from .communities import detect
 
@@ -407,8 +469,12 @@ def graph(_ds: Dataset, key: str, min_playlists: int, method: str, n_communities
 
 
 def _graph_params() -> tuple:
-    return (setting("min_playlists", 1), setting("method", "leading-eigenvector"),
-            setting("n_communities", 0) or None, setting("refine", True))
+    return (
+        setting("min_playlists", 1),
+        setting("method", "leading-eigenvector"),
+        setting("n_communities", 0) or None,
+        setting("refine", True),
+    )
 
 
 def graph_key(ds: Dataset) -> str:
@@ -426,7 +492,15 @@ def community_series(ds: Dataset) -> pd.Series:
 
 
 @st.cache_data(max_entries=8, show_spinner="Laying out the graph…")
-def graph_page(_ds: Dataset, key: str, _g, _colors: np.ndarray, color_key: str, max_nodes: int, edges_per_node: int) -> tuple[str, int, int]:
+def graph_page(
+    _ds: Dataset,
+    key: str,
+    _g,
+    _colors: np.ndarray,
+    color_key: str,
+    max_nodes: int,
+    edges_per_node: int,
+) -> tuple[str, int, int]:
     """``(html, nodes drawn, edges drawn)``: the top ``max_nodes`` by degree, each with its
     ``edges_per_node`` strongest edges, on a Fruchterman–Reingold layout computed here."""
     import igraph as ig
@@ -442,16 +516,28 @@ def graph_page(_ds: Dataset, key: str, _g, _colors: np.ndarray, color_key: str, 
         for j in cols[np.argsort(-w, kind="stable")[:edges_per_node]]:
             pairs.add((min(i, j), max(i, j)))
     edges = np.array(sorted(pairs), dtype=int).reshape(-1, 2)
-    layout = ig.Graph(n=len(keep), edges=edges.tolist()).layout_fruchterman_reingold(seed=None, niter=500)
+    layout = ig.Graph(n=len(keep), edges=edges.tolist()).layout_fruchterman_reingold(
+        seed=None, niter=500
+    )
     tracks = _ds.tracks.iloc[_g.nodes[keep]]
-    titles = [f"{t.title} — {t.artist}\n{t.track_id}\ndegree {d}" for t, d in zip(tracks.itertuples(), deg[keep])]
+    titles = [
+        f"{t.title} — {t.artist}\n{t.track_id}\ndegree {d}"
+        for t, d in zip(tracks.itertuples(), deg[keep])
+    ]
     sizes = 6 + 18 * np.sqrt(deg[keep] / max(1, deg.max()))
-    html = graph_html(np.array(layout.coords), edges, titles=titles, labels=tracks["title"].tolist(),
-                      groups=_colors[keep], sizes=sizes)
+    html = graph_html(
+        np.array(layout.coords),
+        edges,
+        titles=titles,
+        labels=tracks["title"].tolist(),
+        groups=_colors[keep],
+        sizes=sizes,
+    )
     return html, len(keep), len(edges)
 
 
 # -- maps -----------------------------------------------------------------------------------
+
 
 @st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
 def tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
@@ -478,7 +564,12 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
     pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
     pts["cluster"] = clusters(ds, kind, k).astype(str)
     comm = community_series(ds)
-    pts["community"] = pd.Series(comm.astype(str), index=comm.index).reindex(np.arange(ds.n_tracks)).fillna("none").to_numpy()
+    pts["community"] = (
+        pd.Series(comm.astype(str), index=comm.index)
+        .reindex(np.arange(ds.n_tracks))
+        .fillna("none")
+        .to_numpy()
+    )
     if ds.labels is not None:
         pts["label"] = ds.labels
     return pts
@@ -503,6 +594,7 @@ def scores_table(rows: list[dict]) -> pd.DataFrame:
 
 # -- comparisons and similar songs ------------------------------------------------------------
 
+
 def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
     """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
     'communities' or 'labels'; cached per graph, embedding, k and target."""
@@ -512,7 +604,9 @@ def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _comparison(_ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
+def _comparison(
+    _ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str
+) -> tuple[dict, dict, int]:
     from .charts import contingency_heatmap, spec
     from .compare import aligned, contingency, scores
 
@@ -522,7 +616,9 @@ def _comparison(_ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int,
     else:
         ref = community_series(_ds)
     a, b, left_out = aligned(cl, ref)
-    table = contingency(a, b, names=("cluster", {"communities": "community", "labels": "label"}[against]))
+    table = contingency(
+        a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])
+    )
     return spec(contingency_heatmap(table)), scores(a, b), left_out
 
 
@@ -538,7 +634,11 @@ def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFram
     labels = _ds.labels if _ds.labels is not None and not (_ds.labels == "").any() else None
     rows = []
     for kind in kinds:
-        e = score_embedding(embedding(_ds, _ds.audio_fingerprint, kind), labels=labels, communities=community_series(_ds))
+        e = score_embedding(
+            embedding(_ds, _ds.audio_fingerprint, kind),
+            labels=labels,
+            communities=community_series(_ds),
+        )
         rows.append({"embedding": kind, **{k: v for k, v in e.items() if k != "silhouette"}})
     return pd.DataFrame(rows)
 
@@ -570,7 +670,9 @@ def exports(table: pd.DataFrame, name: str) -> tuple[str, str]:
     return to_m3u8(table, name=name), to_csv(table[cols])
 
 
-def graph_html_for(ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int) -> tuple[str, int, int]:
+def graph_html_for(
+    ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int
+) -> tuple[str, int, int]:
     g, res = current_graph(ds)
     colors = res.membership if color_by == "community" else clusters(ds, kind, k)[g.nodes]
     key = f"{color_by}:{kind}:{k}" if color_by != "community" else "community"

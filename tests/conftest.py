@@ -1,4 +1,5 @@
 """Shared fixtures: a private cache for the whole run, and the demo dataset built once in it."""
+
 from __future__ import annotations
 
 import os
@@ -65,6 +66,7 @@ def apptest_like_a_server(monkeypatch):
 def check_resume(tmp_path):
     """``check(full, clips, clip_track, params)``: interrupt a training run in its second epoch,
     resume it from its resume file, and check it ends with ``full``'s weights."""
+
     def check(full, clips, clip_track, params):
         import torch
 

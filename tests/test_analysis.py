@@ -1,4 +1,5 @@
 """Clustering, communities, comparison, similar songs and maps against reference implementations."""
+
 import igraph as ig
 import numpy as np
 import pandas as pd
@@ -33,7 +34,9 @@ def test_sweep_reports_elbow_and_best_k():
     s = sweep_k(X, range(2, 11))
     assert s.best_k == 5
     assert s.elbow_k in (4, 5, 6)
-    assert np.isclose(s.silhouette[s.ks.index(5)], metrics.silhouette_score(X, s.labels[5]), atol=1e-6)
+    assert np.isclose(
+        s.silhouette[s.ks.index(5)], metrics.silhouette_score(X, s.labels[5]), atol=1e-6
+    )
     g = sweep_k(X, range(2, 8), method="gmm")
     assert g.best_k == 5 and len(g.inertia) == 6
 
@@ -51,7 +54,9 @@ def test_sweep_labels_equal_sklearn_kmeans_and_blas_threads_are_restored():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((400, 6)) + np.repeat(rng.standard_normal((4, 6)) * 5, 100, axis=0)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(sweep_k(X, range(2, 9)))) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: results.append(sweep_k(X, range(2, 9)))) for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -92,19 +97,25 @@ def three_cliques_ring():
 
 def test_arpack_failure_falls_back_to_leiden(monkeypatch):
     def failing(self, *args, **kwargs):
-        raise ig.InternalError("Error at src/linalg/arpack.c: ARPACK error, Maximum number of iterations reached")
+        raise ig.InternalError(
+            "Error at src/linalg/arpack.c: ARPACK error, Maximum number of iterations reached"
+        )
 
     monkeypatch.setattr(ig.Graph, "community_leading_eigenvector", failing)
     res = comm.detect(three_cliques_ring())
     assert res.method == "leading-eigenvector→leiden"
     assert "ARPACK" in res.note and res.n_communities == 3
-    assert res.modularity == pytest.approx(three_cliques_ring().modularity([i // 5 for i in range(15)]))
+    assert res.modularity == pytest.approx(
+        three_cliques_ring().modularity([i // 5 for i in range(15)])
+    )
 
 
 def test_tied_eigenvalues_graph_and_disconnected_graphs():
     res = comm.detect(three_cliques_ring(), refine_partition=True)
     assert res.n_communities == 3
-    g = ig.Graph(n=12, edges=[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (6, 7)])  # 3 components + isolates
+    g = ig.Graph(
+        n=12, edges=[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (6, 7)]
+    )  # 3 components + isolates
     for method in comm.METHODS:
         r = comm.detect(g, method=method)
         assert len(r.membership) == 12 and r.n_communities >= 3
@@ -135,8 +146,12 @@ def test_comparison_metrics_match_sklearn():
     assert s["nmi"] == pytest.approx(metrics.normalized_mutual_info_score(b, a))
     assert s["v_measure"] == pytest.approx(metrics.v_measure_score(b, a))
     assert contingency(a, b).to_numpy().sum() == 300
-    x, y, left = aligned(pd.Series([1, 2, 3], index=[0, 1, 2]), pd.Series([7, None, 8], index=[1, 2, 5]))
-    assert x.tolist() == [2] and y.tolist() == [7.0] and left == 3  # index 2 is unlabelled on the right
+    x, y, left = aligned(
+        pd.Series([1, 2, 3], index=[0, 1, 2]), pd.Series([7, None, 8], index=[1, 2, 5])
+    )
+    assert (
+        x.tolist() == [2] and y.tolist() == [7.0] and left == 3
+    )  # index 2 is unlabelled on the right
 
 
 def test_nearest_and_precision_against_brute_force():
@@ -147,7 +162,12 @@ def test_nearest_and_precision_against_brute_force():
     ref = np.argsort(-(Xn @ Xn[7]))
     assert idx.tolist() == [i for i in ref if i != 7][:5]
     labels = rng.integers(0, 3, 50)
-    manual = np.mean([np.mean(labels[[j for j in np.argsort(-(Xn @ Xn[i])) if j != i][:10]] == labels[i]) for i in range(50)])
+    manual = np.mean(
+        [
+            np.mean(labels[[j for j in np.argsort(-(Xn @ Xn[i])) if j != i][:10]] == labels[i])
+            for i in range(50)
+        ]
+    )
     assert precision_at_k(X, labels, k=10) == pytest.approx(manual)
 
 
@@ -161,8 +181,14 @@ def test_playlist_growth_and_path():
 
 
 def test_exports_neutralise_formulas():
-    table = pd.DataFrame({"track_id": ["a/b.mp3", "=cmd|' /C calc'!A0"], "title": ["+1", "@SUM(A1)"],
-                          "artist": ["-x", "\tTab"], "duration": [10.0, 20.0]})
+    table = pd.DataFrame(
+        {
+            "track_id": ["a/b.mp3", "=cmd|' /C calc'!A0"],
+            "title": ["+1", "@SUM(A1)"],
+            "artist": ["-x", "\tTab"],
+            "duration": [10.0, 20.0],
+        }
+    )
     csv = to_csv(table)
     for bad in ("=cmd", "+1", "@SUM", "-x", "\tTab"):
         assert f"'{bad}" in csv
@@ -181,6 +207,7 @@ def test_maps():
     assert a.shape == b.shape == (120, 2) and not np.allclose(a, b)
     assert np.allclose(mapper.transform(10), b)  # seeded: same perplexity, same map
     from sklearn.manifold import trustworthiness
+
     assert trustworthiness(X, a, n_neighbors=10) > 0.9
 
 
@@ -207,8 +234,15 @@ def test_seeded_community_runs_in_parallel_threads_match_serial_ones():
 
     g = ig.Graph.Famous("Zachary")
     jobs = [(m, s) for m in ("leiden", "louvain") for s in (1, 2, 3)] * 2
-    serial = {job: comm.detect(g, method=job[0], seed=job[1]).membership.tolist() for job in set(jobs)}
+    serial = {
+        job: comm.detect(g, method=job[0], seed=job[1]).membership.tolist() for job in set(jobs)
+    }
     with ThreadPoolExecutor(4) as pool:
-        parallel = list(pool.map(lambda job: (job, comm.detect(g, method=job[0], seed=job[1]).membership.tolist()), jobs))
+        parallel = list(
+            pool.map(
+                lambda job: (job, comm.detect(g, method=job[0], seed=job[1]).membership.tolist()),
+                jobs,
+            )
+        )
     assert all(serial[job] == membership for job, membership in parallel)
     assert len({tuple(m) for m in serial.values()}) > 1  # the seeds do matter here

@@ -1,4 +1,5 @@
 """Every dashboard page under Streamlit's AppTest: it renders, its widgets exist and they act."""
+
 import json
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def charts(at) -> list[dict]:
 
 
 def chart_data(at) -> list[str]:
-    return [str([d.data for d in c.proto.datasets]) + c.proto.spec for c in at.get("vega_lite_chart")]
+    return [
+        str([d.data for d in c.proto.datasets]) + c.proto.spec for c in at.get("vega_lite_chart")
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +49,9 @@ def test_data_page_lists_skipped_files(fresh_cache, monkeypatch, tiny_dataset):
     from songsim import pipeline
     from songsim.datasets import save_dataset
 
-    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME))
+    monkeypatch.setattr(
+        "songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+    )
     pipeline.ensure_demo()
     mine = tiny_dataset("mine", seed=2)
     mine.info["skipped_files"] = [{"file": "broken.mp3", "reason": "not an audio file"}]
@@ -102,15 +107,28 @@ def test_graph_page_and_upload(tmp_path):
     at.selectbox[0].set_value("leiden").run()
     assert not at.exception
     # an upload rebuilds the graph for this session
-    rows = "\n".join(f"u{p},demo/{s}/{i:04d}" for p in range(6) for s, i in
-                     (("techno", 1 + 8 * p), ("techno", 9 + 8 * p), ("piano", 4 + 8 * p), ("piano", 12 + 8 * p)))
-    at.file_uploader[0].set_value(("mine.csv", ("playlist_id,track_id\n" + rows + "\nu9,nothing\n").encode(), "text/csv")).run()
+    rows = "\n".join(
+        f"u{p},demo/{s}/{i:04d}"
+        for p in range(6)
+        for s, i in (
+            ("techno", 1 + 8 * p),
+            ("techno", 9 + 8 * p),
+            ("piano", 4 + 8 * p),
+            ("piano", 12 + 8 * p),
+        )
+    )
+    at.file_uploader[0].set_value(
+        ("mine.csv", ("playlist_id,track_id\n" + rows + "\nu9,nothing\n").encode(), "text/csv")
+    ).run()
     assert not at.exception and not at.error
     assert any("1 unmatched" in s.value for s in at.success)
     assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
     # a bad upload shows the reason and keeps the uploaded graph
     at.file_uploader[0].set_value(("bad.json", b'{"playlists": [', "application/json")).run()
-    assert any("bad.json" in e.value.replace("\\", "") and "previous graph is kept" in e.value for e in at.error)
+    assert any(
+        "bad.json" in e.value.replace("\\", "") and "previous graph is kept" in e.value
+        for e in at.error
+    )
     assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
 
 

@@ -1,4 +1,5 @@
 """Audio and spectrogram ingest on files the tests synthesise in every listed format."""
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -10,22 +11,29 @@ from songsim.ingest import ingest_audio, ingest_spectrograms
 from songsim.io.audio import load_track, read_audio_clips
 
 FORMATS = {  # extension → soundfile write options (libsndfile writes all five)
-    "wav": {}, "flac": {}, "ogg": {"format": "OGG", "subtype": "VORBIS"},
-    "opus": {"format": "OGG", "subtype": "OPUS"}, "mp3": {"format": "MP3", "subtype": "MPEG_LAYER_III"},
+    "wav": {},
+    "flac": {},
+    "ogg": {"format": "OGG", "subtype": "VORBIS"},
+    "opus": {"format": "OGG", "subtype": "OPUS"},
+    "mp3": {"format": "MP3", "subtype": "MPEG_LAYER_III"},
 }
 
 
 def tone(seconds, sr, channels=1, f=440.0, seed=0):
     t = np.arange(int(seconds * sr)) / sr
     rng = np.random.default_rng(seed)
-    y = 0.3 * np.sin(2 * np.pi * f * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.7 * t)) + 0.02 * rng.standard_normal(t.size)
+    y = 0.3 * np.sin(2 * np.pi * f * t) * (
+        1 + 0.5 * np.sin(2 * np.pi * 0.7 * t)
+    ) + 0.02 * rng.standard_normal(t.size)
     return np.stack([y * (1 - 0.2 * c) for c in range(channels)], axis=1).astype(np.float32)
 
 
 def write_audio(path, data, sr, **kw):
     with sf.SoundFile(str(path), "w", sr, data.shape[1], **kw) as f:
-        for i in range(0, len(data), 8192):  # blockwise: libsndfile's OGG writer dislikes huge writes
-            f.write(data[i:i + 8192])
+        for i in range(
+            0, len(data), 8192
+        ):  # blockwise: libsndfile's OGG writer dislikes huge writes
+            f.write(data[i : i + 8192])
     return path
 
 
@@ -43,8 +51,14 @@ def test_every_format_matches_librosa(tmp_path, ext):
     assert 0.0 <= track.clips.min() and track.clips.max() <= 1.0
     for i in (0, 5):  # the reference: a plain librosa call per clip
         ref_y, _ = librosa.load(path, sr=p.sr, offset=starts[i], duration=p.clip_seconds)
-        S = librosa.feature.melspectrogram(y=librosa.util.fix_length(ref_y, size=p.clip_samples), sr=p.sr,
-                                           n_fft=p.n_fft, hop_length=p.hop_length, n_mels=p.n_mels, fmax=p.fmax)
+        S = librosa.feature.melspectrogram(
+            y=librosa.util.fix_length(ref_y, size=p.clip_samples),
+            sr=p.sr,
+            n_fft=p.n_fft,
+            hop_length=p.hop_length,
+            n_mels=p.n_mels,
+            fmax=p.fmax,
+        )
         D = librosa.power_to_db(S, ref=np.max)
         D = (D - D.min()) / (D.max() - D.min())
         assert np.abs(track.clips[i] - D).max() < 1e-3
@@ -91,9 +105,15 @@ def test_folder_ingest_skips_corrupt_and_reads_tags_and_labels(tmp_path):
 
 def test_spectrogram_pngs(tmp_path):
     rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (96, 216), dtype=np.uint8), "L").save(tmp_path / "4uLU6hMCjMI75M1A2tKUQC.png")
-    Image.fromarray(rng.integers(10, 200, (96, 216 * 4), dtype=np.uint8), "L").save(tmp_path / "long.png")
-    Image.fromarray(rng.integers(0, 256, (64, 216), dtype=np.uint8), "L").save(tmp_path / "wrong.png")
+    Image.fromarray(rng.integers(0, 256, (96, 216), dtype=np.uint8), "L").save(
+        tmp_path / "4uLU6hMCjMI75M1A2tKUQC.png"
+    )
+    Image.fromarray(rng.integers(10, 200, (96, 216 * 4), dtype=np.uint8), "L").save(
+        tmp_path / "long.png"
+    )
+    Image.fromarray(rng.integers(0, 256, (64, 216), dtype=np.uint8), "L").save(
+        tmp_path / "wrong.png"
+    )
     (tmp_path / "junk.png").write_bytes(b"\x89PNG not really")
     tracks, skipped = ingest_spectrograms(tmp_path)
     by_id = {t.track_id: t for t in tracks}

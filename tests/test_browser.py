@@ -4,6 +4,7 @@ Needs Debian's chromium (``/usr/bin/chromium``, installed by .ci/run) and the pl
 package; it drives the app served by ``streamlit run`` on a free local port. Screenshots of
 every page go to docs/screenshots/.
 """
+
 import os
 import shutil
 import socket
@@ -19,13 +20,30 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("SONGSIM_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "docs" / "screenshots"
-PAGES = [("", "data"), ("model", "model"), ("clusters", "clusters"), ("graph", "graph"), ("map", "map"),
-         ("compare", "compare"), ("similar", "similar")]
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PAGES = [
+    ("", "data"),
+    ("model", "model"),
+    ("clusters", "clusters"),
+    ("graph", "graph"),
+    ("map", "map"),
+    ("compare", "compare"),
+    ("similar", "similar"),
+]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+    reason="Debian's chromium is not installed (.ci/run installs it)",
+)
 
 
 def free_port() -> int:
@@ -40,9 +58,25 @@ def start_server(cache_root) -> tuple[str, subprocess.Popen]:
     env = {**os.environ, "SONGSIM_CACHE": str(cache_root)}
     # The server's log goes to a file, not a pipe: an unread pipe fills up and blocks the server.
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
@@ -78,10 +112,15 @@ def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                                    args=BROWSER_ARGS)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            args=BROWSER_ARGS,
+        )
         pg = browser.new_page(viewport={"width": 1400, "height": 1600})
-        pg.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError(f"a dialog opened: {d.message}")))
+        pg.on(
+            "dialog",
+            lambda d: (_ for _ in ()).throw(AssertionError(f"a dialog opened: {d.message}")),
+        )
         yield pg
         browser.close()
 
@@ -93,12 +132,16 @@ def settle(pg, timeout=240_000):
     """Wait until the app's script has run to the end and the page is idle."""
     pg.wait_for_timeout(300)  # let a rerun triggered by the last action begin
     pg.wait_for_selector(IDLE, timeout=timeout)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
     pg.wait_for_timeout(700)  # images, iframes and charts paint after the script ends
 
 
 def no_exceptions(pg):
-    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator('[data-testid="stException"]').first.inner_text()
+    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
+        '[data-testid="stException"]'
+    ).first.inner_text()
 
 
 def graph_node_count(pg) -> int:
@@ -142,8 +185,11 @@ def test_k_slider_moves_the_clusters(server, page):
 def test_playlist_upload_rebuilds_the_graph(server, page, tmp_path):
     page.goto(f"{server}/graph")
     settle(page)
-    rows = "\n".join(f"u{p},demo/{s}/{i:04d}" for p in range(6)
-                     for s, i in (("techno", 1 + 8 * p), ("techno", 9 + 8 * p), ("piano", 4 + 8 * p)))
+    rows = "\n".join(
+        f"u{p},demo/{s}/{i:04d}"
+        for p in range(6)
+        for s, i in (("techno", 1 + 8 * p), ("techno", 9 + 8 * p), ("piano", 4 + 8 * p))
+    )
     upload = tmp_path / "my-playlists.csv"
     upload.write_text("playlist_id,track_id\n" + rows + "\n")
     page.get_by_text("Upload playlists to rebuild the graph").click()
@@ -160,8 +206,12 @@ def test_playlist_upload_rebuilds_the_graph(server, page, tmp_path):
     page.screenshot(path=str(SHOTS / "graph-upload.png"), full_page=True)
 
 
-HOSTILE = ['<img src=x onerror="window.top.__pwned=1;alert(1)">', '</script><script>window.top.__pwned=2</script>',
-           'see <a href="javascript:window.top.__pwned=3">href</a>', '"><svg onload=alert(4)>']
+HOSTILE = [
+    '<img src=x onerror="window.top.__pwned=1;alert(1)">',
+    "</script><script>window.top.__pwned=2</script>",
+    'see <a href="javascript:window.top.__pwned=3">href</a>',
+    '"><svg onload=alert(4)>',
+]
 
 
 def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
@@ -173,7 +223,9 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
     ds.tracks["title"] = [HOSTILE[i % len(HOSTILE)] for i in range(ds.n_tracks)]
     ds.tracks["artist"] = [HOSTILE[(i + 1) % len(HOSTILE)] for i in range(ds.n_tracks)]
     save_dataset(ds)
-    page.goto(server)  # a new session; the dataset is chosen in its sidebar and kept while it navigates
+    page.goto(
+        server
+    )  # a new session; the dataset is chosen in its sidebar and kept while it navigates
     settle(page)
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()
     page.get_by_role("option", name="hostile").click()
@@ -187,24 +239,36 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
             assert graph_node_count(page) > 0
             for f in page.frames:  # show every tooltip, the way hovering does
                 try:
-                    f.evaluate("() => { if (typeof network !== 'undefined') nodes.getIds().forEach(id => network.emit('hoverNode', {node: id})); }")
+                    f.evaluate(
+                        "() => { if (typeof network !== 'undefined') nodes.getIds().forEach(id => network.emit('hoverNode', {node: id})); }"
+                    )
                 except Exception:
                     pass
             page.wait_for_timeout(500)
         if name == "Similar songs":  # the chosen song's title is on the page, as text
             assert page.get_by_text("<img src=x", exact=False).count() > 0
-        assert "24 tracks" in page.locator('[data-testid="stSidebar"]').inner_text()  # still the hostile dataset
+        assert (
+            "24 tracks" in page.locator('[data-testid="stSidebar"]').inner_text()
+        )  # still the hostile dataset
         for f in page.frames:
             try:
                 assert f.evaluate("() => window.top.__pwned") is None
-                assert f.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
+                assert (
+                    f.evaluate(
+                        "() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length"
+                    )
+                    == 0
+                )
             except AssertionError:
                 raise
             except Exception:
                 pass  # a frame gone while we looked
     # a playlist upload whose file name and titles are hostile
     hostile_file = tmp_path / '<img src=x onerror="window.top.__pwned=5">.m3u8'
-    lines = ["#EXTM3U"] + [f"#EXTINF:1,{HOSTILE[i % 4]} - {HOSTILE[(i + 2) % 4]}\n{t}" for i, t in enumerate(ds.tracks.track_id[:12])]
+    lines = ["#EXTM3U"] + [
+        f"#EXTINF:1,{HOSTILE[i % 4]} - {HOSTILE[(i + 2) % 4]}\n{t}"
+        for i, t in enumerate(ds.tracks.track_id[:12])
+    ]
     hostile_file.write_text("\n".join(lines) + "\n")
     nav.get_by_text("Graph", exact=True).click()
     settle(page)
@@ -213,10 +277,14 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
     page.get_by_text("entries matched").wait_for(timeout=120_000)
     settle(page)
     no_exceptions(page)
-    nav.get_by_text("Similar songs", exact=True).click()  # the sidebar shows the upload from the next run on
+    nav.get_by_text(
+        "Similar songs", exact=True
+    ).click()  # the sidebar shows the upload from the next run on
     settle(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-    assert "Playlists from your upload: <img src=x onerror=" in sidebar, sidebar  # the name, shown as text
+    assert "Playlists from your upload: <img src=x onerror=" in sidebar, (
+        sidebar
+    )  # the name, shown as text
     for f in page.frames:
         try:
             assert f.evaluate("() => window.top.__pwned") is None

@@ -1,5 +1,6 @@
 """Corrupted, truncated and foreign cache entries are detected, reported (a logged warning or an
 error on the page) and rebuilt or passed over — and the dashboard keeps working."""
+
 import json
 import logging
 from pathlib import Path
@@ -30,7 +31,9 @@ def damage(path: Path, how: str) -> None:
     elif how == "truncate":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
     else:  # foreign: another program's manifest.json
-        (path.parent / "manifest.json").write_text(json.dumps({"format": "not songsim", "schema_version": 99}))
+        (path.parent / "manifest.json").write_text(
+            json.dumps({"format": "not songsim", "schema_version": 99})
+        )
 
 
 @pytest.mark.parametrize("how", ["corrupt", "truncate", "foreign"])
@@ -38,8 +41,12 @@ def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog,
     ds = tiny_dataset("emb")
     save_dataset(ds)
     first = embed(ds, "mfcc")
-    folder = current_version(fresh_cache / "embeddings" / "emb" / next(
-        p.name for p in (fresh_cache / "embeddings" / "emb").iterdir()))
+    folder = current_version(
+        fresh_cache
+        / "embeddings"
+        / "emb"
+        / next(p.name for p in (fresh_cache / "embeddings" / "emb").iterdir())
+    )
     damage(folder / "clip.npy", how)
     with caplog.at_level(logging.WARNING, logger="songsim"):
         again = embed(ds, "mfcc")
@@ -57,7 +64,9 @@ def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog,
 def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how, tiny_dataset):
     ds = tiny_dataset("ck")
     entry = checkpoint_entry("ck", "cae", 16)
-    folder = save_checkpoint(entry, ConvAutoencoder(latent=16), {"dataset": {"fingerprint": ds.audio_fingerprint}})
+    folder = save_checkpoint(
+        entry, ConvAutoencoder(latent=16), {"dataset": {"fingerprint": ds.audio_fingerprint}}
+    )
     assert find_checkpoint(ds, "cae", 16) == entry
     damage(folder / "weights.safetensors", how)
     with caplog.at_level(logging.WARNING, logger="songsim"):
@@ -66,7 +75,9 @@ def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how
 
 
 def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset):
-    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME))
+    monkeypatch.setattr(
+        "songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+    )
     demo = pipeline.ensure_demo()
     damage(current_version(fresh_cache / "datasets" / "demo") / "clips.npy", "truncate")
     with pytest.raises(DatasetError):
@@ -74,11 +85,16 @@ def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset)
     with caplog.at_level(logging.WARNING, logger="songsim"):
         again = pipeline.ensure_demo()
     assert "rebuilding the demo dataset" in caplog.text
-    assert again.fingerprint == demo.fingerprint and load_dataset("demo").fingerprint == demo.fingerprint
+    assert (
+        again.fingerprint == demo.fingerprint
+        and load_dataset("demo").fingerprint == demo.fingerprint
+    )
 
 
 def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch, tiny_dataset):
-    monkeypatch.setattr("songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME))
+    monkeypatch.setattr(
+        "songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+    )
     pipeline.ensure_demo()
     save_dataset(tiny_dataset("mine", seed=2))
     damage(current_version(fresh_cache / "datasets" / "mine") / "clips.npy", "corrupt")

@@ -1,4 +1,5 @@
 """The command line as a user runs it: real processes, exit codes and output."""
+
 import json
 import os
 import subprocess
@@ -14,11 +15,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run(*args, cache):
     env = {**os.environ, "SONGSIM_CACHE": str(cache)}
-    return subprocess.run([sys.executable, "-m", "songsim", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "songsim", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_help_on_every_command(cache_root):
-    for cmd in ([], ["demo"], ["ingest"], ["info"], ["list"], ["train"], ["embed"], ["evaluate"], ["communities"], ["similar"]):
+    for cmd in (
+        [],
+        ["demo"],
+        ["ingest"],
+        ["info"],
+        ["list"],
+        ["train"],
+        ["embed"],
+        ["evaluate"],
+        ["communities"],
+        ["similar"],
+    ):
         r = run(*cmd, "--help", cache=cache_root)
         assert r.returncode == 0 and "usage:" in r.stdout
 
@@ -27,9 +46,16 @@ def test_info_json_on_demo(demo_ds, cache_root):
     r = run("info", "demo", "--json", cache=cache_root)
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    assert info["tracks"] == 320 and info["clips"] == 1920 and info["playlists"] == 1200 and info["labels"] == 8
+    assert (
+        info["tracks"] == 320
+        and info["clips"] == 1920
+        and info["playlists"] == 1200
+        and info["labels"] == 8
+    )
     assert info["skipped_files"] == 0 and info["unmatched_playlist_entries"] == 0
-    assert info["graph"]["nodes"] == info["graph"]["lcc_nodes"] == 320 and info["graph"]["edges"] > 0
+    assert (
+        info["graph"]["nodes"] == info["graph"]["lcc_nodes"] == 320 and info["graph"]["edges"] > 0
+    )
     assert "demo" in run("list", cache=cache_root).stdout
 
 
@@ -39,25 +65,60 @@ def test_ingest_audio_with_playlists_and_errors(tmp_path):
         (music / album).mkdir(parents=True)
         for i in range(3):
             t = np.arange(22050 * 12) / 22050
-            sf.write(music / album / f"song{i}.ogg", (0.3 * np.sin(2 * np.pi * f * (i + 1) * t)).astype(np.float32), 22050)
+            sf.write(
+                music / album / f"song{i}.ogg",
+                (0.3 * np.sin(2 * np.pi * f * (i + 1) * t)).astype(np.float32),
+                22050,
+            )
     (music / "Beta" / "broken.mp3").write_bytes(b"\xff\xfb" + b"\x00" * 300)
     pl = tmp_path / "lists.csv"
-    pl.write_text("playlist_id,track_id\np1,Alpha/song0.ogg\np1,Alpha/song1.ogg\np1,song0.ogg\np2,Beta/song2.ogg\np2,Alpha/song1.ogg\np2,ghost.mp3\n")
+    pl.write_text(
+        "playlist_id,track_id\np1,Alpha/song0.ogg\np1,Alpha/song1.ogg\np1,song0.ogg\np2,Beta/song2.ogg\np2,Alpha/song1.ogg\np2,ghost.mp3\n"
+    )
     cache = tmp_path / "cache"
-    r = run("ingest", "--audio", str(music), "--playlists", str(pl), "--labels", "parent", "--name", "x", "--clips", "2", cache=cache)
+    r = run(
+        "ingest",
+        "--audio",
+        str(music),
+        "--playlists",
+        str(pl),
+        "--labels",
+        "parent",
+        "--name",
+        "x",
+        "--clips",
+        "2",
+        cache=cache,
+    )
     assert r.returncode == 0, r.stderr
     # 'song0.ogg' names a file in both albums: ambiguous, so unmatched like 'ghost.mp3'
     assert "skipped Beta/broken.mp3" in r.stdout and "2 playlist entries matched no" in r.stdout
     info = json.loads(run("info", "x", "--json", cache=cache).stdout)
-    assert info["tracks"] == 6 and info["clips"] == 12 and info["labels"] == 2 and info["skipped_files"] == 1
+    assert (
+        info["tracks"] == 6
+        and info["clips"] == 12
+        and info["labels"] == 2
+        and info["skipped_files"] == 1
+    )
     assert info["unmatched_playlist_entries"] == 2 and info["graph"]["nodes"] == 3
 
     bad = tmp_path / "bad.csv"
     bad.write_text("playlist_id,track_id\np1\n")
     r = run("ingest", "--audio", str(music), "--playlists", str(bad), "--name", "x", cache=cache)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.csv: line 2" in r.stderr and "Traceback" not in r.stderr
-    assert json.loads(run("info", "x", "--json", cache=cache).stdout)["tracks"] == 6  # the old dataset is intact
-    for args in (["info", "nope"], ["ingest", "--audio", str(tmp_path / "none"), "--name", "y"], ["info", "../etc"]):
+    assert (
+        r.returncode == 2
+        and r.stderr.count("\n") == 1
+        and "bad.csv: line 2" in r.stderr
+        and "Traceback" not in r.stderr
+    )
+    assert (
+        json.loads(run("info", "x", "--json", cache=cache).stdout)["tracks"] == 6
+    )  # the old dataset is intact
+    for args in (
+        ["info", "nope"],
+        ["ingest", "--audio", str(tmp_path / "none"), "--name", "y"],
+        ["info", "../etc"],
+    ):
         r = run(*args, cache=cache)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
 
@@ -65,9 +126,13 @@ def test_ingest_audio_with_playlists_and_errors(tmp_path):
 def test_communities_karate_with_refine(tmp_path, cache_root):
     edges = tmp_path / "karate.txt"
     edges.write_text("\n".join(f"{a} {b}" for a, b in ig.Graph.Famous("Zachary").get_edgelist()))
-    out = json.loads(run("communities", "--edgelist", str(edges), "--refine", "--json", cache=cache_root).stdout)
+    out = json.loads(
+        run("communities", "--edgelist", str(edges), "--refine", "--json", cache=cache_root).stdout
+    )
     assert out["modularity"] >= 0.419 and out["n_communities"] == 4
-    plain = json.loads(run("communities", "--edgelist", str(edges), "--json", cache=cache_root).stdout)
+    plain = json.loads(
+        run("communities", "--edgelist", str(edges), "--json", cache=cache_root).stdout
+    )
     assert plain["modularity"] == pytest.approx(0.3934, abs=1e-3)
 
 
@@ -78,10 +143,23 @@ def test_evaluate_and_similar_on_demo(demo_ds, cache_root):
     assert out["graph"]["n_communities"] >= 2 and out["graph"]["modularity"] > 0.3
     assert set(out["embeddings"]) == {"raw", "pca", "mfcc", "cae", "vae", "contrastive"}
     assert out["best_embedding"] == "contrastive"
-    assert out["embeddings"]["contrastive"]["precision_at_10"] >= out["embeddings"]["cae"]["precision_at_10"]
+    assert (
+        out["embeddings"]["contrastive"]["precision_at_10"]
+        >= out["embeddings"]["cae"]["precision_at_10"]
+    )
     for e in out["embeddings"].values():
-        for key in ("best_k_silhouette", "elbow_k", "silhouette", "ami_communities", "ari_communities",
-                    "v_measure_communities", "ami_labels", "ari_labels", "v_measure_labels", "precision_at_10"):
+        for key in (
+            "best_k_silhouette",
+            "elbow_k",
+            "silhouette",
+            "ami_communities",
+            "ari_communities",
+            "v_measure_communities",
+            "ami_labels",
+            "ari_labels",
+            "v_measure_labels",
+            "precision_at_10",
+        ):
             assert key in e
         assert 0.5 < e["precision_at_10"] <= 1.0
     r = run("similar", "demo", "demo/techno/0001", "--n", "5", cache=cache_root)

@@ -1,5 +1,6 @@
 """The contrastive encoder: its loss against a direct formula, learning on a toy set, determinism,
 resuming, that labels never reach training, and the pretrained weights every library starts from."""
+
 import numpy as np
 import pytest
 import torch
@@ -54,13 +55,26 @@ def toy():
     """12 tracks of 4 clips: each track a fixed random pattern of bands, its clips noisy copies."""
     rng = np.random.default_rng(0)
     patterns = rng.random((12, 96, 1)) ** 3
-    clips = np.concatenate([np.clip(p + 0.1 * rng.standard_normal((4, 96, 64)), 0, 1) for p in patterns])
+    clips = np.concatenate(
+        [np.clip(p + 0.1 * rng.standard_normal((4, 96, 64)), 0, 1) for p in patterns]
+    )
     return clips.astype(np.float32), np.repeat(np.arange(12), 4)
 
 
 def toy_params(**kw):
-    return TrainParams.for_model("contrastive", **{"latent": 16, "epochs": 4, "batch_size": 16, "crop_frames": 48,
-                                                   "val_fraction": 0.25, "patience": 10, "seed": 0, **kw})
+    return TrainParams.for_model(
+        "contrastive",
+        **{
+            "latent": 16,
+            "epochs": 4,
+            "batch_size": 16,
+            "crop_frames": 48,
+            "val_fraction": 0.25,
+            "patience": 10,
+            "seed": 0,
+            **kw,
+        },
+    )
 
 
 def test_a_few_steps_put_positives_closer_than_negatives(toy):
@@ -82,8 +96,8 @@ def test_a_few_steps_put_positives_closer_than_negatives(toy):
     assert h["train_loss"][-1] < h["train_loss"][0]
     assert min(h["val_loss"]) < h["initial_val_loss"]
     (margin, nearest_same), (margin_before, _) = similarities(model), similarities(untrained.eval())
-    assert margin > margin_before + 0.1   # positives closer than negatives, and more so than before
-    assert nearest_same >= 0.9            # almost every clip's nearest clip is of its own track
+    assert margin > margin_before + 0.1  # positives closer than negatives, and more so than before
+    assert nearest_same >= 0.9  # almost every clip's nearest clip is of its own track
 
 
 def test_same_seed_same_weights_and_resume(toy, check_resume):
@@ -123,7 +137,9 @@ def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
         assert torch.equal(va, vb), k
 
 
-def test_pretrained_weights_fit_any_library_and_fine_tuning_starts_from_them(fresh_cache, tiny_dataset, monkeypatch):
+def test_pretrained_weights_fit_any_library_and_fine_tuning_starts_from_them(
+    fresh_cache, tiny_dataset, monkeypatch
+):
     import songsim.modeling as modeling
     from songsim.embeddings import available_kinds, best_kind, embed
 

@@ -18,8 +18,11 @@ def test_demo_corpus_shape(demo_ds):
 
 def test_demo_playlists_mostly_but_not_only_one_style(demo_ds):
     labels = dict(zip(demo_ds.tracks.track_id, demo_ds.tracks.label))
-    share = demo_ds.playlists.assign(style=demo_ds.playlists.track_id.map(labels)).groupby("playlist_id")["style"].agg(
-        lambda s: s.value_counts(normalize=True).iloc[0])
+    share = (
+        demo_ds.playlists.assign(style=demo_ds.playlists.track_id.map(labels))
+        .groupby("playlist_id")["style"]
+        .agg(lambda s: s.value_counts(normalize=True).iloc[0])
+    )
     assert 0.5 < share.mean() < 0.95
     assert (share < 1).mean() > 0.3
 
@@ -28,7 +31,11 @@ def test_demo_is_deterministic():
     a = build_demo(seed=3, n_tracks=16, n_playlists=40, n_jobs=1)
     b = build_demo(seed=3, n_tracks=16, n_playlists=40, n_jobs=1)
     c = build_demo(seed=4, n_tracks=16, n_playlists=40, n_jobs=1)
-    assert np.array_equal(a.clips, b.clips) and a.playlists.equals(b.playlists) and a.tracks.equals(b.tracks)
+    assert (
+        np.array_equal(a.clips, b.clips)
+        and a.playlists.equals(b.playlists)
+        and a.tracks.equals(b.tracks)
+    )
     assert a.fingerprint == b.fingerprint != c.fingerprint
     assert np.array_equal(render_track(2, 99), render_track(2, 99))
 
@@ -62,7 +69,10 @@ def test_failed_write_keeps_previous(fresh_cache, monkeypatch):
     save_dataset(ds)
     broken = build_demo(seed=2, n_tracks=8, n_playlists=20, n_jobs=1)
     broken.name = "keep"
-    monkeypatch.setattr("songsim.datasets.write_manifest", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(
+        "songsim.datasets.write_manifest",
+        lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()),
+    )
     with pytest.raises(KeyboardInterrupt):
         save_dataset(broken)
     assert load_dataset("keep").fingerprint == ds.fingerprint

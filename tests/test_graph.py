@@ -30,17 +30,26 @@ def brute_force(df, track_ids, min_playlists=1, min_weight=1):
 @pytest.mark.parametrize("min_playlists, min_weight", [(1, 1), (3, 1), (2, 2)])
 def test_matches_brute_force(seed, min_playlists, min_weight, monkeypatch):
     rng = np.random.default_rng(seed)
-    monkeypatch.setattr(graph_mod, "BLOCK_PRODUCTS", int(rng.integers(10, 500)))  # exercise the blocking
-    df = pd.DataFrame({"playlist_id": [f"p{x}" for x in rng.integers(0, 30, 300)],
-                       "track_id": [f"t{x}" for x in rng.integers(0, 50, 300)]})
+    monkeypatch.setattr(
+        graph_mod, "BLOCK_PRODUCTS", int(rng.integers(10, 500))
+    )  # exercise the blocking
+    df = pd.DataFrame(
+        {
+            "playlist_id": [f"p{x}" for x in rng.integers(0, 30, 300)],
+            "track_id": [f"t{x}" for x in rng.integers(0, 50, 300)],
+        }
+    )
     ids = [f"t{i}" for i in range(55)]  # some tracks are in no playlist
     g = build_graph(df, ids, min_playlists=min_playlists, min_weight=min_weight)
     ref = brute_force(df, ids, min_playlists, min_weight)
     names = [ids[i] for i in g.nodes]
     assert set(names) == set(ref.nodes)
     ours = g.to_networkx(names)
-    assert nx.utils.edges_equal(sorted(ours.edges(data="weight")), sorted(ref.edges(data="weight"))) or \
-        {frozenset(e[:2]): e[2] for e in ours.edges(data="weight")} == {frozenset(e[:2]): e[2] for e in ref.edges(data="weight")}
+    assert nx.utils.edges_equal(
+        sorted(ours.edges(data="weight")), sorted(ref.edges(data="weight"))
+    ) or {frozenset(e[:2]): e[2] for e in ours.edges(data="weight")} == {
+        frozenset(e[:2]): e[2] for e in ref.edges(data="weight")
+    }
     assert g.n_edges == ref.number_of_edges()
 
 
@@ -48,7 +57,9 @@ def test_davis_southern_women():
     B = nx.davis_southern_women_graph()
     women = [n for n, d in B.nodes(data=True) if d["bipartite"] == 0]
     events = [n for n, d in B.nodes(data=True) if d["bipartite"] == 1]
-    df = pd.DataFrame([(e, w) for e in events for w in B.neighbors(e)], columns=["playlist_id", "track_id"])
+    df = pd.DataFrame(
+        [(e, w) for e in events for w in B.neighbors(e)], columns=["playlist_id", "track_id"]
+    )
     g = build_graph(df, women)
     ref = nx.bipartite.weighted_projected_graph(B, women)
     names = [women[i] for i in g.nodes]
@@ -58,12 +69,20 @@ def test_davis_southern_women():
         assert ours[a][b]["weight"] == w
     assert ours.number_of_edges() == ref.number_of_edges() == 139
     ig = g.to_igraph(names)
-    assert ig.vcount() == 18 and ig.ecount() == 139 and sum(ig.es["weight"]) == sum(w for *_, w in ref.edges(data="weight"))
+    assert (
+        ig.vcount() == 18
+        and ig.ecount() == 139
+        and sum(ig.es["weight"]) == sum(w for *_, w in ref.edges(data="weight"))
+    )
 
 
 def test_keeps_largest_component_and_duplicates_count_once():
-    df = pd.DataFrame({"playlist_id": ["a", "a", "a", "b", "b", "c", "c"],
-                       "track_id": ["x", "y", "y", "y", "z", "u", "v"]})
+    df = pd.DataFrame(
+        {
+            "playlist_id": ["a", "a", "a", "b", "b", "c", "c"],
+            "track_id": ["x", "y", "y", "y", "z", "u", "v"],
+        }
+    )
     g = build_graph(df, ["x", "y", "z", "u", "v"])
     assert sorted(g.nodes.tolist()) == [0, 1, 2] and g.n_components == 2
     assert g.adjacency.toarray().max() == 1

@@ -1,4 +1,5 @@
 """Hostile playlist files: every reader either parses or raises songsim's own one-line error."""
+
 import gzip
 import io
 import json
@@ -34,17 +35,37 @@ def test_random_bytes(name, data):
 
 
 @FUZZ
-@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=500), name=st.sampled_from(["a.csv", "a.m3u8", "a.json"]))
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8"), max_size=500),
+    name=st.sampled_from(["a.csv", "a.m3u8", "a.json"]),
+)
 def test_random_text(text, name):
     check(name, text.encode("utf-8"))
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                           max_leaves=30)
-mpd_like = st.fixed_dictionaries({"playlists": st.lists(st.fixed_dictionaries(
-    {"pid": json_values, "tracks": st.lists(st.fixed_dictionaries({"track_uri": json_values, "pos": json_values}), max_size=5)}),
-    max_size=5)})
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+mpd_like = st.fixed_dictionaries(
+    {
+        "playlists": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "pid": json_values,
+                    "tracks": st.lists(
+                        st.fixed_dictionaries({"track_uri": json_values, "pos": json_values}),
+                        max_size=5,
+                    ),
+                }
+            ),
+            max_size=5,
+        )
+    }
+)
 
 
 @FUZZ
@@ -63,11 +84,14 @@ def test_mpd_shaped_json(doc, packing):
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(st.text(max_size=12), max_size=5), max_size=20),
-       header=st.sampled_from(["playlist_id,track_id\n", "Track URI,Track Name\n", ""]))
+@given(
+    rows=st.lists(st.lists(st.text(max_size=12), max_size=5), max_size=20),
+    header=st.sampled_from(["playlist_id,track_id\n", "Track URI,Track Name\n", ""]),
+)
 def test_csv_shaped(rows, header):
     buf = io.StringIO()
     import csv
+
     csv.writer(buf).writerows(rows)
     check("p.csv", (header + buf.getvalue()).encode())
 
@@ -76,13 +100,17 @@ def test_nested_json_and_huge_lines_and_duplicates():
     check("deep.json", b"[" * 200_000 + b"]" * 200_000)
     check("long.csv", b"playlist_id,track_id\np," + b"x" * 5_000_000 + b"\n")
     df = read_playlists("d.csv", b"playlist_id,track_id\np,a\np,a\np,b\n")
-    assert len(df) == 3  # duplicates are kept in the table; the graph counts a song once per playlist
+    assert (
+        len(df) == 3
+    )  # duplicates are kept in the table; the graph counts a song once per playlist
     with pytest.raises(PlaylistFormatError):
         read_playlists("e.csv", b"playlist_id,track_id\n,\n")
 
 
 def test_a_million_rows_parse():
-    data = b"playlist_id,track_id\n" + b"".join(b"p%d,t%d\n" % (i // 50, i % 9973) for i in range(1_000_000))
+    data = b"playlist_id,track_id\n" + b"".join(
+        b"p%d,t%d\n" % (i // 50, i % 9973) for i in range(1_000_000)
+    )
     df = read_playlists("big.csv", data)
     assert len(df) == 1_000_000 and isinstance(df, pd.DataFrame)
 

@@ -1,5 +1,6 @@
 """SIGKILL at random points during ingest and training: nothing already saved is lost, and
 training resumes from its last checkpoint."""
+
 import json
 import os
 import signal
@@ -19,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start(args, cache):
     env = {**os.environ, "SONGSIM_CACHE": str(cache)}
-    return subprocess.Popen([sys.executable, "-m", "songsim", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "songsim", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def kill(proc):
@@ -33,7 +40,11 @@ def test_killed_ingest_keeps_the_previous_dataset(tmp_path, fresh_cache):
     music.mkdir()
     for i in range(24):
         t = np.arange(22050 * 20) / 22050
-        sf.write(music / f"s{i:02d}.flac", (0.3 * np.sin(2 * np.pi * (200 + 30 * i) * t)).astype(np.float32), 22050)
+        sf.write(
+            music / f"s{i:02d}.flac",
+            (0.3 * np.sin(2 * np.pi * (200 + 30 * i) * t)).astype(np.float32),
+            22050,
+        )
     cache = fresh_cache
     first = start(["ingest", "--audio", str(music), "--name", "lib"], cache)
     assert first.wait(timeout=300) == 0
@@ -44,7 +55,9 @@ def test_killed_ingest_keeps_the_previous_dataset(tmp_path, fresh_cache):
         if proc.poll() is None:
             kill(proc)
         ds = load_dataset("lib")  # verifies every checksum
-        assert ds.fingerprint == reference or len(ds.clips) == 24 * 3  # the old one, or the new one complete
+        assert (
+            ds.fingerprint == reference or len(ds.clips) == 24 * 3
+        )  # the old one, or the new one complete
 
 
 def test_killed_training_resumes(fresh_cache):

@@ -1,6 +1,7 @@
 """Eight browser sessions at once against one server, each moving sliders and uploading its own
 playlist file, for a bounded time: no error appears, no session sees another's upload, and the
 server's memory stays bounded."""
+
 import time
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from test_browser import (
     stop_server,
 )
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+)
 
 SESSIONS = 8
 ROUNDS = 2
@@ -72,7 +75,9 @@ def test_eight_sessions_at_once(server, tmp_path):
             assert graph_node_count(pg) == 3 + i, f"session {i} sees another graph"
         for _ in range(ROUNDS):  # then all move sliders at the same time
             for pg in pages:
-                pg.locator('[data-testid="stSidebarNav"]').get_by_text("Clusters", exact=True).click()
+                pg.locator('[data-testid="stSidebarNav"]').get_by_text(
+                    "Clusters", exact=True
+                ).click()
             for pg in pages:
                 settle(pg)
                 slider = pg.get_by_role("slider").first

@@ -1,4 +1,5 @@
 """Models: shapes, learning, checkpoints, determinism and resuming — on small slices of the demo."""
+
 import numpy as np
 import pytest
 import torch
@@ -35,7 +36,9 @@ def test_split_is_by_track():
 @pytest.mark.parametrize("kind", ["cae", "vae"])
 def test_short_run_lowers_validation_loss(small, kind):
     clips, clip_track = small
-    _, h = train(clips, clip_track, TrainParams(model=kind, latent=16, epochs=3, batch_size=32, seed=0))
+    _, h = train(
+        clips, clip_track, TrainParams(model=kind, latent=16, epochs=3, batch_size=32, seed=0)
+    )
     assert min(h["val_loss"]) < h["initial_val_loss"]
     assert h["train_loss"][-1] < h["train_loss"][0]
     assert h["device"] == "cpu" and h["epochs_run"] >= 1
@@ -52,9 +55,13 @@ def test_same_seed_same_weights(small):
 
 def test_save_load_identical_embeddings_and_mismatch_refused(small, tmp_path):
     clips, clip_track = small
-    model, h = train(clips[:96], clip_track[:96], TrainParams(model="vae", latent=8, epochs=1, batch_size=32))
+    model, h = train(
+        clips[:96], clip_track[:96], TrainParams(model="vae", latent=8, epochs=1, batch_size=32)
+    )
     save_checkpoint(tmp_path / "ck", model, {"history": h})
-    loaded, manifest = load_checkpoint(tmp_path / "ck", model="vae", latent=8, input_shape=(96, 216))
+    loaded, manifest = load_checkpoint(
+        tmp_path / "ck", model="vae", latent=8, input_shape=(96, 216)
+    )
     assert np.array_equal(embed_clips(model, clips[:40]), embed_clips(loaded, clips[:40]))
     assert np.array_equal(reconstruct(model, clips[:2]), reconstruct(loaded, clips[:2]))
     assert manifest["n_parameters"] == sum(p.numel() for p in model.parameters())
@@ -70,6 +77,7 @@ def test_save_load_identical_embeddings_and_mismatch_refused(small, tmp_path):
     import json
 
     from songsim.storage import write_manifest
+
     m = json.loads((folder / "manifest.json").read_text())
     m["model"] = "vae"
     write_manifest(folder, {k: v for k, v in m.items() if k not in ("checksums", "schema_version")})

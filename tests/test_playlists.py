@@ -21,7 +21,9 @@ def write(tmp_path, name, content, mode="w"):
 
 
 def test_plain_csv_with_bom_crlf_unicode_and_quoted_commas(tmp_path):
-    text = '\ufeffplaylist_id,track_id,title\r\np1,t1,"Hello, World"\r\np1,t2,Ünïcødé ♪\r\np2,t1,x\r\n'
+    text = (
+        '\ufeffplaylist_id,track_id,title\r\np1,t1,"Hello, World"\r\np1,t2,Ünïcødé ♪\r\np2,t1,x\r\n'
+    )
     df = read_playlists(write(tmp_path, "a.csv", text))
     assert list(df.columns) == COLUMNS
     assert df["playlist_id"].tolist() == ["p1", "p1", "p2"]
@@ -35,15 +37,18 @@ def test_deej_rows(tmp_path):
     assert df[df.playlist_id == "p2"]["position"].tolist() == [0, 1]
 
 
-@pytest.mark.parametrize("content, needle", [
-    ("", "empty"),
-    ("\r\n\r\n", "empty"),
-    ("playlist_id,song\np1,t1\n", "missing column 'track_id'"),
-    ("playlist_id,track_id\np1\n", "line 2"),
-    ("playlist_id,track_id\np1,\n", "line 2: empty"),
-    ("p1\n", "line 1"),
-    ("playlist_id,track_id,position\np1,t1,first\n", "not an integer"),
-])
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ("", "empty"),
+        ("\r\n\r\n", "empty"),
+        ("playlist_id,song\np1,t1\n", "missing column 'track_id'"),
+        ("playlist_id,track_id\np1\n", "line 2"),
+        ("playlist_id,track_id\np1,\n", "line 2: empty"),
+        ("p1\n", "line 1"),
+        ("playlist_id,track_id,position\np1,t1,first\n", "not an integer"),
+    ],
+)
 def test_bad_csv_names_file_and_problem(tmp_path, content, needle):
     p = write(tmp_path, "bad.csv", content)
     with pytest.raises(PlaylistFormatError) as err:
@@ -58,11 +63,30 @@ def test_not_utf8(tmp_path):
 
 
 def mpd_doc():
-    return {"info": {}, "playlists": [
-        {"pid": 7, "name": "chill", "tracks": [
-            {"pos": 0, "track_uri": "spotify:track:AAA", "track_name": "A", "artist_name": "X"},
-            {"pos": 1, "track_uri": "spotify:track:BBB", "track_name": "B, b", "artist_name": "Y"}]},
-        {"pid": 8, "name": "two", "tracks": [{"pos": 0, "track_uri": "spotify:track:AAA"}]}]}
+    return {
+        "info": {},
+        "playlists": [
+            {
+                "pid": 7,
+                "name": "chill",
+                "tracks": [
+                    {
+                        "pos": 0,
+                        "track_uri": "spotify:track:AAA",
+                        "track_name": "A",
+                        "artist_name": "X",
+                    },
+                    {
+                        "pos": 1,
+                        "track_uri": "spotify:track:BBB",
+                        "track_name": "B, b",
+                        "artist_name": "Y",
+                    },
+                ],
+            },
+            {"pid": 8, "name": "two", "tracks": [{"pos": 0, "track_uri": "spotify:track:AAA"}]},
+        ],
+    }
 
 
 def test_mpd_plain_gzip_zip(tmp_path):
@@ -70,22 +94,29 @@ def test_mpd_plain_gzip_zip(tmp_path):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("data/mpd.slice.0-999.json", raw)
-    for name, data in [("s.json", raw), ("s.json.gz", gzip.compress(raw)), ("s.zip", buf.getvalue())]:
+    for name, data in [
+        ("s.json", raw),
+        ("s.json.gz", gzip.compress(raw)),
+        ("s.zip", buf.getvalue()),
+    ]:
         df = read_playlists(write(tmp_path, name, data))
         assert df["track_id"].tolist() == ["AAA", "BBB", "AAA"], name
         assert df["playlist_id"].tolist() == ["7", "7", "8"]
         assert df["title"].tolist()[:2] == ["A", "B, b"]
 
 
-@pytest.mark.parametrize("data, needle", [
-    (b'{"playlists": [', "invalid JSON"),
-    (b'{"info": {}}', "'playlists'"),
-    (b'{"playlists": [{"pid": 1}]}', "no playlist entries"),
-    (b'{"playlists": [{"name": "x", "tracks": []}]}', "playlists[0]: needs a 'pid'"),
-    (b'{"playlists": [{"pid": 1, "tracks": {}}]}', "playlists[0]"),
-    (b'{"playlists": [{"pid": 1, "tracks": [{"pos": 0}]}]}', "track_uri"),
-    (b"[" * 100000 + b"]" * 100000, "JSON"),
-])
+@pytest.mark.parametrize(
+    "data, needle",
+    [
+        (b'{"playlists": [', "invalid JSON"),
+        (b'{"info": {}}', "'playlists'"),
+        (b'{"playlists": [{"pid": 1}]}', "no playlist entries"),
+        (b'{"playlists": [{"name": "x", "tracks": []}]}', "playlists[0]: needs a 'pid'"),
+        (b'{"playlists": [{"pid": 1, "tracks": {}}]}', "playlists[0]"),
+        (b'{"playlists": [{"pid": 1, "tracks": [{"pos": 0}]}]}', "track_uri"),
+        (b"[" * 100000 + b"]" * 100000, "JSON"),
+    ],
+)
 def test_bad_mpd(tmp_path, data, needle):
     with pytest.raises(PlaylistFormatError) as err:
         read_playlists(write(tmp_path, "m.json", data))
@@ -108,9 +139,11 @@ def test_zip_bomb_is_refused(tmp_path):
 
 
 def test_exportify(tmp_path):
-    text = ('"Track URI","Track Name","Artist Name(s)","Album Name"\n'
-            '"spotify:track:AAA","Song, with comma","Ana","Al"\n'
-            '"spotify:track:CCC","Other","Bo","Al"\n')
+    text = (
+        '"Track URI","Track Name","Artist Name(s)","Album Name"\n'
+        '"spotify:track:AAA","Song, with comma","Ana","Al"\n'
+        '"spotify:track:CCC","Other","Bo","Al"\n'
+    )
     df = read_playlists(write(tmp_path, "My Mix.csv", text))
     assert df["playlist_id"].unique().tolist() == ["My Mix"]
     assert df["track_id"].tolist() == ["AAA", "CCC"]
@@ -122,22 +155,41 @@ def test_m3u_extinf_and_matching(tmp_path):
     text = "#EXTM3U\r\n#EXTINF:123,Ana - First Song\r\n../music/rock/one.mp3\r\nC:\\music\\jazz\\two.flac\r\nthree.ogg\r\nmissing.mp3\r\n"
     df = read_playlists(write(tmp_path, "mix.m3u8", text))
     assert df["title"].tolist()[0] == "First Song" and df["artist"].tolist()[0] == "Ana"
-    tracks = pd.DataFrame({"track_id": ["rock/one.mp3", "jazz/two.flac", "sub/three.ogg", "x/y.wav"]})
+    tracks = pd.DataFrame(
+        {"track_id": ["rock/one.mp3", "jazz/two.flac", "sub/three.ogg", "x/y.wav"]}
+    )
     matched, unmatched = match_tracks(df, tracks)
     assert matched["track_id"].tolist() == ["rock/one.mp3", "jazz/two.flac", "sub/three.ogg"]
     assert unmatched == 1
 
 
 def test_unknown_ids_are_counted_not_dropped_silently():
-    pl = pd.DataFrame({"playlist_id": ["p"] * 3, "track_id": ["a", "zzz", "b"], "position": [0, 1, 2],
-                       "title": "", "artist": ""})
+    pl = pd.DataFrame(
+        {
+            "playlist_id": ["p"] * 3,
+            "track_id": ["a", "zzz", "b"],
+            "position": [0, 1, 2],
+            "title": "",
+            "artist": "",
+        }
+    )
     matched, unmatched = match_tracks(pl, pd.DataFrame({"track_id": ["a", "b"]}))
     assert unmatched == 1 and matched["track_id"].tolist() == ["a", "b"]
 
 
 def test_stem_matches_spotify_named_files():
-    pl = pd.DataFrame({"playlist_id": ["p"], "track_id": ["4uLU6hMCjMI75M1A2tKUQC"], "position": [0], "title": "", "artist": ""})
-    matched, unmatched = match_tracks(pl, pd.DataFrame({"track_id": ["album/4uLU6hMCjMI75M1A2tKUQC.mp3"]}))
+    pl = pd.DataFrame(
+        {
+            "playlist_id": ["p"],
+            "track_id": ["4uLU6hMCjMI75M1A2tKUQC"],
+            "position": [0],
+            "title": "",
+            "artist": "",
+        }
+    )
+    matched, unmatched = match_tracks(
+        pl, pd.DataFrame({"track_id": ["album/4uLU6hMCjMI75M1A2tKUQC.mp3"]})
+    )
     assert unmatched == 0 and matched["track_id"].iloc[0] == "album/4uLU6hMCjMI75M1A2tKUQC.mp3"
 
 

@@ -4,6 +4,7 @@ Decoding goes through libsndfile (``soundfile``), which reads WAV, FLAC, OGG Vor
 MP3. Each clip is read and resampled exactly as ``librosa.load(path, sr, offset, duration)``
 would do it (mono mix, then soxr_hq), but from one open file and in one resampler call.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,13 +23,13 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 class AudioTrack:
     """One ingested audio file: its clips and what we know about it."""
 
-    track_id: str          # relative path inside the folder, '/'-separated (stable)
+    track_id: str  # relative path inside the folder, '/'-separated (stable)
     title: str
     artist: str
     label: str | None
-    duration: float        # seconds
-    starts: list[float]    # clip start times in seconds
-    clips: np.ndarray      # [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
+    duration: float  # seconds
+    starts: list[float]  # clip start times in seconds
+    clips: np.ndarray  # [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
 
 
 def scan_audio(root: Path) -> list[Path]:
@@ -55,7 +56,9 @@ def read_tags(path: Path) -> tuple[str, str]:
     return str(title), str(artist)
 
 
-def read_audio_clips(path: Path, params: AudioParams = AudioParams()) -> tuple[np.ndarray, list[float], float]:
+def read_audio_clips(
+    path: Path, params: AudioParams = AudioParams()
+) -> tuple[np.ndarray, list[float], float]:
     """Mono audio of each clip of a file at ``params.sr``.
 
     Returns
@@ -90,7 +93,9 @@ def read_audio_clips(path: Path, params: AudioParams = AudioParams()) -> tuple[n
     return resample_clips(np.stack(segments), sr_native, params), starts, duration
 
 
-def resample_clips(y: np.ndarray, sr_native: int, params: AudioParams = AudioParams()) -> np.ndarray:
+def resample_clips(
+    y: np.ndarray, sr_native: int, params: AudioParams = AudioParams()
+) -> np.ndarray:
     """Resample clips ``[shape=(n, samples)]`` at ``sr_native`` to ``(n, clip_samples)`` at ``params.sr``."""
     import soxr
 
@@ -100,25 +105,31 @@ def resample_clips(y: np.ndarray, sr_native: int, params: AudioParams = AudioPar
     return fit_length(np.ascontiguousarray(y, dtype=np.float32), params.clip_samples)
 
 
-def clips_from_signal(y: np.ndarray, sr: int, params: AudioParams = AudioParams()) -> tuple[np.ndarray, list[float]]:
+def clips_from_signal(
+    y: np.ndarray, sr: int, params: AudioParams = AudioParams()
+) -> tuple[np.ndarray, list[float]]:
     """Scaled log-mel clips of an in-memory mono signal, by the same rule as a file.
 
     Returns ``(X [shape=(n_clips, n_mels, n_frames)], starts)``.
     """
     starts = clip_starts(len(y) / sr, params)
     seg = int(params.clip_seconds * sr)
-    segments = np.stack([fit_length(y[int(s * sr):int(s * sr) + seg], seg) for s in starts])
+    segments = np.stack([fit_length(y[int(s * sr) : int(s * sr) + seg], seg) for s in starts])
     return log_mel_clips(resample_clips(segments, sr, params), params), starts
 
 
-def load_track(path: Path, root: Path, params: AudioParams = AudioParams(), *, label_from_parent: bool = False) -> AudioTrack:
+def load_track(
+    path: Path, root: Path, params: AudioParams = AudioParams(), *, label_from_parent: bool = False
+) -> AudioTrack:
     """Ingest one audio file below ``root``: clips as scaled log-mel spectrograms, tags, label."""
     path, root = Path(path), Path(root)
     y, starts, duration = read_audio_clips(path, params)
     title, artist = read_tags(path)
     rel = path.relative_to(root)
     label = rel.parent.name if label_from_parent and rel.parent != Path(".") else None
-    return AudioTrack(rel.as_posix(), title, artist, label, duration, starts, log_mel_clips(y, params))
+    return AudioTrack(
+        rel.as_posix(), title, artist, label, duration, starts, log_mel_clips(y, params)
+    )
 
 
 def _one_line(exc: Exception) -> str:

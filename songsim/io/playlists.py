@@ -22,6 +22,7 @@ A CSV whose header no reader recognises is an error that names the columns it sa
 A file that cannot be read raises :class:`~songsim.errors.PlaylistFormatError` with one line
 naming the file and the line or field.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,9 +41,9 @@ import pandas as pd
 from ..errors import PlaylistFormatError
 
 COLUMNS = ["playlist_id", "track_id", "position", "title", "artist", "playlist_name"]
-MAX_BYTES = 512 * 1024 * 1024        # decompressed bytes read from one file
-MAX_ENTRIES = 5_000_000              # playlist entries in one file
-MAX_RATIO = 200                      # compressed → decompressed size ratio of an archive
+MAX_BYTES = 512 * 1024 * 1024  # decompressed bytes read from one file
+MAX_ENTRIES = 5_000_000  # playlist entries in one file
+MAX_RATIO = 200  # compressed → decompressed size ratio of an archive
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
 
 #: Exportify's track column, by header version: the original ``Spotify URI``; ``Track URI`` (with
@@ -51,14 +52,49 @@ EXPORTIFY_ID_COLUMNS = ("track uri", "spotify uri", "spotify id", "track id")
 EXPORTIFY_TITLE_COLUMNS = ("track name", "name", "title")
 EXPORTIFY_ARTIST_COLUMNS = ("artist name(s)", "artist name", "artist names", "artists", "artist")
 #: Column names that mark a first row as a header (so it is never read as DEEJ-A.I. data).
-HEADER_WORDS = frozenset({
-    "name", "title", "artist", "artists", "album", "album name", "uri", "id", "track", "track name", "song",
-    "artist name", "artist name(s)", "artist uri(s)", "album uri", "duration", "added at", "added by", "isrc",
-    "playlist", "playlist name", "playlist id", "genres", "popularity", "position", "file", "path", "location",
-    "explicit", "release date", "spotify_id", "uri(s)", "track_uri", "url"})
+HEADER_WORDS = frozenset(
+    {
+        "name",
+        "title",
+        "artist",
+        "artists",
+        "album",
+        "album name",
+        "uri",
+        "id",
+        "track",
+        "track name",
+        "song",
+        "artist name",
+        "artist name(s)",
+        "artist uri(s)",
+        "album uri",
+        "duration",
+        "added at",
+        "added by",
+        "isrc",
+        "playlist",
+        "playlist name",
+        "playlist id",
+        "genres",
+        "popularity",
+        "position",
+        "file",
+        "path",
+        "location",
+        "explicit",
+        "release date",
+        "spotify_id",
+        "uri(s)",
+        "track_uri",
+        "url",
+    }
+)
 
 
-def read_playlists(path: Path | str, data: bytes | None = None, *, name: str | None = None) -> pd.DataFrame:
+def read_playlists(
+    path: Path | str, data: bytes | None = None, *, name: str | None = None
+) -> pd.DataFrame:
     """Read any supported playlist file.
 
     Parameters
@@ -73,10 +109,14 @@ def read_playlists(path: Path | str, data: bytes | None = None, *, name: str | N
         try:
             size = path.stat().st_size
             if size > MAX_BYTES:
-                raise PlaylistFormatError(f"{label}: file of {size} bytes is over the {MAX_BYTES}-byte limit")
+                raise PlaylistFormatError(
+                    f"{label}: file of {size} bytes is over the {MAX_BYTES}-byte limit"
+                )
             data = path.read_bytes()
         except OSError as exc:
-            raise PlaylistFormatError(f"{label}: cannot read file ({exc.strerror or exc})") from None
+            raise PlaylistFormatError(
+                f"{label}: cannot read file ({exc.strerror or exc})"
+            ) from None
     suffix = path.suffix.lower()
     if suffix in (".m3u", ".m3u8"):
         return read_m3u(data, label, playlist_id=path.stem, utf8=suffix == ".m3u8")
@@ -88,8 +128,10 @@ def read_playlists(path: Path | str, data: bytes | None = None, *, name: str | N
         return read_mpd([data], label)
     if suffix == ".csv":
         return read_csv_playlists(data, label, playlist_id=path.stem)
-    raise PlaylistFormatError(f"{label}: unknown playlist format '{suffix or path.name}' "
-                              f"(expected one of {', '.join(PLAYLIST_SUFFIXES)})")
+    raise PlaylistFormatError(
+        f"{label}: unknown playlist format '{suffix or path.name}' "
+        f"(expected one of {', '.join(PLAYLIST_SUFFIXES)})"
+    )
 
 
 def _text(data: bytes, label: str, *, fallback: str | None = None) -> str:
@@ -98,7 +140,9 @@ def _text(data: bytes, label: str, *, fallback: str | None = None) -> str:
     except UnicodeDecodeError as exc:
         if fallback:
             return data.decode(fallback, errors="replace")
-        raise PlaylistFormatError(f"{label}: not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise PlaylistFormatError(
+            f"{label}: not UTF-8 text (bad byte at offset {exc.start})"
+        ) from None
 
 
 def _frame(rows: list[tuple], label: str, names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -120,6 +164,7 @@ def _check_size(n: int, label: str) -> None:
 
 
 # -- CSV ---------------------------------------------------------------------------------------
+
 
 def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist") -> pd.DataFrame:
     """Plain ``playlist_id,track_id`` CSV, Exportify CSV, or DEEJ-A.I. rows (see module doc)."""
@@ -144,20 +189,25 @@ def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist"
         raise PlaylistFormatError(
             f"{label}: line 1: header not recognised (columns {shown}); expected 'playlist_id,track_id', "
             f"an Exportify header with one of {', '.join(repr(c) for c in EXPORTIFY_ID_COLUMNS)}, or header-less "
-            "DEEJ-A.I. rows")
+            "DEEJ-A.I. rows"
+        )
     return _read_rows(rows, label)
 
 
 def _read_plain(header: list[str], rows: list[list[str]], label: str) -> pd.DataFrame:
     for col in ("playlist_id", "track_id"):
         if col not in header:
-            raise PlaylistFormatError(f"{label}: line 1: missing column '{col}' (header is {','.join(header)})")
+            raise PlaylistFormatError(
+                f"{label}: line 1: missing column '{col}' (header is {','.join(header)})"
+            )
     _check_size(len(rows), label)
     idx = {c: header.index(c) for c in COLUMNS if c in header}
     out, counters, names = [], {}, {}
     for line, row in enumerate(rows, start=2):
         if len(row) != len(header):
-            raise PlaylistFormatError(f"{label}: line {line}: {len(row)} fields, header has {len(header)}")
+            raise PlaylistFormatError(
+                f"{label}: line {line}: {len(row)} fields, header has {len(header)}"
+            )
         pid, tid = row[idx["playlist_id"]].strip(), row[idx["track_id"]].strip()
         if not pid or not tid:
             raise PlaylistFormatError(f"{label}: line {line}: empty playlist_id or track_id")
@@ -166,10 +216,19 @@ def _read_plain(header: list[str], rows: list[list[str]], label: str) -> pd.Data
             try:
                 pos = int(row[idx["position"]])
             except ValueError:
-                raise PlaylistFormatError(f"{label}: line {line}: position '{row[idx['position']][:40]}' is not an integer") from None
+                raise PlaylistFormatError(
+                    f"{label}: line {line}: position '{row[idx['position']][:40]}' is not an integer"
+                ) from None
         counters[pid] = counters.get(pid, 0) + 1
-        out.append((pid, tid, pos, row[idx["title"]] if "title" in idx else "",
-                    row[idx["artist"]] if "artist" in idx else ""))
+        out.append(
+            (
+                pid,
+                tid,
+                pos,
+                row[idx["title"]] if "title" in idx else "",
+                row[idx["artist"]] if "artist" in idx else "",
+            )
+        )
         if "playlist_name" in idx and row[idx["playlist_name"]].strip():
             names.setdefault(pid, row[idx["playlist_name"]].strip())
     return _frame(out, label, names)
@@ -181,7 +240,8 @@ def _read_rows(rows: list[list[str]], label: str) -> pd.DataFrame:
         cells = [c.strip() for c in row]
         if len(cells) < 2 or not cells[0] or not all(cells[1:]):
             raise PlaylistFormatError(
-                f"{label}: line {line}: expected 'playlist_id,track_id[,track_id…]' or a 'playlist_id,track_id' header")
+                f"{label}: line {line}: expected 'playlist_id,track_id[,track_id…]' or a 'playlist_id,track_id' header"
+            )
         out.extend((cells[0], tid, pos, "", "") for pos, tid in enumerate(cells[1:]))
         _check_size(len(out), label)
     return _frame(out, label)
@@ -191,13 +251,15 @@ def _spotify_id(uri: str) -> str:
     """The bare track id of ``spotify:track:ID``, ``https://open.spotify.com/track/ID?…`` or ``ID``."""
     uri = uri.strip()
     if uri.startswith("spotify:track:"):
-        return uri[len("spotify:track:"):]
+        return uri[len("spotify:track:") :]
     if "open.spotify.com/" in uri and "/track/" in uri:
         return uri.split("/track/", 1)[1].split("?")[0].strip("/")
     return uri
 
 
-def _read_exportify(header: list[str], rows: list[list[str]], label: str, playlist_id: str) -> pd.DataFrame:
+def _read_exportify(
+    header: list[str], rows: list[list[str]], label: str, playlist_id: str
+) -> pd.DataFrame:
     lower = [c.lower() for c in header]
     uri_col = next(lower.index(c) for c in EXPORTIFY_ID_COLUMNS if c in lower)
     title_col = next((lower.index(c) for c in EXPORTIFY_TITLE_COLUMNS if c in lower), None)
@@ -210,12 +272,15 @@ def _read_exportify(header: list[str], rows: list[list[str]], label: str, playli
         tid = _spotify_id(row[uri_col])
         if not tid:
             raise PlaylistFormatError(f"{label}: line {line}: empty '{header[uri_col]}'")
-        title, artist = (row[c] if c is not None and c < len(row) else "" for c in (title_col, artist_col))
+        title, artist = (
+            row[c] if c is not None and c < len(row) else "" for c in (title_col, artist_col)
+        )
         out.append((playlist_id, tid, len(out), title, artist))
     return _frame(out, label)
 
 
 # -- Million Playlist Dataset JSON -------------------------------------------------------------
+
 
 def _gunzip(data: bytes, label: str) -> bytes:
     try:
@@ -231,26 +296,34 @@ def _gunzip(data: bytes, label: str) -> bytes:
 def _unzip(data: bytes, label: str) -> list[bytes]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-        members = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".json")]
+        members = [
+            i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".json")
+        ]
         if not members:
             raise PlaylistFormatError(f"{label}: the zip archive holds no .json file")
         total = sum(i.file_size for i in members)
         packed = max(1, sum(i.compress_size for i in members))
         if total > MAX_BYTES or total / packed > MAX_RATIO:
-            raise PlaylistFormatError(f"{label}: archive expands to {total} bytes (ratio {total / packed:.0f}), over the limits")
+            raise PlaylistFormatError(
+                f"{label}: archive expands to {total} bytes (ratio {total / packed:.0f}), over the limits"
+            )
         out, budget = [], MAX_BYTES
         for info in members:
             with zf.open(info) as f:
                 chunk = f.read(budget + 1)
             if len(chunk) > budget:
-                raise PlaylistFormatError(f"{label}: archive expands to more than {MAX_BYTES} bytes")
+                raise PlaylistFormatError(
+                    f"{label}: archive expands to more than {MAX_BYTES} bytes"
+                )
             budget -= len(chunk)
             out.append(chunk)
         return out
     except PlaylistFormatError:
         raise
     except Exception as exc:  # zipfile raises many types on corrupt archives
-        raise PlaylistFormatError(f"{label}: not a valid zip archive ({' '.join(str(exc).split())})") from None
+        raise PlaylistFormatError(
+            f"{label}: not a valid zip archive ({' '.join(str(exc).split())})"
+        ) from None
 
 
 def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
@@ -266,31 +339,47 @@ def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
             doc = json.loads(_text(blob, label))
         except (json.JSONDecodeError, RecursionError) as exc:
             where = f"line {exc.lineno}: " if isinstance(exc, json.JSONDecodeError) else ""
-            raise PlaylistFormatError(f"{label}: {where}invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
+            raise PlaylistFormatError(
+                f"{label}: {where}invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
+            ) from None
         playlists = doc.get("playlists") if isinstance(doc, dict) else None
         if not isinstance(playlists, list):
             raise PlaylistFormatError(f"{label}: field 'playlists' (a list) is missing")
         for i, pl in enumerate(playlists):
             tracks = pl.get("tracks", []) if isinstance(pl, dict) else None
             if not isinstance(pl, dict) or "pid" not in pl or not isinstance(tracks, list):
-                raise PlaylistFormatError(f"{label}: playlists[{i}]: needs a 'pid' (and 'tracks', if any, as a list)")
+                raise PlaylistFormatError(
+                    f"{label}: playlists[{i}]: needs a 'pid' (and 'tracks', if any, as a list)"
+                )
             pid = str(pl["pid"])
             if isinstance(pl.get("name"), str) and pl["name"].strip():
                 names[pid] = pl["name"].strip()
             for j, tr in enumerate(tracks):
                 uri = tr.get("track_uri") if isinstance(tr, dict) else None
                 if not isinstance(uri, str) or not _spotify_id(uri):
-                    raise PlaylistFormatError(f"{label}: playlists[{i}].tracks[{j}]: field 'track_uri' is missing")
+                    raise PlaylistFormatError(
+                        f"{label}: playlists[{i}].tracks[{j}]: field 'track_uri' is missing"
+                    )
                 pos = tr.get("pos", j)
-                out.append((pid, _spotify_id(uri), pos if isinstance(pos, int) else j,
-                            str(tr.get("track_name", "")), str(tr.get("artist_name", ""))))
+                out.append(
+                    (
+                        pid,
+                        _spotify_id(uri),
+                        pos if isinstance(pos, int) else j,
+                        str(tr.get("track_name", "")),
+                        str(tr.get("artist_name", "")),
+                    )
+                )
             _check_size(len(out), label)
     return _frame(out, label, names)
 
 
 # -- M3U ---------------------------------------------------------------------------------------
 
-def read_m3u(data: bytes, label: str, *, playlist_id: str = "playlist", utf8: bool = True) -> pd.DataFrame:
+
+def read_m3u(
+    data: bytes, label: str, *, playlist_id: str = "playlist", utf8: bool = True
+) -> pd.DataFrame:
     """M3U / M3U8: one entry per non-comment line; ``#EXTINF:secs,Artist - Title`` and
     ``#PLAYLIST:name`` kept.
 
@@ -311,7 +400,7 @@ def read_m3u(data: bytes, label: str, *, playlist_id: str = "playlist", utf8: bo
             pending = (title.strip(), artist.strip())
             continue
         if line.startswith("#PLAYLIST:"):
-            name = line[len("#PLAYLIST:"):].strip()
+            name = line[len("#PLAYLIST:") :].strip()
             continue
         if line.startswith("#"):
             continue
@@ -338,7 +427,7 @@ def normalise_entry(entry: str) -> str:
     if scheme and scheme.group(1).lower() != "file":
         return entry
     if scheme:
-        rest = entry[len(scheme.group(0)):]
+        rest = entry[len(scheme.group(0)) :]
         host, slash, path = rest.partition("/")
         path = urllib.parse.unquote(slash + path if host in ("", "localhost") else "//" + rest)
     else:

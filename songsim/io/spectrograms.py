@@ -5,6 +5,7 @@ An image of exactly ``n_frames`` columns (216) is one clip; a wider one is cut i
 ``n_clips`` windows of ``n_frames`` columns spread evenly over it. Pixels are min–max scaled to
 [0, 1] per clip, as audio clips are.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,10 @@ from ..errors import AudioFormatError
 def scan_spectrograms(root: Path) -> list[Path]:
     """PNG files below ``root``, recursively, sorted by relative path."""
     root = Path(root)
-    return sorted((p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".png"),
-                  key=lambda p: p.relative_to(root).as_posix())
+    return sorted(
+        (p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".png"),
+        key=lambda p: p.relative_to(root).as_posix(),
+    )
 
 
 def read_spectrogram_png(path: Path, params: AudioParams = AudioParams()) -> np.ndarray:
@@ -46,14 +49,17 @@ def read_spectrogram_png(path: Path, params: AudioParams = AudioParams()) -> np.
     except AudioFormatError:
         raise
     except Exception as exc:
-        raise AudioFormatError(f"{path}: cannot read image ({' '.join(str(exc).split())})") from None
+        raise AudioFormatError(
+            f"{path}: cannot read image ({' '.join(str(exc).split())})"
+        ) from None
     n_mels, n_frames = params.shape
     if a.shape[0] != n_mels or a.shape[1] < n_frames:
         raise AudioFormatError(
-            f"{path}: spectrogram is {a.shape[0]}×{a.shape[1]}, expected {n_mels} rows and at least {n_frames} columns")
+            f"{path}: spectrogram is {a.shape[0]}×{a.shape[1]}, expected {n_mels} rows and at least {n_frames} columns"
+        )
     n = min(params.n_clips, 1 + (a.shape[1] - n_frames) // (n_frames // 2))
     offsets = np.linspace(0, a.shape[1] - n_frames, n).astype(int)
-    X = np.stack([a[:, o:o + n_frames] for o in offsets])
+    X = np.stack([a[:, o : o + n_frames] for o in offsets])
     lo = X.min(axis=(1, 2), keepdims=True)
     span = X.max(axis=(1, 2), keepdims=True) - lo
     return np.where(span > 0, (X - lo) / np.where(span > 0, span, 1), 0).astype(np.float32)

@@ -9,6 +9,7 @@ Encoder, for input ``[shape=(batch, 1, 96, 216)]``::
 Decoder: Linear → 64×6×14 → 4 × (ConvTranspose2d 4×4 stride 2 → BatchNorm → ReLU),
 channels 64, 32, 16, 8 (6×14 → 96×224) → Conv2d 3×3 → sigmoid, cropped to 96×216.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,7 +34,11 @@ class Encoder(nn.Module):
         super().__init__()
         layers, c_in = [], 1
         for c in CHANNELS:
-            layers += [nn.Conv2d(c_in, c, 3, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+            layers += [
+                nn.Conv2d(c_in, c, 3, stride=2, padding=1),
+                nn.BatchNorm2d(c),
+                nn.ReLU(inplace=True),
+            ]
             c_in = c
         self.conv = nn.Sequential(*layers)
         h, w = _encoded_shape(*input_shape)
@@ -53,7 +58,11 @@ class Decoder(nn.Module):
         self.fc = nn.Linear(latent, CHANNELS[-1] * self.grid[0] * self.grid[1])
         layers, c_in = [], CHANNELS[-1]
         for c in (64, 32, 16, 8):
-            layers += [nn.ConvTranspose2d(c_in, c, 4, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+            layers += [
+                nn.ConvTranspose2d(c_in, c, 4, stride=2, padding=1),
+                nn.BatchNorm2d(c),
+                nn.ReLU(inplace=True),
+            ]
             c_in = c
         layers += [nn.Conv2d(c_in, 1, 3, padding=1)]
         self.deconv = nn.Sequential(*layers)

@@ -1,4 +1,5 @@
 """Convolutional autoencoder: the latent vector of a clip is its embedding."""
+
 from __future__ import annotations
 
 import torch
@@ -31,7 +32,9 @@ class ConvAutoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
-    def loss(self, x: torch.Tensor, *, kl_weight: float = 0.0, **_) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(
+        self, x: torch.Tensor, *, kl_weight: float = 0.0, **_
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(loss, reconstruction)``: mean squared error per pixel."""
         recon = self(x)
         return nn.functional.mse_loss(recon.float(), x.float()), recon

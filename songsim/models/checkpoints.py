@@ -6,6 +6,7 @@ trained on (fingerprint, and the demo's spec for the demo), training parameters,
 and library versions. Loading rebuilds the model from the manifest and refuses, with a clear
 message, weights whose architecture or input shape do not match what is asked for.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,14 +44,28 @@ def save_checkpoint(entry: Path, model: torch.nn.Module, manifest: dict) -> Path
     with new_version(entry) as folder:
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(folder / "weights.safetensors"))
-        write_manifest(folder, {**manifest, "model": model.kind, "latent": model.latent,
-                                "input_shape": list(model.input_shape), "n_parameters": n_parameters(model),
-                                "beta": getattr(model, "beta", None), "versions": library_versions()})
+        write_manifest(
+            folder,
+            {
+                **manifest,
+                "model": model.kind,
+                "latent": model.latent,
+                "input_shape": list(model.input_shape),
+                "n_parameters": n_parameters(model),
+                "beta": getattr(model, "beta", None),
+                "versions": library_versions(),
+            },
+        )
     return folder
 
 
-def load_checkpoint(entry: Path, *, model: str | None = None, latent: int | None = None,
-                    input_shape: tuple[int, int] | None = None) -> tuple[torch.nn.Module, dict]:
+def load_checkpoint(
+    entry: Path,
+    *,
+    model: str | None = None,
+    latent: int | None = None,
+    input_shape: tuple[int, int] | None = None,
+) -> tuple[torch.nn.Module, dict]:
     """Load the current checkpoint of ``entry``; returns ``(model in eval mode, manifest)``.
 
     Raises
@@ -66,17 +81,30 @@ def load_checkpoint(entry: Path, *, model: str | None = None, latent: int | None
         manifest = read_manifest(folder)
     except DatasetError as exc:
         raise CheckpointError(str(exc)) from None
-    kind, size, shape = manifest.get("model"), manifest.get("latent"), tuple(manifest.get("input_shape", ()))
-    for what, want, have in (("model", model, kind), ("latent size", latent, size),
-                             ("input shape", tuple(input_shape) if input_shape else None, shape)):
+    kind, size, shape = (
+        manifest.get("model"),
+        manifest.get("latent"),
+        tuple(manifest.get("input_shape", ())),
+    )
+    for what, want, have in (
+        ("model", model, kind),
+        ("latent size", latent, size),
+        ("input shape", tuple(input_shape) if input_shape else None, shape),
+    ):
         if want is not None and want != have:
             raise CheckpointError(f"{folder}: checkpoint has {what} {have}, expected {want}")
     if kind not in MODELS:
         raise CheckpointError(f"{folder}: unknown model kind '{kind}'")
-    net = MODELS[kind](latent=size, input_shape=shape, beta=manifest.get("beta") or 1.0,
-                       temperature=(manifest.get("train_params") or {}).get("temperature", 0.1))
+    net = MODELS[kind](
+        latent=size,
+        input_shape=shape,
+        beta=manifest.get("beta") or 1.0,
+        temperature=(manifest.get("train_params") or {}).get("temperature", 0.1),
+    )
     try:
         net.load_state_dict(load_file(str(folder / "weights.safetensors")), strict=True)
     except (RuntimeError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{folder}: weights do not match the {kind} architecture ({str(exc).splitlines()[0]})") from None
+        raise CheckpointError(
+            f"{folder}: weights do not match the {kind} architecture ({str(exc).splitlines()[0]})"
+        ) from None
     return net.eval(), manifest

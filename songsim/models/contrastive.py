@@ -16,6 +16,7 @@ other clip of that track in the batch), its negatives all other views. The loss 
 multi-positive InfoNCE (NT-Xent when each track appears once) on cosine similarities of the
 projections at temperature ``τ``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,25 +41,43 @@ class ContrastiveEncoder(nn.Module):
 
     kind = "contrastive"
 
-    def __init__(self, latent: int = 128, input_shape: tuple[int, int] = (96, 216), temperature: float = 0.1, **_):
+    def __init__(
+        self,
+        latent: int = 128,
+        input_shape: tuple[int, int] = (96, 216),
+        temperature: float = 0.1,
+        **_,
+    ):
         super().__init__()
-        self.latent, self.input_shape, self.temperature = latent, tuple(input_shape), float(temperature)
+        self.latent, self.input_shape, self.temperature = (
+            latent,
+            tuple(input_shape),
+            float(temperature),
+        )
         layers, c_in = [], 1
         for c in CHANNELS:
-            layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
-                       nn.MaxPool2d(2)]
+            layers += [
+                nn.Conv2d(c_in, c, 3, padding=1, bias=False),
+                nn.BatchNorm2d(c),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+            ]
             c_in = c
         self.conv = nn.Sequential(*layers)
         n_bands = input_shape[0] // 2 ** len(CHANNELS)
-        self.frame = nn.Sequential(nn.Linear(CHANNELS[-1] * n_bands, FRAME_FEATURES), nn.ReLU(inplace=True))
-        self.embedding = nn.Sequential(nn.Linear(2 * FRAME_FEATURES, latent), nn.BatchNorm1d(latent))
+        self.frame = nn.Sequential(
+            nn.Linear(CHANNELS[-1] * n_bands, FRAME_FEATURES), nn.ReLU(inplace=True)
+        )
+        self.embedding = nn.Sequential(
+            nn.Linear(2 * FRAME_FEATURES, latent), nn.BatchNorm1d(latent)
+        )
         self.projection = nn.Sequential(nn.ReLU(), nn.Linear(latent, latent))
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, 1, n_mels, n_frames)`` → ``(batch, latent)``."""
-        h = self.conv(x)                                   # (B, C, F, T')
-        h = h.flatten(1, 2).transpose(1, 2)                # (B, T', C·F)
-        h = self.frame(h)                                  # (B, T', D)
+        h = self.conv(x)  # (B, C, F, T')
+        h = h.flatten(1, 2).transpose(1, 2)  # (B, T', C·F)
+        h = self.frame(h)  # (B, T', D)
         pooled = torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=1)
         return self.embedding(pooled)
 
@@ -66,14 +85,18 @@ class ContrastiveEncoder(nn.Module):
         """Projections ``(batch, latent)`` the loss compares."""
         return self.projection(self.embed(x))
 
-    def loss(self, views: torch.Tensor, *, groups: torch.Tensor, **_) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(
+        self, views: torch.Tensor, *, groups: torch.Tensor, **_
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(loss, projections)`` of ``views [shape=(n, 1, n_mels, frames)]``; ``groups [shape=(n,)]`` is
         the track of each view (views of one track are positives of each other)."""
         z = self(views)
         return contrastive_loss(z, groups, temperature=self.temperature), z
 
 
-def contrastive_loss(z: torch.Tensor, groups: torch.Tensor, *, temperature: float = 0.1) -> torch.Tensor:
+def contrastive_loss(
+    z: torch.Tensor, groups: torch.Tensor, *, temperature: float = 0.1
+) -> torch.Tensor:
     """Multi-positive InfoNCE over L2-normalised ``z [shape=(n, d)]``.
 
     For each row i: ``-mean_{p ∈ P(i)} log( exp(s_ip/τ) / Σ_{a ≠ i} exp(s_ia/τ) )`` with ``s`` the
@@ -107,16 +130,21 @@ class Augmentation:
     are scaled to their own maximum.
     """
 
-    max_shift: int = 0        # mel bands a view may be shifted up or down (4 ≈ ±3 semitones)
-    eq: float = 0.0           # amplitude of a smooth random curve over the mel bands
-    contrast: float = 0.0     # views are scaled by 1 ± contrast/2 and shifted by ± contrast/4
-    noise: float = 0.03       # largest standard deviation of added Gaussian noise
+    max_shift: int = 0  # mel bands a view may be shifted up or down (4 ≈ ±3 semitones)
+    eq: float = 0.0  # amplitude of a smooth random curve over the mel bands
+    contrast: float = 0.0  # views are scaled by 1 ± contrast/2 and shifted by ± contrast/4
+    noise: float = 0.03  # largest standard deviation of added Gaussian noise
     time_mask: float = 1 / 8  # longest time mask, as a share of the crop
     freq_mask: float = 1 / 8  # widest frequency mask, as a share of the bands
 
 
-def augment(x: torch.Tensor, gen: torch.Generator, *, crop_frames: int = 128,
-            aug: Augmentation = Augmentation()) -> torch.Tensor:
+def augment(
+    x: torch.Tensor,
+    gen: torch.Generator,
+    *,
+    crop_frames: int = 128,
+    aug: Augmentation = Augmentation(),
+) -> torch.Tensor:
     """Random views of clips that keep "the same music".
 
     ``x [shape=(n, 1, n_mels, n_frames)]`` in [0, 1] → ``(n, 1, n_mels, crop_frames)``: a random time
@@ -131,18 +159,30 @@ def augment(x: torch.Tensor, gen: torch.Generator, *, crop_frames: int = 128,
     def rand(*shape):
         return torch.rand(*shape, generator=gen).to(dev)
 
-    start = (torch.rand(n, generator=gen) * (n_frames - crop + 1)).long().clamp(max=n_frames - crop).to(dev)
+    start = (
+        (torch.rand(n, generator=gen) * (n_frames - crop + 1))
+        .long()
+        .clamp(max=n_frames - crop)
+        .to(dev)
+    )
     idx = start[:, None] + torch.arange(crop, device=dev)[None, :]
     out = torch.gather(x, 3, idx[:, None, None, :].expand(n, 1, n_mels, crop))
     if aug.max_shift:  # transpose: shift the mel bands by a few rows (edges repeated)
-        shift = (torch.rand(n, generator=gen) * (2 * aug.max_shift + 1)).long().to(dev) - aug.max_shift
+        shift = (torch.rand(n, generator=gen) * (2 * aug.max_shift + 1)).long().to(
+            dev
+        ) - aug.max_shift
         rows = (torch.arange(n_mels, device=dev)[None, :] - shift[:, None]).clamp(0, n_mels - 1)
         out = torch.gather(out, 2, rows[:, None, :, None].expand(n, 1, n_mels, crop))
     if aug.contrast:
-        out = out * (1 + aug.contrast * (rand(n, 1, 1, 1) - 0.5)) + aug.contrast * 0.5 * (rand(n, 1, 1, 1) - 0.5)
+        out = out * (1 + aug.contrast * (rand(n, 1, 1, 1) - 0.5)) + aug.contrast * 0.5 * (
+            rand(n, 1, 1, 1) - 0.5
+        )
     if aug.eq:
         bands = torch.linspace(0, torch.pi, n_mels, device=dev)
-        out = out + sum(aug.eq * (rand(n, 1, 1, 1) - 0.5) * torch.cos(k * bands)[None, None, :, None] for k in (1, 2, 3))
+        out = out + sum(
+            aug.eq * (rand(n, 1, 1, 1) - 0.5) * torch.cos(k * bands)[None, None, :, None]
+            for k in (1, 2, 3)
+        )
     if aug.noise:
         out = out + torch.randn(out.shape, generator=gen).to(dev) * (aug.noise * rand(n, 1, 1, 1))
     out = _mask(out, gen, axis=3, width=int(crop * aug.time_mask))

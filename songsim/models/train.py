@@ -6,6 +6,7 @@ CPU run with a given seed is reproducible. After every epoch a resume file (mode
 scheduler and history: tensors and numbers only, loaded with ``weights_only=True``) is written
 atomically, so an interrupted run continues where it stopped.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,18 +28,18 @@ from . import DEFAULT_LATENT, MODELS
 class TrainParams:
     """Hyper-parameters of a training run."""
 
-    model: str = "cae"           # 'cae', 'vae' or 'contrastive'
-    latent: int = 64             # embedding size
-    epochs: int = 6              # maximum number of epochs (one epoch: every training clip once)
+    model: str = "cae"  # 'cae', 'vae' or 'contrastive'
+    latent: int = 64  # embedding size
+    epochs: int = 6  # maximum number of epochs (one epoch: every training clip once)
     batch_size: int = 64
-    lr: float = 2e-3             # initial learning rate (Adam), then cosine decay
+    lr: float = 2e-3  # initial learning rate (Adam), then cosine decay
     weight_decay: float = 0.0
-    patience: int = 3            # early stopping: epochs without validation improvement
-    val_fraction: float = 0.15   # share of tracks held out (all their clips)
-    beta: float = 1.0            # VAE: weight of the KL term
-    warmup_epochs: int = 3       # VAE: epochs over which the KL weight rises from 0 to 1
-    crop_frames: int = 128       # contrastive: frames of a training view (128 ≈ 3 s)
-    temperature: float = 0.1     # contrastive: τ of the loss
+    patience: int = 3  # early stopping: epochs without validation improvement
+    val_fraction: float = 0.15  # share of tracks held out (all their clips)
+    beta: float = 1.0  # VAE: weight of the KL term
+    warmup_epochs: int = 3  # VAE: epochs over which the KL weight rises from 0 to 1
+    crop_frames: int = 128  # contrastive: frames of a training view (128 ≈ 3 s)
+    temperature: float = 0.1  # contrastive: τ of the loss
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -55,7 +56,9 @@ class TrainParams:
 MODEL_DEFAULTS = {"contrastive": {"epochs": 20, "patience": 6, "lr": 2e-3, "weight_decay": 1e-4}}
 
 
-def split_by_track(clip_track: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def split_by_track(
+    clip_track: np.ndarray, val_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Clip indices ``(train, val)``: every clip of a validation track is in ``val``."""
     tracks = np.unique(clip_track)
     rng = np.random.default_rng(seed)
@@ -68,8 +71,12 @@ def split_by_track(clip_track: np.ndarray, val_fraction: float, seed: int) -> tu
 def build_model(params: TrainParams, input_shape: tuple[int, int]) -> torch.nn.Module:
     if params.model not in MODELS:
         raise SongsimError(f"unknown model '{params.model}' (choose from {', '.join(MODELS)})")
-    return MODELS[params.model](latent=params.latent, input_shape=input_shape, beta=params.beta,
-                                temperature=params.temperature)
+    return MODELS[params.model](
+        latent=params.latent,
+        input_shape=input_shape,
+        beta=params.beta,
+        temperature=params.temperature,
+    )
 
 
 def _kl_weight(params: TrainParams, epoch: float) -> float:
@@ -90,42 +97,70 @@ class Batches:
     track — and ``groups`` is the track of each view.
     """
 
-    def __init__(self, X: torch.Tensor, clip_track: np.ndarray, params: TrainParams, dev: torch.device,
-                 memory_format: torch.memory_format):
-        self.X, self.clip_track, self.params, self.dev, self.memory_format = X, clip_track, params, dev, memory_format
+    def __init__(
+        self,
+        X: torch.Tensor,
+        clip_track: np.ndarray,
+        params: TrainParams,
+        dev: torch.device,
+        memory_format: torch.memory_format,
+    ):
+        self.X, self.clip_track, self.params, self.dev, self.memory_format = (
+            X,
+            clip_track,
+            params,
+            dev,
+            memory_format,
+        )
         self.pairs = params.model == "contrastive"
         if self.pairs:
             order = np.argsort(clip_track, kind="stable")
             bounds = np.searchsorted(clip_track[order], np.arange(clip_track.max() + 2))
-            self.track_clips = [order[bounds[t]:bounds[t + 1]] for t in range(len(bounds) - 1)]
+            self.track_clips = [order[bounds[t] : bounds[t + 1]] for t in range(len(bounds) - 1)]
 
     def __call__(self, idx: np.ndarray, gen: torch.Generator, *, shuffle: bool):
         bs = self.params.batch_size
         order = idx[torch.randperm(len(idx), generator=gen).numpy()] if shuffle else idx
         for i in range(0, len(order), bs):
-            anchors = np.sort(order[i:i + bs])
+            anchors = np.sort(order[i : i + bs])
             if not self.pairs:
                 yield self._to_device(self.X[torch.from_numpy(anchors)]), None
                 continue
             if len(anchors) < 2:
                 continue
             pick = torch.rand(len(anchors), generator=gen).numpy()
-            partners = np.array([c[int(p * len(c))] for c, p in
-                                 zip((self.track_clips[self.clip_track[a]] for a in anchors), pick)])
+            partners = np.array(
+                [
+                    c[int(p * len(c))]
+                    for c, p in zip((self.track_clips[self.clip_track[a]] for a in anchors), pick)
+                ]
+            )
             both = np.concatenate([anchors, partners])
             from .contrastive import augment
 
-            views = augment(self.X[torch.from_numpy(both)].to(self.dev), gen, crop_frames=self.params.crop_frames)
+            views = augment(
+                self.X[torch.from_numpy(both)].to(self.dev),
+                gen,
+                crop_frames=self.params.crop_frames,
+            )
             yield self._to_device(views), torch.from_numpy(self.clip_track[both]).to(self.dev)
 
     def _to_device(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(self.dev, non_blocking=True).contiguous(memory_format=self.memory_format)
 
 
-def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = TrainParams(), *,
-          device: str = "auto", resume_path: Path | None = None, progress: Callback | None = None,
-          amp: bool | None = None, channels_last: bool | None = None,
-          init_state: dict | None = None) -> tuple[torch.nn.Module, dict]:
+def train(
+    clips: np.ndarray,
+    clip_track: np.ndarray,
+    params: TrainParams = TrainParams(),
+    *,
+    device: str = "auto",
+    resume_path: Path | None = None,
+    progress: Callback | None = None,
+    amp: bool | None = None,
+    channels_last: bool | None = None,
+    init_state: dict | None = None,
+) -> tuple[torch.nn.Module, dict]:
     """Train a model on clips.
 
     Parameters
@@ -151,7 +186,9 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
     gen = torch.Generator().manual_seed(params.seed)
     clip_track = np.asarray(clip_track, dtype=np.int64)
     train_idx, val_idx = split_by_track(clip_track, params.val_fraction, params.seed)
-    if len(train_idx) == 0 or (params.model == "contrastive" and len(np.unique(clip_track[train_idx])) < 2):
+    if len(train_idx) == 0 or (
+        params.model == "contrastive" and len(np.unique(clip_track[train_idx])) < 2
+    ):
         raise SongsimError("not enough tracks to train on")
     X = torch.from_numpy(np.ascontiguousarray(clips, dtype=np.float32)).unsqueeze(1)
     model = build_model(params, tuple(clips.shape[1:]))
@@ -159,9 +196,14 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
         model.load_state_dict(init_state)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(dev, memory_format=memory_format)
-    opt = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay) if params.weight_decay \
+    opt = (
+        torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+        if params.weight_decay
         else torch.optim.Adam(model.parameters(), lr=params.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, params.epochs), eta_min=params.lr / 20)
+    )
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(1, params.epochs), eta_min=params.lr / 20
+    )
     history = {"train_loss": [], "val_loss": [], "lr": [], "best_epoch": -1, "resumed_from": None}
     best_state, best_val, bad_epochs, start_epoch = None, float("inf"), 0, 0
     if resume_path is not None and Path(resume_path).is_file():
@@ -173,7 +215,11 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
             gen.set_state(state["generator"])
             torch.set_rng_state(state["torch_rng"])
             history = state["history"]
-            best_state, best_val, bad_epochs = state["best_model"], state["best_val"], state["bad_epochs"]
+            best_state, best_val, bad_epochs = (
+                state["best_model"],
+                state["best_val"],
+                state["bad_epochs"],
+            )
             start_epoch = history["resumed_from"] = len(history["train_loss"])
 
     batches = Batches(X, clip_track, params, dev, memory_format)
@@ -183,8 +229,12 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
 
     def validate(kl_weight: float) -> float:
         # a fixed generator: the same validation views every epoch, so losses are comparable
-        return evaluate_loss(model, batches(val_idx, torch.Generator().manual_seed(params.seed + 1), shuffle=True),
-                             autocast, kl_weight)
+        return evaluate_loss(
+            model,
+            batches(val_idx, torch.Generator().manual_seed(params.seed + 1), shuffle=True),
+            autocast,
+            kl_weight,
+        )
 
     t0, seen = time.perf_counter(), 0
     n_batches = -(-len(train_idx) // params.batch_size)
@@ -195,7 +245,9 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
         total, count = 0.0, 0
         for b, (xb, groups) in enumerate(batches(train_idx, gen, shuffle=True)):
             with autocast():
-                loss, _ = model.loss(xb, groups=groups, kl_weight=_kl_weight(params, epoch + b / n_batches))
+                loss, _ = model.loss(
+                    xb, groups=groups, kl_weight=_kl_weight(params, epoch + b / n_batches)
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -203,7 +255,11 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
             count += len(xb)
             seen += len(xb)
             if progress:
-                progress(epoch * n_batches + b + 1, params.epochs * n_batches, f"epoch {epoch + 1}/{params.epochs}")
+                progress(
+                    epoch * n_batches + b + 1,
+                    params.epochs * n_batches,
+                    f"epoch {epoch + 1}/{params.epochs}",
+                )
         history["train_loss"].append(total / max(count, 1))
         history["lr"].append(opt.param_groups[0]["lr"])
         sched.step()
@@ -215,17 +271,35 @@ def train(clips: np.ndarray, clip_track: np.ndarray, params: TrainParams = Train
         else:
             bad_epochs += 1
         if resume_path is not None:
-            _save_resume(Path(resume_path), {
-                "params": params.to_dict(), "model": model.state_dict(), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "generator": gen.get_state(), "torch_rng": torch.get_rng_state(),
-                "history": history, "best_model": best_state, "best_val": best_val, "bad_epochs": bad_epochs})
+            _save_resume(
+                Path(resume_path),
+                {
+                    "params": params.to_dict(),
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "generator": gen.get_state(),
+                    "torch_rng": torch.get_rng_state(),
+                    "history": history,
+                    "best_model": best_state,
+                    "best_val": best_val,
+                    "bad_epochs": bad_epochs,
+                },
+            )
         if bad_epochs >= params.patience:
             history["stopped_early"] = True
             break
     seconds = time.perf_counter() - t0
-    history.update({"epochs_run": len(history["train_loss"]), "seconds": seconds,
-                    "clips_per_second": seen / seconds if seconds else None, "device": str(dev),
-                    "amp_bf16": amp, "channels_last": channels_last})
+    history.update(
+        {
+            "epochs_run": len(history["train_loss"]),
+            "seconds": seconds,
+            "clips_per_second": seen / seconds if seconds else None,
+            "device": str(dev),
+            "amp_bf16": amp,
+            "channels_last": channels_last,
+        }
+    )
     history.setdefault("stopped_early", False)
     model = model.to("cpu", memory_format=torch.contiguous_format)
     model.load_state_dict(best_state)
@@ -246,7 +320,9 @@ def evaluate_loss(model, batches, autocast, kl_weight: float) -> float:
 
 
 @torch.no_grad()
-def embed_clips(model: torch.nn.Module, clips: np.ndarray, *, batch_size: int = 256, device: str = "auto") -> np.ndarray:
+def embed_clips(
+    model: torch.nn.Module, clips: np.ndarray, *, batch_size: int = 256, device: str = "auto"
+) -> np.ndarray:
     """Latent vectors ``(n_clips, latent)`` float32 of ``clips [shape=(n_clips, n_mels, n_frames)]``.
 
     Runs in fp32 with channels-last tensors (about 1.6× faster than contiguous ones for the
@@ -256,7 +332,9 @@ def embed_clips(model: torch.nn.Module, clips: np.ndarray, *, batch_size: int = 
     model = model.to(dev, memory_format=cl).eval()
     out = []
     for i in range(0, len(clips), batch_size):
-        xb = torch.from_numpy(np.ascontiguousarray(clips[i:i + batch_size], dtype=np.float32)).unsqueeze(1)
+        xb = torch.from_numpy(
+            np.ascontiguousarray(clips[i : i + batch_size], dtype=np.float32)
+        ).unsqueeze(1)
         out.append(model.embed(xb.to(dev).contiguous(memory_format=cl)).float().cpu().numpy())
     model.to("cpu", memory_format=torch.contiguous_format)
     return np.concatenate(out) if out else np.zeros((0, model.latent), np.float32)

@@ -1,4 +1,5 @@
 """Variational autoencoder on the same backbone; the embedding is the posterior mean."""
+
 from __future__ import annotations
 
 import torch
@@ -23,7 +24,9 @@ class VariationalAutoencoder(nn.Module):
 
     kind = "vae"
 
-    def __init__(self, latent: int = 64, input_shape: tuple[int, int] = (96, 216), beta: float = 1.0, **_):
+    def __init__(
+        self, latent: int = 64, input_shape: tuple[int, int] = (96, 216), beta: float = 1.0, **_
+    ):
         super().__init__()
         self.latent, self.input_shape, self.beta = latent, tuple(input_shape), beta
         self.encoder = Encoder(2 * latent, input_shape)
@@ -41,11 +44,15 @@ class VariationalAutoencoder(nn.Module):
         """Reconstruction from the posterior mean (deterministic)."""
         return self.decoder(self.embed(x))
 
-    def loss(self, x: torch.Tensor, *, kl_weight: float = 1.0, **_) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(
+        self, x: torch.Tensor, *, kl_weight: float = 1.0, **_
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         recon = self.decoder(z)
         mse = nn.functional.mse_loss(recon.float(), x.float())
-        kl = -0.5 * torch.mean(torch.sum(1 + logvar.float() - mu.float() ** 2 - logvar.float().exp(), dim=1))
+        kl = -0.5 * torch.mean(
+            torch.sum(1 + logvar.float() - mu.float() ** 2 - logvar.float().exp(), dim=1)
+        )
         n_pixels = x[0].numel()
         return mse + self.beta * kl_weight * kl / n_pixels, recon
