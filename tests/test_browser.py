@@ -40,10 +40,13 @@ BROWSER_ARGS = [
     "--disable-quic",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-    reason="Debian's chromium is not installed (.ci/run installs it)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+        reason="Debian's chromium is not installed (.ci/run installs it)",
+    ),
+]
 
 
 def free_port() -> int:
