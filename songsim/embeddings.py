@@ -160,18 +160,22 @@ def embed(
     )
     model = None
     if kind in MODEL_KINDS:
-        from .modeling import get_model
+        from .modeling import checkpoint_id, find_checkpoint, get_model
         from .models import DEFAULT_LATENT
 
         latent = latent or DEFAULT_LATENT[kind]
+        entry = find_checkpoint(ds, kind, latent)  # by manifest: no weights loaded yet
+        params = {"latent": latent, "checkpoint": entry and checkpoint_id(entry)}
+    key = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
+    have_weights = kind not in MODEL_KINDS or params["checkpoint"] is not None
+    cached = _load_cached(ds, key, params) if have_weights else None
+    if cached is not None:
+        return cached
+    if kind in MODEL_KINDS:  # a cache miss: load the weights once (or train)
         model, manifest = get_model(
             ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
         )
         params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
-    key = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
-    cached = _load_cached(ds, key, params)
-    if cached is not None:
-        return cached
     if kind == "pca":
         clip = pca_vectors(ds.clips, n_components=n_components, random_state=seed)
     elif kind == "mfcc":

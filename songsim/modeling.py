@@ -18,7 +18,13 @@ import numpy as np
 from .datasets import Dataset
 from .errors import CheckpointError, SongsimError
 from .models import DEFAULT_LATENT
-from .models.checkpoints import checkpoint_entry, load_checkpoint, save_checkpoint, shipped_entry
+from .models.checkpoints import (
+    checkpoint_entry,
+    checkpoint_manifest,
+    load_checkpoint,
+    save_checkpoint,
+    shipped_entry,
+)
 from .models.train import TrainParams, train
 from .progress import Callback
 from .storage import current_version
@@ -46,11 +52,13 @@ def _matches(ds: Dataset, manifest: dict) -> bool:
 
 
 def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path | None:
-    """The checkpoint entry that fits ``ds`` (cache first, then shipped), or None."""
+    """The checkpoint entry that fits ``ds`` (cache first, then shipped), or None.
+
+    Looked up by manifest alone (checksums verified, weights not loaded)."""
     latent = latent or DEFAULT_LATENT[model]
     for entry in (checkpoint_entry(ds.name, model, latent), shipped_entry(model, latent)):
         try:
-            _, manifest = load_checkpoint(
+            _, manifest = checkpoint_manifest(
                 entry, model=model, latent=latent, input_shape=ds.params.shape
             )
         except CheckpointError as exc:
@@ -188,5 +196,10 @@ def train_and_save(
     return net, _with_id(entry, manifest)
 
 
+def checkpoint_id(entry: Path) -> str:
+    """``<entry>/<version>``: names the current checkpoint of ``entry`` (embeddings are keyed by it)."""
+    return f"{entry.name}/{current_version(entry).name}"
+
+
 def _with_id(entry: Path, manifest: dict) -> dict:
-    return {**manifest, "checkpoint_id": f"{entry.name}/{current_version(entry).name}"}
+    return {**manifest, "checkpoint_id": checkpoint_id(entry)}

@@ -171,13 +171,42 @@ def test_nearest_and_precision_against_brute_force():
     assert precision_at_k(X, labels, k=10) == pytest.approx(manual)
 
 
-def test_playlist_growth_and_path():
+def test_playlist_growth_against_a_brute_force_walk():
     rng = np.random.default_rng(4)
     X = rng.standard_normal((40, 4))
-    order = grow_playlist(X, 3, length=15)
-    assert order[0] == 3 and len(set(order)) == 15
-    path = path_between(X, 0, 39)
+    order = grow_playlist(X, 3, length=15, context=3)
+    # reference: at each step, score every unused track by cosine to the mean unit vector of the
+    # last three, one at a time
+    unit = [x / np.linalg.norm(x) for x in X]
+    expected = [3]
+    while len(expected) < 15:
+        target = np.mean([unit[i] for i in expected[-3:]], axis=0)
+        scores = {j: float(unit[j] @ target) for j in range(40) if j not in expected}
+        expected.append(max(scores, key=scores.get))
+    assert order == expected
+
+
+def test_path_between_is_the_shortest_path_of_the_neighbour_graph():
+    import networkx as nx
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 4))
+    path = path_between(X, 0, 39, k=5)
+    # reference: networkx's Dijkstra over the same k-nearest-neighbour graph, built pair by pair
+    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+    G = nx.Graph()
+    for i in range(40):
+        others = sorted((j for j in range(40) if j != i), key=lambda j: -unit[i] @ unit[j])[:5]
+        for j in others:
+            G.add_edge(i, j, weight=max(1.0 - float(unit[i] @ unit[j]), 1e-9))
+
+    def length(p):
+        return sum(G[a][b]["weight"] for a, b in zip(p, p[1:]))
+
+    best = nx.dijkstra_path_length(G, 0, 39)
     assert path[0] == 0 and path[-1] == 39 and len(set(path)) == len(path)
+    assert all(G.has_edge(a, b) for a, b in zip(path, path[1:]))
+    assert length(path) == pytest.approx(best)
 
 
 def test_exports_neutralise_formulas():

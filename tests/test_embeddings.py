@@ -41,3 +41,41 @@ def test_embed_every_kind_is_cached_and_keyed(demo_ds):
     assert again.params["checkpoint"].startswith("demo-cae-64/")
     with pytest.raises(SongsimError):
         embed(demo_ds, "nope")
+
+
+def test_cache_hit_loads_no_weights_and_a_new_checkpoint_recomputes(
+    fresh_cache, tiny_dataset, monkeypatch
+):
+    import torch
+
+    import songsim.models.train as train_module
+    from songsim import modeling
+    from songsim.models.cae import ConvAutoencoder
+    from songsim.models.checkpoints import checkpoint_entry, save_checkpoint
+
+    ds = tiny_dataset("emb")
+    entry = checkpoint_entry("emb", "cae", 16)
+    manifest = {"dataset": {"fingerprint": ds.audio_fingerprint}}
+    torch.manual_seed(0)
+    save_checkpoint(entry, ConvAutoencoder(latent=16), manifest)
+    real_embed_clips, real_load = train_module.embed_clips, modeling.load_checkpoint
+    computed, loaded = [], []
+    monkeypatch.setattr(
+        train_module, "embed_clips", lambda *a, **k: computed.append(1) or real_embed_clips(*a, **k)
+    )
+    monkeypatch.setattr(
+        modeling, "load_checkpoint", lambda *a, **k: loaded.append(1) or real_load(*a, **k)
+    )
+
+    first = embed(ds, "cae", latent=16, train_if_missing=False)
+    assert computed == [1] and loaded == [1]
+    again = embed(ds, "cae", latent=16, train_if_missing=False)
+    assert computed == [1] and loaded == [1]  # a hit: neither weights nor clips were touched
+    assert np.array_equal(again.clip, first.clip) and again.params == first.params
+
+    torch.manual_seed(1)
+    save_checkpoint(entry, ConvAutoencoder(latent=16), manifest)  # a new version of the model
+    third = embed(ds, "cae", latent=16, train_if_missing=False)
+    assert computed == [1, 1] and loaded == [1, 1]
+    assert third.params["checkpoint"] != first.params["checkpoint"]
+    assert not np.allclose(third.clip, first.clip)

@@ -59,21 +59,22 @@ def save_checkpoint(entry: Path, model: torch.nn.Module, manifest: dict) -> Path
     return folder
 
 
-def load_checkpoint(
+def checkpoint_manifest(
     entry: Path,
     *,
     model: str | None = None,
     latent: int | None = None,
     input_shape: tuple[int, int] | None = None,
-) -> tuple[torch.nn.Module, dict]:
-    """Load the current checkpoint of ``entry``; returns ``(model in eval mode, manifest)``.
+) -> tuple[Path, dict]:
+    """``(version folder, manifest)`` of the current checkpoint of ``entry``, without loading it.
+
+    The manifest is checked against its files' checksums and the architecture asked for, so a
+    checkpoint that passes here loads (unless its folder changes in between).
 
     Raises
     ------
     CheckpointError  when there is none, it is corrupted, or it is not the architecture asked for.
     """
-    from safetensors.torch import load_file
-
     folder = current_version(Path(entry))
     if folder is None:
         raise CheckpointError(f"{entry}: no checkpoint")
@@ -95,9 +96,31 @@ def load_checkpoint(
             raise CheckpointError(f"{folder}: checkpoint has {what} {have}, expected {want}")
     if kind not in MODELS:
         raise CheckpointError(f"{folder}: unknown model kind '{kind}'")
+    return folder, manifest
+
+
+def load_checkpoint(
+    entry: Path,
+    *,
+    model: str | None = None,
+    latent: int | None = None,
+    input_shape: tuple[int, int] | None = None,
+) -> tuple[torch.nn.Module, dict]:
+    """Load the current checkpoint of ``entry``; returns ``(model in eval mode, manifest)``.
+
+    Raises
+    ------
+    CheckpointError  as :func:`checkpoint_manifest`, or when the weights do not fit the model.
+    """
+    from safetensors.torch import load_file
+
+    folder, manifest = checkpoint_manifest(
+        entry, model=model, latent=latent, input_shape=input_shape
+    )
+    kind = manifest["model"]
     net = MODELS[kind](
-        latent=size,
-        input_shape=shape,
+        latent=manifest["latent"],
+        input_shape=tuple(manifest["input_shape"]),
         beta=manifest.get("beta") or 1.0,
         temperature=(manifest.get("train_params") or {}).get("temperature", 0.1),
     )
