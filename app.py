@@ -34,8 +34,8 @@ with ui.router():  # pages run inside it; see ui.router
             f"{s['tracks']} tracks · {s['clips']} clips · {s['playlists']} playlists"
             + (f" · {s['labels']} labels" if s["labels"] else "")
         )
-        upload = st.session_state.get("upload")
-        if upload and upload["dataset"] == ds.name:
-            st.caption(f"Playlists from your upload: {ui.plain(upload['file'])}")
+        upload = ui.current_upload()
+        if upload is not None:
+            st.caption(f"Playlists from your upload: {ui.plain(upload.file)}")
 
     page.run()

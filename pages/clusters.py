@@ -14,12 +14,13 @@ kind = st.selectbox(
     format_func=ui.KINDS_LABELS.get,
     **ui.widget_key("kind", ui.default_kind(kinds)),
 )
-result = ui.sweep(ds, ds.audio_fingerprint, kind)
+result = ui.sweep(ds, kind)
 ks = result["table"]["k"]
 k = st.slider("k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", result["best_k"]))
 
 sweep_chart = ui.chart_spec(
-    ("sweep", ds.audio_fingerprint, kind, k),
+    ds,
+    ("sweep", kind, k),
     lambda: sweep_charts(
         result["table"], elbow_k=result["elbow_k"], best_k=result["best_k"], chosen_k=k
     ),
@@ -31,7 +32,5 @@ st.caption(
 )
 
 st.subheader(f"{k} clusters")
-sizes = ui.chart_spec(
-    ("sizes", ds.audio_fingerprint, kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k))
-)
+sizes = ui.chart_spec(ds, ("sizes", kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k)))
 st.vega_lite_chart(spec=sizes, width="stretch")

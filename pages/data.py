@@ -37,7 +37,7 @@ for n, track in enumerate(examples):
     clip = int((ds.clip_track == track).argmax())
     t = ds.tracks.iloc[track]
     col.image(
-        ui.clip_png(ds, ds.audio_fingerprint, clip),
+        ui.clip_png(ds, clip),
         caption=f"{t['title']} ({t['label'] or t['track_id']})",
         width="stretch",
         output_format="PNG",

@@ -34,7 +34,7 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         st.error(f"{ui.plain(message)} — the previous graph is kept.")
     elif level == "success":
         st.success(message)
-    if st.session_state.get("upload") and st.button("Back to the dataset's own playlists"):
+    if ui.current_upload() is not None and st.button("Back to the dataset's own playlists"):
         ui.clear_upload()
         st.session_state.pop("upload_message", None)
         st.rerun()
@@ -89,8 +89,6 @@ st.iframe(html, height=620)
 
 st.subheader("Community sizes")
 st.vega_lite_chart(
-    spec=ui.chart_spec(
-        ("community_sizes", ui.graph_key(ds)), lambda: bar_sizes(res.sizes, what="community")
-    ),
+    spec=ui.chart_spec(ds, ("community_sizes",), lambda: bar_sizes(res.sizes, what="community")),
     width="stretch",
 )

@@ -26,21 +26,21 @@ color = c3.radio(
 perplexity = None
 if method == "t-SNE":
     perplexity = st.slider("Perplexity", 5, 50, **ui.widget_key("perplexity", 30))
-    xy = ui.tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
+    xy = ui.tsne(ds, kind, float(perplexity))
     st.caption(
         f"t-SNE of {ds.n_tracks} track vectors at perplexity {perplexity} "
         "(the neighbour search is done once and reused for every perplexity)."
     )
 else:
-    xy, ratio = ui.pca(ds, ds.audio_fingerprint, kind)
+    xy, ratio = ui.pca(ds, kind)
     st.caption(
         f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance."
     )
 
 # everything the map shows: the points (embedding, projection), the graph, k and the colouring
 k = ui.setting("k", 8)  # set on the Clusters page
-key = ("map", ui.graph_key(ds), ds.audio_fingerprint, kind, method, perplexity, k, color)
-chart = ui.chart_spec(key, lambda: scatter_map(ui.map_points(ds, xy, kind, k), color=color))
+key = ("map", kind, method, perplexity, k, color)
+chart = ui.chart_spec(ds, key, lambda: scatter_map(ui.map_points(ds, xy, kind, k), color=color))
 event = st.vega_lite_chart(spec=chart, width="stretch", on_select="rerun", key="map_chart")
 picked = ui.picked_track(ds, event)
 if picked is None:

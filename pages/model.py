@@ -23,7 +23,7 @@ epochs = c3.number_input(
 )
 
 if ui.checkpoint_available(ds, kind, latent):
-    net, manifest = ui.model(ds, ds.audio_fingerprint, kind, latent)
+    net, manifest = ui.model(ds, kind, latent)
     h = manifest["history"]
     origin = (
         "the shipped pretrained encoder (self-supervised, no labels)"
@@ -57,7 +57,7 @@ if manifest:
     st.subheader("Loss per epoch")
     st.vega_lite_chart(
         spec=ui.chart_spec(
-            ("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])
+            ds, ("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])
         ),
         width="stretch",
     )
@@ -66,17 +66,13 @@ if manifest:
     if kind == "contrastive":
         st.subheader("Two training views of a clip")
         st.caption(
-            "What the encoder learns to match: random crops of one track, shifted, re-equalised, noised and masked."
+            "What the encoder learns to match: random crops of two clips of one track, noised and masked."
         )
-        pairs = ui.training_views(
-            ds, ds.audio_fingerprint, clip_ids, manifest["train_params"]["crop_frames"]
-        )
+        pairs = ui.training_views(ds, clip_ids, manifest["train_params"]["crop_frames"])
         captions = ("view 1", "view 2")
     else:
         st.subheader("Originals and reconstructions")
-        pairs = ui.reconstructions(
-            ds, ds.audio_fingerprint, kind, latent, clip_ids, manifest["checkpoint_id"]
-        )
+        pairs = ui.reconstructions(ds, kind, latent, clip_ids, manifest["checkpoint_id"])
         captions = ("original", "reconstruction")
     for left_png, right_png in pairs:
         left, right = st.columns(2)

@@ -8,7 +8,7 @@ ds = ui.current_dataset()
 st.title("Similar songs")
 kinds = ui.available_kinds(ds)
 c1, c2 = st.columns([3, 1])
-labels = ui.track_labels(ds, ds.audio_fingerprint)
+labels = ui.track_labels(ds)
 seed = c1.selectbox("Song", range(ds.n_tracks), format_func=labels.__getitem__, key="similar_seed")
 kind = c2.selectbox(
     "Embedding",

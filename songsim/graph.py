@@ -80,6 +80,26 @@ class SongGraph:
         g.add_weighted_edges_from((labels[i], labels[j], int(x)) for i, j, x in zip(s, t, w))
         return g
 
+    def backbone(self, max_nodes: int, edges_per_node: int) -> tuple[np.ndarray, np.ndarray]:
+        """A drawable part of the graph: ``(keep, edges)``.
+
+        ``keep [shape=(m,)]``: the ``max_nodes`` nodes of highest degree (ties by position), in
+        node order; ``edges [shape=(e, 2)]``: pairs of positions in ``keep``, each kept node's
+        ``edges_per_node`` heaviest edges within ``keep``, ties to the lower position (``i < j``,
+        sorted, no duplicates).
+        """
+        deg = self.degree()
+        keep = np.sort(np.argsort(-deg, kind="stable")[:max_nodes])
+        A = sp.csr_matrix(self.adjacency[keep][:, keep])
+        A.sort_indices()  # ties between equal weights go to the lower position
+        pairs = set()
+        for i in range(A.shape[0]):
+            row = slice(A.indptr[i], A.indptr[i + 1])
+            cols, w = A.indices[row], A.data[row]
+            for j in cols[np.argsort(-w, kind="stable")[:edges_per_node]]:
+                pairs.add((min(i, int(j)), max(i, int(j))))
+        return keep, np.array(sorted(pairs), dtype=int).reshape(-1, 2)
+
     def summary(self) -> dict:
         return {
             "nodes": self.n_nodes,
@@ -204,3 +224,17 @@ def build_graph(
     keep = np.flatnonzero(comp == largest)
     A = W if len(keep) == W.shape[0] else W[keep][:, keep].tocsr()
     return SongGraph(candidates[keep], A, len(candidates), int(n_comp), min_playlists, min_weight)
+
+
+def layout_2d(n_nodes: int, edges: np.ndarray, *, seed: int | None = None) -> np.ndarray:
+    """Fruchterman–Reingold positions ``(n_nodes, 2)`` of a graph given as ``edges [shape=(e, 2)]``
+    (igraph's layout, 500 iterations)."""
+    import igraph as ig
+
+    g = ig.Graph(n=n_nodes, edges=np.asarray(edges).tolist())
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        return np.array(
+            g.layout_fruchterman_reingold(seed=rng.random((n_nodes, 2)).tolist(), niter=500).coords
+        )
+    return np.array(g.layout_fruchterman_reingold(niter=500).coords)

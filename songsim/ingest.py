@@ -122,6 +122,16 @@ def playlist_files(paths: list[Path]) -> list[Path]:
     return out
 
 
+def folder_playlists(root: Path) -> list[Path]:
+    """The M3U/M3U8 playlists found below an audio folder (sorted): a music library's own
+    playlists, read by every ingest of that folder (CLI and dashboard alike)."""
+    return sorted(
+        p
+        for p in Path(root).rglob("*")
+        if p.is_file() and p.suffix.lower() in (".m3u", ".m3u8") and not p.name.startswith(".")
+    )
+
+
 def read_playlist_files(
     paths: list[Path], *, progress: Callback | None = None
 ) -> pd.DataFrame | None:

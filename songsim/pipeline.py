@@ -46,11 +46,18 @@ def ingest(
 ) -> Dataset:
     """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``.
 
-    The playlist files are read first, so a malformed one fails fast and nothing is written.
+    The playlist files are read first, so a malformed one fails fast and nothing is written. An
+    audio folder's own M3U/M3U8 files (:func:`~songsim.ingest.folder_playlists`) are read too.
     """
     import dataclasses
 
-    from .ingest import dataset_from_tracks, ingest_audio, ingest_spectrograms, read_playlist_files
+    from .ingest import (
+        dataset_from_tracks,
+        folder_playlists,
+        ingest_audio,
+        ingest_spectrograms,
+        read_playlist_files,
+    )
     from .storage import check_name
 
     check_name(name)
@@ -61,6 +68,8 @@ def ingest(
         if n_clips < 1:
             raise SongsimError("--clips must be at least 1")
         params = dataclasses.replace(params, n_clips=n_clips)
+    if audio is not None:  # a library's own M3U playlists come with it
+        playlists = [*playlists, *folder_playlists(Path(audio))]
     table = read_playlist_files([Path(p) for p in playlists], progress=progress)
     if audio is not None:
         tracks, skipped = ingest_audio(

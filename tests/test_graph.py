@@ -92,3 +92,23 @@ def test_nothing_linked_is_a_clear_error():
     df = pd.DataFrame({"playlist_id": ["a", "b"], "track_id": ["x", "y"]})
     with pytest.raises(SongsimError, match="no two songs"):
         build_graph(df, ["x", "y"])
+
+
+def test_backbone_keeps_the_top_degree_nodes_and_their_heaviest_edges():
+    rng = np.random.default_rng(3)
+    ids = [f"t{i}" for i in range(30)]
+    rows = [(f"p{p}", t) for p in range(60) for t in rng.choice(ids, size=5, replace=False)]
+    df = pd.DataFrame(rows, columns=["playlist_id", "track_id"])
+    g = build_graph(df, ids)
+    keep, edges = g.backbone(12, 2)
+    # reference: the same rule written out over a networkx graph
+    G = g.to_networkx()
+    by_degree = sorted(G.nodes, key=lambda n: (-G.degree(n), n))[:12]
+    assert keep.tolist() == sorted(by_degree)
+    pos = {n: i for i, n in enumerate(keep.tolist())}
+    expected = set()
+    for n in keep.tolist():
+        heavy = sorted((m for m in G[n] if m in pos), key=lambda m: (-G[n][m]["weight"], m))[:2]
+        expected |= {tuple(sorted((pos[n], pos[m]))) for m in heavy}
+    assert {tuple(e) for e in edges.tolist()} == expected
+    assert graph_mod.layout_2d(len(keep), edges).shape == (12, 2)

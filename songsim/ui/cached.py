@@ -1,0 +1,331 @@
+"""Cached pipeline steps the pages call: models, embeddings, k sweeps, 2-D maps, comparisons,
+similar songs, and chart specs.
+
+Every public function takes the dataset and plain parameters; it keys its Streamlit cache on the
+dataset's fingerprints itself (``st.cache_resource`` for models and t-SNE affinities, treated as
+read-only, ``st.cache_data`` for arrays and tables, all with bounded entries).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..datasets import Dataset
+from ..errors import SongsimError
+from ..storage import current_version
+from .graphs import community_series, graph_key
+from .session import progress_callback
+
+KINDS_LABELS = {
+    "raw": "Raw spectrogram",
+    "pca": "PCA (64)",
+    "mfcc": "MFCC statistics",
+    "cae": "Convolutional autoencoder",
+    "vae": "Variational autoencoder",
+    "contrastive": "Contrastive encoder",
+}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _chart_spec(key: tuple, _chart) -> dict:
+    from ..charts import spec
+
+    return spec(_chart())
+
+
+def chart_spec(ds: Dataset, key: tuple, chart) -> dict:
+    """Vega-Lite spec of the Altair chart that ``chart()`` builds, built once per ``key`` and
+    version of ``ds`` and of its graph (clips, playlists with the session's upload, graph settings).
+
+    ``key`` must name everything else the chart shows (the embedding, k, the colouring…): a page
+    rerun with the same key reuses the spec instead of rebuilding it (≈ 20–60 ms a chart).
+    """
+    return _chart_spec((graph_key(ds), ds.audio_fingerprint, *key), chart)
+
+
+def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
+    """Whether a checkpoint fits ``ds``; cached until a checkpoint entry changes (a new
+    ``CURRENT`` pointer), since checking one reads and verifies its weights."""
+    from ..models.checkpoints import checkpoint_entry, shipped_entry
+
+    pointers = tuple(
+        str(current_version(e))
+        for e in (checkpoint_entry(ds.name, kind, latent), shipped_entry(kind, latent))
+    )
+    return _has_checkpoint(ds, ds.audio_fingerprint, kind, latent, pointers)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _has_checkpoint(_ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple) -> bool:
+    from ..modeling import find_checkpoint
+
+    return find_checkpoint(_ds, kind, latent) is not None
+
+
+def model(ds: Dataset, kind: str, latent: int):
+    """``(model, manifest)`` of a matching checkpoint (no training)."""
+    return _model(ds, ds.audio_fingerprint, kind, latent)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading model…")
+def _model(_ds: Dataset, audio_key: str, kind: str, latent: int):
+    from ..modeling import get_model
+
+    return get_model(_ds, kind, latent=latent, train_if_missing=False)
+
+
+def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
+    from ..modeling import train_and_save
+    from ..models.train import TrainParams
+
+    params = TrainParams.for_model(kind, latent=latent, epochs=epochs)
+    _, manifest = train_and_save(ds, params, progress=progress_callback(bar))
+    _model.clear()
+    _embedding.clear()
+    return manifest
+
+
+def reconstructions(
+    ds: Dataset, kind: str, latent: int, clip_ids: tuple, version: str
+) -> list[tuple[bytes, bytes]]:
+    """PNG pairs ``(original, reconstruction)`` of clips ``clip_ids`` through checkpoint ``version``."""
+    return _reconstructions(ds, ds.audio_fingerprint, kind, latent, tuple(clip_ids), version)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _reconstructions(
+    _ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple, version: str
+) -> list[tuple[bytes, bytes]]:
+    from ..charts import spectrogram_png
+    from ..models.train import reconstruct
+
+    net, _ = _model(_ds, audio_key, kind, latent)
+    originals = _ds.clips[list(clip_ids)]
+    return [
+        (spectrogram_png(o), spectrogram_png(r))
+        for o, r in zip(originals, reconstruct(net, originals))
+    ]
+
+
+def training_views(ds: Dataset, clip_ids: tuple, crop_frames: int) -> list[tuple[bytes, bytes]]:
+    """PNG pairs: two random training views (crop, noise, masks) of each clip in ``clip_ids``."""
+    return _training_views(ds, ds.audio_fingerprint, tuple(clip_ids), crop_frames)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _training_views(
+    _ds: Dataset, audio_key: str, clip_ids: tuple, crop_frames: int
+) -> list[tuple[bytes, bytes]]:
+    import torch
+
+    from ..charts import spectrogram_png
+    from ..models.contrastive import augment
+
+    x = torch.from_numpy(_ds.clips[list(clip_ids)]).unsqueeze(1)
+    gen = torch.Generator().manual_seed(0)
+    a, b = (
+        augment(x, gen, crop_frames=crop_frames).squeeze(1).clamp(0, 1).numpy() for _ in range(2)
+    )
+    return [(spectrogram_png(u), spectrogram_png(v)) for u, v in zip(a, b)]
+
+
+def model_defaults(kind: str) -> tuple[int, int]:
+    """``(latent size, epochs)`` a new training run of ``kind`` uses by default."""
+    from ..models import DEFAULT_LATENT
+    from ..models.train import TrainParams
+
+    return DEFAULT_LATENT[kind], TrainParams.for_model(kind).epochs
+
+
+def available_kinds(ds: Dataset) -> list[str]:
+    from ..embeddings import KINDS, MODEL_KINDS
+    from ..models import DEFAULT_LATENT
+
+    return [
+        k for k in KINDS if k not in MODEL_KINDS or checkpoint_available(ds, k, DEFAULT_LATENT[k])
+    ]
+
+
+def default_kind(kinds: list[str]) -> str:
+    """The embedding pages start on: the best available (see :func:`songsim.embeddings.best_kind`)."""
+    from ..embeddings import best_kind
+
+    return best_kind(kinds)
+
+
+def embedding(ds: Dataset, kind: str) -> np.ndarray:
+    """Track vectors ``(n_tracks, d)`` of one embedding kind."""
+    return _embedding(ds, ds.audio_fingerprint, kind)
+
+
+@st.cache_data(max_entries=16, show_spinner="Computing embeddings…")
+def _embedding(_ds: Dataset, audio_key: str, kind: str) -> np.ndarray:
+    from ..embeddings import embed
+
+    return embed(_ds, kind, train_if_missing=False).track
+
+
+def sweep(ds: Dataset, kind: str, k_max: int = 20) -> dict:
+    """k-means over k = 2…``k_max``: ``{"table", "labels", "elbow_k", "best_k"}``."""
+    return _sweep(ds, ds.audio_fingerprint, kind, k_max)
+
+
+@st.cache_data(max_entries=16, show_spinner="Sweeping k…")
+def _sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int) -> dict:
+    from ..clustering import sweep_k
+
+    X = _embedding(_ds, audio_key, kind)
+    s = sweep_k(X, range(2, min(k_max, len(X) - 1) + 1))
+    return {"table": s.table(), "labels": s.labels, "elbow_k": s.elbow_k, "best_k": s.best_k}
+
+
+def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
+    """k-means labels ``(n_tracks,)`` at ``k`` (from the cached sweep)."""
+    labels = sweep(ds, kind)["labels"]
+    if k not in labels:
+        raise SongsimError(f"k = {k} is outside the sweep (2–{max(labels)})")
+    return labels[k]
+
+
+def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
+    return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
+
+
+@st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
+def _tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
+    from ..maps import TSNEMapper
+
+    return TSNEMapper(max_perplexity=50).fit(_embedding(_ds, audio_key, kind))
+
+
+def tsne(ds: Dataset, kind: str, perplexity: float) -> np.ndarray:
+    """t-SNE map ``(n_tracks, 2)`` at ``perplexity`` (neighbours found once per embedding)."""
+    return _tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
+
+
+@st.cache_data(max_entries=32, show_spinner="Running t-SNE…")
+def _tsne(_ds: Dataset, audio_key: str, kind: str, perplexity: float) -> np.ndarray:
+    return _tsne_mapper(_ds, audio_key, kind).transform(perplexity)
+
+
+def pca(ds: Dataset, kind: str) -> tuple[np.ndarray, list[float]]:
+    """PCA map ``(n_tracks, 2)`` and the variance ratio of its two components."""
+    return _pca(ds, ds.audio_fingerprint, kind)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[float]]:
+    from ..maps import pca_2d
+
+    return pca_2d(_embedding(_ds, audio_key, kind))
+
+
+def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
+    """Points of a 2-D map with what the tooltips and colours need."""
+    pts = ds.tracks[["track_id", "title", "artist"]].copy()
+    pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
+    pts["cluster"] = clusters(ds, kind, k).astype(str)
+    comm = community_series(ds)
+    pts["community"] = (
+        pd.Series(comm.astype(str), index=comm.index)
+        .reindex(np.arange(ds.n_tracks))
+        .fillna("none")
+        .to_numpy()
+    )
+    if ds.labels is not None:
+        pts["label"] = ds.labels
+    return pts
+
+
+def picked_track(ds: Dataset, event) -> int | None:
+    """Row of the track clicked in a map chart's selection event, or None."""
+    try:
+        picked = event["selection"]["picked"]
+    except (KeyError, TypeError):
+        return None
+    if not picked:
+        return None
+    ids = ds.tracks["track_id"].tolist()
+    tid = picked[0].get("track_id")
+    return ids.index(tid) if tid in ids else None
+
+
+def scores_table(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows).round(4)
+
+
+def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
+    """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
+    'communities' or 'labels'; cached per graph, embedding, k and target."""
+    if against == "labels" and ds.labels is None:
+        raise SongsimError("this dataset has no labels")
+    return _comparison(ds, graph_key(ds), ds.audio_fingerprint, kind, k, against)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _comparison(
+    _ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str
+) -> tuple[dict, dict, int]:
+    from ..charts import contingency_heatmap, spec
+    from ..compare import aligned, contingency, scores
+
+    cl = pd.Series(clusters(_ds, kind, k), index=np.arange(_ds.n_tracks))
+    if against == "labels":
+        ref = pd.Series(_ds.labels, index=np.arange(_ds.n_tracks)).replace("", np.nan)
+    else:
+        ref = community_series(_ds)
+    a, b, left_out = aligned(cl, ref)
+    table = contingency(
+        a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])
+    )
+    return spec(contingency_heatmap(table)), scores(a, b), left_out
+
+
+def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
+    """Every embedding scored side by side (see :func:`songsim.evaluation.score_embedding`)."""
+    return _embeddings_table(ds, graph_key(ds), kinds)
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")
+def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFrame:
+    from ..evaluation import score_embedding
+
+    labels = _ds.labels if _ds.labels is not None and not (_ds.labels == "").any() else None
+    rows = []
+    for kind in kinds:
+        e = score_embedding(
+            embedding(_ds, kind),
+            labels=labels,
+            communities=community_series(_ds),
+        )
+        rows.append({"embedding": kind, **{k: v for k, v in e.items() if k != "silhouette"}})
+    return pd.DataFrame(rows)
+
+
+def similar(ds: Dataset, kind: str, index: int, n: int) -> pd.DataFrame:
+    from ..similar import nearest
+
+    idx, sim = nearest(embedding(ds, kind), index, n=n)
+    out = ds.tracks.iloc[idx][["track_id", "title", "artist", "label"]].copy()
+    out.insert(0, "similarity", np.round(sim, 4))
+    out.insert(0, "row", idx)
+    return out.reset_index(drop=True)
+
+
+def grow(ds: Dataset, kind: str, index: int, length: int) -> pd.DataFrame:
+    from ..similar import grow_playlist
+
+    order = grow_playlist(embedding(ds, kind), index, length=length)
+    out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
+    out.insert(0, "row", order)
+    return out.reset_index(drop=True)
+
+
+def exports(table: pd.DataFrame, name: str) -> tuple[str, str]:
+    """``(m3u8 text, csv text)`` of a playlist table, neutralised against formula injection."""
+    from ..similar import to_csv, to_m3u8
+
+    cols = [c for c in ("track_id", "title", "artist", "label", "duration") if c in table]
+    return to_m3u8(table, name=name), to_csv(table[cols])

@@ -1,0 +1,247 @@
+"""Per-session state: settings that survive page switches, the dataset a session looks at, its
+playlist upload, the router marker, and server-side ingest.
+
+An uploaded playlist file belongs to its session (``st.session_state["upload"]``, an
+:class:`Upload`): its graph is cached under its own content fingerprint, so one user's upload
+never changes what another user sees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from .. import pipeline
+from ..datasets import Dataset, datasets_root, list_datasets, load_dataset
+from ..errors import DatasetError, SongsimError
+from ..storage import current_version
+from .media import plain
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def setting(key: str, default):
+    """The session's value of a setting shared by pages (set by :func:`widget_key`'s widgets)."""
+    return st.session_state.setdefault(key, default)
+
+
+def widget_key(key: str, default) -> dict:
+    """Keyword arguments tying a widget to the persistent setting ``key``.
+
+    Streamlit forgets a widget's state when its page is not shown; the value is copied to ``key``
+    on every change and back into the widget when it is drawn again.
+    """
+    wkey = f"_w_{key}"
+    st.session_state[wkey] = st.session_state.setdefault(key, default)
+
+    def copy():
+        st.session_state[key] = st.session_state[wkey]
+
+    return {"key": wkey, "on_change": copy}
+
+
+def progress_callback(bar):
+    """A :data:`~songsim.progress.Callback` that moves ``bar`` (an ``st.progress``)."""
+
+    def callback(done: int, total: int, message: str) -> None:
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{message} ({done}/{total})")
+
+    return callback
+
+
+def bootstrap() -> None:
+    """On an empty cache, build the demo dataset with a progress bar (once per server)."""
+    if pipeline.DEMO_NAME in list_datasets():
+        return
+    with st.status(
+        "First start: building the demo corpus (320 songs in 8 styles)…", expanded=True
+    ) as status:
+        bar = st.progress(0.0)
+        pipeline.ensure_demo(progress=progress_callback(bar))
+        status.update(label="Demo corpus ready", state="complete")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading dataset…")
+def _load(name: str, version: str) -> Dataset:
+    if name == pipeline.DEMO_NAME:
+        return pipeline.ensure_demo()  # a corrupted demo entry is rebuilt (and logged)
+    return load_dataset(name)
+
+
+def _version(name: str) -> str:
+    folder = current_version(datasets_root() / name)
+    return folder.name if folder else ""
+
+
+def dataset_names() -> list[str]:
+    return list_datasets()
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """A playlist file this session uploaded, applied to one version of one dataset."""
+
+    dataset: str  # the dataset it was matched against
+    version: str  # that dataset's version then (a re-ingest drops the upload)
+    file: str  # the file name, as the user named it (user text: escape before showing)
+    key: str  # SHA-256 of the file's bytes (first 16 hex digits): its graph's cache key
+    playlists: pd.DataFrame  # the file's playlist table, unmatched
+
+
+@st.cache_resource(max_entries=16)
+def _with_upload(
+    name: str, version: str, upload_key: str, _playlists: pd.DataFrame, source: str
+) -> Dataset:
+    return _load(name, version).with_playlists(_playlists, source=source)
+
+
+def current_upload() -> Upload | None:
+    """The session's upload for the dataset it is looking at, or None."""
+    upload = st.session_state.get("upload")
+    name = setting("dataset", pipeline.DEMO_NAME)
+    if isinstance(upload, Upload) and upload.dataset == name and upload.version == _version(name):
+        return upload
+    return None
+
+
+_ROUTED: ContextVar[bool] = ContextVar("songsim_routed", default=False)
+_SHOWN: ContextVar[set | None] = ContextVar(
+    "songsim_shown", default=None
+)  # errors shown in this run
+
+
+@contextmanager
+def router():
+    """Mark this script run as started by app.py's router (``with ui.router(): ...`` in app.py)."""
+    token, shown = _ROUTED.set(True), _SHOWN.set(set())
+    try:
+        yield
+    finally:
+        _ROUTED.reset(token)
+        _SHOWN.reset(shown)
+
+
+def _error_once(message: str) -> None:
+    """``st.error`` that shows a message once per run (the sidebar and the page both load data)."""
+    shown = _SHOWN.get()
+    if shown is None or message not in shown:
+        st.error(message)
+        if shown is not None:
+            shown.add(message)
+
+
+def _route_through_app() -> None:
+    """Rerun through app.py when a page was started on its own.
+
+    Streamlit runs ``pages/*.py`` as old-style (v1) pages when a deep link such as ``/graph`` is
+    among the first requests of a fresh server, before app.py has called ``st.navigation`` — then
+    the sidebar and the router are missing. Such a run is not inside :func:`router`: clearing
+    Streamlit's flag and rerunning sends it through app.py, whose navigation maps the same URL to
+    the same page. The marker is per run (a context variable), so sessions that start at the same
+    moment each notice on their own.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if not _ROUTED.get():
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current_dataset() -> Dataset:
+    """The session's dataset, with the session's uploaded playlists when it has some.
+
+    Every page calls this first; it also makes sure the page runs under app.py's router.
+    """
+    _route_through_app()
+    names = dataset_names()
+    name = setting("dataset", pipeline.DEMO_NAME)
+    if name not in names:
+        name = st.session_state["dataset"] = names[0] if names else pipeline.DEMO_NAME
+    version = _version(name)
+    upload = current_upload()
+    try:
+        if upload is not None:
+            return _with_upload(name, version, upload.key, upload.playlists, upload.file)
+        return _load(name, version)
+    except DatasetError as exc:
+        if name == pipeline.DEMO_NAME:
+            raise
+        _error_once(
+            f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
+            "Ingest it again to repair it."
+        )
+        return _load(pipeline.DEMO_NAME, _version(pipeline.DEMO_NAME))
+
+
+def apply_upload(file_name: str, data: bytes) -> dict:
+    """Read an uploaded playlist file for this session; returns its counts.
+
+    Raises SongsimError (the previous playlists stay in force) when the file is unreadable or
+    matches no track of the current dataset.
+    """
+    from ..io.playlists import read_playlists
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise SongsimError(
+            f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit"
+        )
+    name = setting("dataset", pipeline.DEMO_NAME)
+    base = _load(name, _version(name))
+    # The file name picks the format only: it is never used as a path.
+    table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
+    trial = base.with_playlists(table, source=file_name)
+    if trial.playlists.empty:
+        raise SongsimError(
+            f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'"
+        )
+    pipeline.dataset_graph(trial)  # fails here, before anything changes, if no graph can be built
+    st.session_state["upload"] = Upload(
+        dataset=name,
+        version=_version(name),
+        file=file_name,
+        key=hashlib.sha256(data).hexdigest()[:16],
+        playlists=table,
+    )
+    return {
+        "entries": len(table),
+        "matched": len(trial.playlists),
+        "unmatched": trial.info["unmatched_playlist_entries"],
+        "playlists": int(table["playlist_id"].nunique()),
+    }
+
+
+def clear_upload() -> None:
+    st.session_state.pop("upload", None)
+
+
+def ingest_roots() -> list[Path]:
+    """Folders the dashboard may ingest from: ``$SONGSIM_INGEST_ROOTS`` (os.pathsep-separated), else the working folder."""
+    raw = os.environ.get("SONGSIM_INGEST_ROOTS")
+    roots = raw.split(os.pathsep) if raw else [os.getcwd()]
+    return [Path(r).expanduser().resolve() for r in roots if r]
+
+
+def ingest_folder(folder: str, name: str, *, kind: str, labels_from_parent: bool, bar) -> Dataset:
+    """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``."""
+    path = Path(folder).expanduser().resolve()
+    if not any(path == r or r in path.parents for r in ingest_roots()):
+        raise SongsimError(
+            f"{folder}: outside the folders this server may ingest from "
+            f"({', '.join(map(str, ingest_roots()))}; set SONGSIM_INGEST_ROOTS)"
+        )
+    ds = pipeline.ingest(  # an audio folder's own M3U playlists are read with it
+        name,
+        audio=path if kind == "audio" else None,
+        spectrograms=path if kind != "audio" else None,
+        labels_from_parent=labels_from_parent,
+        progress=progress_callback(bar),
+    )
+    _load.clear()
+    return ds
