@@ -13,9 +13,7 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         "CSV (playlist_id,track_id, or DEEJ-A.I. rows), Spotify MPD JSON (plain, .gz or .zip), "
         "Exportify CSV, or M3U/M3U8. The upload is yours alone: other visitors keep their graph."
     )
-    file = st.file_uploader(
-        "Playlist file", type=["csv", "json", "gz", "zip", "m3u", "m3u8"], key="playlist_upload"
-    )
+    file = st.file_uploader("Playlist file", type=list(ui.UPLOAD_TYPES), key="playlist_upload")
     if file is not None and st.session_state.get("upload_seen") != file.file_id:
         st.session_state["upload_seen"] = file.file_id
         try:
@@ -42,7 +40,7 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
 c1, c2, c3, c4 = st.columns(4)
 c1.selectbox(
     "Method",
-    ["leading-eigenvector", "leiden", "louvain"],
+    ui.COMMUNITY_METHODS,
     **ui.widget_key("method", "leading-eigenvector"),
 )
 c2.number_input(

@@ -10,7 +10,7 @@ st.title("Model")
 c1, c2, c3 = st.columns(3)
 kind = c1.radio(
     "Model",
-    ["contrastive", "cae", "vae"],
+    ui.MODEL_CHOICES,
     format_func=ui.KINDS_LABELS.get,
     **ui.widget_key("model_kind", "contrastive"),
 )

@@ -182,14 +182,10 @@ def cmd_communities(args) -> None:
 def cmd_similar(args) -> None:
     from .datasets import load_dataset
     from .embeddings import embed
-    from .errors import SongsimError
     from .similar import nearest
 
     ds = load_dataset(args.name)
-    ids = ds.tracks["track_id"].tolist()
-    if args.track_id not in ids:
-        raise SongsimError(f"no track '{args.track_id}' in dataset '{args.name}'")
-    q = ids.index(args.track_id)
+    q = ds.track_row(args.track_id)
     idx, sim = nearest(embed(ds, args.model).track, q, n=args.n)
     t = ds.tracks
     print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.model}:")

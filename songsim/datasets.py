@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import __version__
 from .config import AudioParams, cache_dir
-from .errors import DatasetError
+from .errors import DatasetError, SongsimError
 from .storage import (
     check_name,
     current_version,
@@ -74,6 +74,21 @@ class Dataset:
         if "label" not in self.tracks or self.tracks["label"].isna().all():
             return None
         return self.tracks["label"].fillna("").to_numpy(dtype=object)
+
+    @property
+    def complete_labels(self) -> np.ndarray | None:
+        """:attr:`labels` when every track has one, else None: labels are scored against
+        clusterings only when complete (a partial labelling is compared on its labelled part
+        only, by :func:`songsim.compare.aligned`)."""
+        labels = self.labels
+        return None if labels is None or (labels == "").any() else labels
+
+    def track_row(self, track_id: str) -> int:
+        """Row of ``track_id`` in :attr:`tracks`; SongsimError when there is none."""
+        rows = np.flatnonzero(self.tracks["track_id"].to_numpy() == track_id)
+        if not len(rows):
+            raise SongsimError(f"no track '{track_id}' in dataset '{self.name}'")
+        return int(rows[0])
 
     @property
     def fingerprint(self) -> str:

@@ -191,11 +191,18 @@ def embed(
     return emb
 
 
-def available_kinds(ds: Dataset) -> list[str]:
-    """Embedding kinds that can be had for ``ds`` without training a model."""
-    from .modeling import find_checkpoint
+def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
+    """Embedding kinds that can be had for ``ds`` without training a model.
 
-    return [k for k in KINDS if k not in MODEL_KINDS or find_checkpoint(ds, k) is not None]
+    ``has_checkpoint(ds, kind)`` tells whether a model of ``kind`` (default size) fits ``ds``;
+    default: :func:`songsim.modeling.find_checkpoint` (the dashboard passes a cached one)."""
+    if has_checkpoint is None:
+        from .modeling import find_checkpoint
+
+        def has_checkpoint(ds, kind):
+            return find_checkpoint(ds, kind) is not None
+
+    return [k for k in KINDS if k not in MODEL_KINDS or has_checkpoint(ds, k)]
 
 
 def best_kind(kinds) -> str:

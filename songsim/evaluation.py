@@ -15,7 +15,7 @@ from .graph import SongGraph
 from .progress import Callback
 
 
-def community_labels(ds: Dataset, graph: SongGraph, result: CommunityResult) -> pd.Series:
+def community_labels(graph: SongGraph, result: CommunityResult) -> pd.Series:
     """Community of each track in the graph, as a Series indexed by track row."""
     return pd.Series(result.membership, index=graph.nodes, name="community")
 
@@ -77,7 +77,7 @@ def evaluate(
     try:
         graph = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight)
         result = detect(graph, method=method, refine_partition=refine, seed=seed)
-        communities = community_labels(ds, graph, result)
+        communities = community_labels(graph, result)
         out["graph"] = {
             **graph.summary(),
             "method": result.method,
@@ -88,9 +88,7 @@ def evaluate(
         }
     except SongsimError as exc:
         out["graph"] = {"error": str(exc)}
-    labels = ds.labels
-    if labels is not None and (labels == "").any():
-        labels = None  # partial labels: compare only when every track has one
+    labels = ds.complete_labels
     kinds = kinds or (available_kinds(ds) if not train_if_missing else list(KINDS))
     out["best_embedding"] = best_kind(kinds)
     for i, kind in enumerate(kinds):

@@ -12,9 +12,15 @@ Callback = Callable[[int, int, str], None]
 
 
 def _bar_options() -> dict:
-    """tqdm options: a live bar on a terminal; in a log (stderr not a terminal) a line every 30 s."""
+    """tqdm options: a live bar on a terminal; in a log (stderr not a terminal) a line every 30 s.
+    Work done within a second shows no bar at all (so a quick failure prints only its error)."""
     live = sys.stderr.isatty()
-    return {"leave": False, "dynamic_ncols": True, "mininterval": 0.1 if live else 30.0}
+    return {
+        "leave": False,
+        "dynamic_ncols": True,
+        "mininterval": 0.1 if live else 30.0,
+        "delay": 1.0,
+    }
 
 
 def track(

@@ -9,9 +9,11 @@ out what these functions return.
 * :mod:`.media` — audio, spectrogram images, escaped text, and the chart-spec cache.
 """
 
+from ..communities import METHODS as COMMUNITY_METHODS
 from ..errors import SongsimError
 from .cached import (
     KINDS_LABELS,
+    MODEL_CHOICES,
     available_kinds,
     chart_spec,
     checkpoint_available,
@@ -40,6 +42,7 @@ from .graphs import community_series, current_graph, graph_html_for, graph_key
 from .media import clip_png, plain, play, track_audio, track_label, track_labels
 from .session import (
     MAX_UPLOAD_BYTES,
+    UPLOAD_TYPES,
     Upload,
     apply_upload,
     bootstrap,
@@ -56,7 +59,10 @@ from .session import (
 )
 
 __all__ = [
+    "COMMUNITY_METHODS",
     "KINDS_LABELS",
+    "MODEL_CHOICES",
+    "UPLOAD_TYPES",
     "MAX_UPLOAD_BYTES",
     "SongsimError",
     "Upload",

@@ -13,11 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from ..datasets import Dataset
+from ..embeddings import MODEL_KINDS, PREFERENCE
 from ..errors import SongsimError
 from ..storage import current_version
 from .graphs import community_series, graph_key
 from .session import progress_callback
 
+#: The models the Model page trains, best first (one list: :data:`songsim.embeddings.MODEL_KINDS`).
+MODEL_CHOICES = tuple(k for k in PREFERENCE if k in MODEL_KINDS)
 KINDS_LABELS = {
     "raw": "Raw spectrogram",
     "pca": "PCA (64)",
@@ -140,12 +143,11 @@ def model_defaults(kind: str) -> tuple[int, int]:
 
 
 def available_kinds(ds: Dataset) -> list[str]:
-    from ..embeddings import KINDS, MODEL_KINDS
+    """:func:`songsim.embeddings.available_kinds`, with the checkpoint lookups cached."""
+    from ..embeddings import available_kinds as kinds_for
     from ..models import DEFAULT_LATENT
 
-    return [
-        k for k in KINDS if k not in MODEL_KINDS or checkpoint_available(ds, k, DEFAULT_LATENT[k])
-    ]
+    return kinds_for(ds, lambda d, kind: checkpoint_available(d, kind, DEFAULT_LATENT[kind]))
 
 
 def default_kind(kinds: list[str]) -> str:
@@ -247,9 +249,10 @@ def picked_track(ds: Dataset, event) -> int | None:
         return None
     if not picked:
         return None
-    ids = ds.tracks["track_id"].tolist()
-    tid = picked[0].get("track_id")
-    return ids.index(tid) if tid in ids else None
+    try:
+        return ds.track_row(picked[0].get("track_id"))
+    except SongsimError:
+        return None
 
 
 def scores_table(rows: list[dict]) -> pd.DataFrame:
@@ -292,7 +295,7 @@ def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
 def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFrame:
     from ..evaluation import score_embedding
 
-    labels = _ds.labels if _ds.labels is not None and not (_ds.labels == "").any() else None
+    labels = _ds.complete_labels
     rows = []
     for kind in kinds:
         e = score_embedding(

@@ -42,8 +42,10 @@ def current_graph(ds: Dataset):
 
 
 def community_series(ds: Dataset) -> pd.Series:
-    g, res = current_graph(ds)
-    return pd.Series(res.membership, index=g.nodes)
+    """Community of each track in the session's graph, indexed by track row."""
+    from ..evaluation import community_labels
+
+    return community_labels(*current_graph(ds))
 
 
 @st.cache_data(max_entries=8, show_spinner="Laying out the graph…")

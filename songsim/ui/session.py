@@ -21,10 +21,13 @@ import streamlit as st
 from .. import pipeline
 from ..datasets import Dataset, datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
+from ..io.playlists import PLAYLIST_SUFFIXES
 from ..storage import current_version
 from .media import plain
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: File types the playlist upload takes (the readers' own list).
+UPLOAD_TYPES = tuple(s.lstrip(".") for s in PLAYLIST_SUFFIXES)
 
 
 def setting(key: str, default):
