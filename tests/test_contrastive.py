@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from songsim.errors import SongsimError
 from songsim.models import ContrastiveEncoder
 from songsim.models.contrastive import augment, contrastive_loss
 from songsim.models.train import TrainParams, embed_clips, train
@@ -167,3 +168,15 @@ def test_pretrained_weights_fit_any_library_and_fine_tuning_starts_from_them(
         modeling.train_and_save(ds, TrainParams.for_model("contrastive", epochs=1))
     assert seen["init"] is not None
     assert all(torch.equal(seen["init"][k], v) for k, v in start.items())
+
+
+def test_one_cycle_schedule_warms_up_then_anneals(toy):
+    clips, clip_track = toy
+    assert TrainParams.for_model("contrastive").schedule == "onecycle"
+    params = toy_params(epochs=4, patience=10, schedule="onecycle")
+    _, h = train(clips, clip_track, params)
+    lr = h["lr"]  # at the end of each epoch
+    assert max(lr) > 0.5 * params.lr and lr[-1] < params.lr / 40
+    assert lr.index(max(lr)) < len(lr) - 1
+    with pytest.raises(SongsimError, match="unknown schedule"):
+        train(clips, clip_track, toy_params(schedule="linear"))

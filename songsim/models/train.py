@@ -32,7 +32,10 @@ class TrainParams:
     latent: int = 64  # embedding size
     epochs: int = 6  # maximum number of epochs (one epoch: every training clip once)
     batch_size: int = 64
-    lr: float = 2e-3  # initial learning rate (Adam), then cosine decay
+    lr: float = 2e-3  # learning rate (Adam/AdamW): the start, or the peak of a one-cycle schedule
+    schedule: str = (
+        "cosine"  # 'cosine' per epoch down to lr/20, or 'onecycle' (per step, 10 % warm-up)
+    )
     weight_decay: float = 0.0
     patience: int = 3  # early stopping: epochs without validation improvement
     val_fraction: float = 0.15  # share of tracks held out (all their clips)
@@ -53,7 +56,16 @@ class TrainParams:
 
 
 #: Per-model defaults; a contrastive epoch has far fewer steps than it needs to converge.
-MODEL_DEFAULTS = {"contrastive": {"epochs": 20, "patience": 6, "lr": 2e-3, "weight_decay": 1e-4}}
+MODEL_DEFAULTS = {
+    "contrastive": {
+        "epochs": 20,
+        "patience": 6,
+        "lr": 2e-3,
+        "weight_decay": 1e-4,
+        "schedule": "onecycle",
+    }
+}
+SCHEDULES = ("cosine", "onecycle")
 
 
 def split_by_track(
@@ -201,9 +213,18 @@ def train(
         if params.weight_decay
         else torch.optim.Adam(model.parameters(), lr=params.lr)
     )
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
-        opt, T_max=max(1, params.epochs), eta_min=params.lr / 20
-    )
+    n_batches = -(-len(train_idx) // params.batch_size)
+    if params.schedule not in SCHEDULES:
+        raise SongsimError(f"unknown schedule '{params.schedule}' ({', '.join(SCHEDULES)})")
+    per_step = params.schedule == "onecycle"
+    if per_step:  # warm up over the first 10 % of the steps, then anneal (cosine) to lr/1e4
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=params.lr, total_steps=max(1, params.epochs * n_batches), pct_start=0.1
+        )
+    else:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+            opt, T_max=max(1, params.epochs), eta_min=params.lr / 20
+        )
     history = {"train_loss": [], "val_loss": [], "lr": [], "best_epoch": -1, "resumed_from": None}
     best_state, best_val, bad_epochs, start_epoch = None, float("inf"), 0, 0
     if resume_path is not None and Path(resume_path).is_file():
@@ -237,7 +258,6 @@ def train(
         )
 
     t0, seen = time.perf_counter(), 0
-    n_batches = -(-len(train_idx) // params.batch_size)
     if start_epoch == 0 and len(val_idx):
         history["initial_val_loss"] = validate(_kl_weight(params, 0))
     for epoch in range(start_epoch, params.epochs):
@@ -251,6 +271,8 @@ def train(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if per_step:
+                sched.step()
             total += loss.item() * len(xb)
             count += len(xb)
             seen += len(xb)
@@ -262,7 +284,8 @@ def train(
                 )
         history["train_loss"].append(total / max(count, 1))
         history["lr"].append(opt.param_groups[0]["lr"])
-        sched.step()
+        if not per_step:
+            sched.step()
         val = validate(_kl_weight(params, epoch + 1)) if len(val_idx) else history["train_loss"][-1]
         history["val_loss"].append(val)
         if val < best_val - 1e-6:
