@@ -103,7 +103,7 @@ def main():
                 labels=eds.labels,
                 communities=None,
                 ks=[len(set(eds.labels))],
-                seed=a.seed,
+                random_state=a.seed,
             )
             out[name] = {
                 "ami": round(s["ami_labels"], 4),

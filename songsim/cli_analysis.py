@@ -19,7 +19,7 @@ def cmd_train(args) -> None:
     datasets = [load_dataset(n) for n in args.name]
     latent = args.latent or DEFAULT_LATENT[args.model]
     params = TrainParams.for_model(
-        args.model, latent=latent, epochs=args.epochs, seed=args.seed, beta=args.beta
+        args.model, latent=latent, epochs=args.epochs, random_state=args.seed, beta=args.beta
     )
     entry = shipped_entry(args.model, latent) if args.ship else None
     _, manifest = train_and_save(
@@ -157,7 +157,11 @@ def cmd_communities(args) -> None:
 
     g = read_edgelist(args.edgelist)
     res = detect(
-        g, method=args.method, clusters=args.clusters, refine_partition=args.refine, seed=args.seed
+        g,
+        method=args.method,
+        max_communities=args.clusters,
+        refine_partition=args.refine,
+        random_state=args.seed,
     )
     out = {
         "nodes": g.vcount(),

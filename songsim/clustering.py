@@ -15,6 +15,7 @@ import threading
 from contextlib import contextmanager
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .errors import SongsimError
 
@@ -236,3 +237,58 @@ def sweep_k(
     silhouette = [sil.get(k, float("nan")) for k in ks]
     best = max(valid, key=lambda k: sil[k])
     return Sweep(ks, curve, silhouette, labels, elbow(ks, curve), best, method)
+
+
+class KSweep(BaseEstimator):
+    """Clusterings of ``X`` for every k, in scikit-learn's estimator shape.
+
+    ``KSweep(ks=range(2, 21)).fit(X)`` runs :func:`sweep_k` and sets the fitted attributes; the
+    estimator's parameters are never changed by ``fit``.
+
+    Attributes (after ``fit``)
+    --------------------------
+    ks_ : list of int              the k values swept (those below ``n``)
+    inertia_ : list of float       within-cluster sum of squares (BIC for ``method='gmm'``)
+    silhouette_ : list of float    exact mean silhouette of each k
+    labels_ : dict k → np.ndarray [shape=(n,)]
+    best_k_ : int                  highest silhouette
+    elbow_k_ : int | None          kneedle's elbow of the inertia (BIC) curve
+    """
+
+    def __init__(
+        self,
+        ks=range(2, 21),
+        *,
+        method: str = "kmeans",
+        random_state: int = 0,
+        n_init: int = 3,
+        sample_size: int | None = None,
+        device: str = "auto",
+    ):
+        self.ks, self.method, self.random_state = ks, method, random_state
+        self.n_init, self.sample_size, self.device = n_init, sample_size, device
+
+    def fit(self, X: np.ndarray, y=None) -> KSweep:
+        """Sweep ``X [shape=(n, d)]``; ``y`` is ignored. Returns self."""
+        s = sweep_k(
+            X,
+            [k for k in self.ks if k < len(X)],
+            method=self.method,
+            random_state=self.random_state,
+            n_init=self.n_init,
+            sample_size=self.sample_size,
+            device=self.device,
+        )
+        self.ks_, self.inertia_, self.silhouette_, self.labels_ = (
+            s.ks,
+            s.inertia,
+            s.silhouette,
+            s.labels,
+        )
+        self.best_k_, self.elbow_k_ = s.best_k, s.elbow_k
+        self._sweep = s
+        return self
+
+    def table(self):
+        """The fitted curves as a DataFrame: ``k``, ``inertia`` (or ``bic``), ``silhouette``."""
+        return self._sweep.table()

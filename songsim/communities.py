@@ -184,9 +184,9 @@ def detect(
     graph,
     *,
     method: str = "leading-eigenvector",
-    clusters: int | None = None,
+    max_communities: int | None = None,
     refine_partition: bool = False,
-    seed: int = 0,
+    random_state: int = 0,
 ) -> CommunityResult:
     """Communities of an undirected graph.
 
@@ -194,20 +194,20 @@ def detect(
     ----------
     graph : igraph.Graph (edge attribute ``weight`` used when present) or a SongGraph
     method : 'leading-eigenvector', 'leiden' or 'louvain'
-    clusters : leading eigenvector only: upper bound on the communities of each component
+    max_communities : leading eigenvector only: upper bound on the communities of each component
     refine_partition : apply Newman's vertex-moving refinement afterwards
-    seed : random seed for Leiden and Louvain
+    random_state : random seed for Leiden and Louvain
     """
     if method not in METHODS:
         raise SongsimError(
             f"unknown community method '{method}' (choose from {', '.join(METHODS)})"
         )
-    if clusters is not None and clusters < 1:
+    if max_communities is not None and max_communities < 1:
         raise SongsimError("the number of communities must be at least 1")
     g = graph.to_igraph() if hasattr(graph, "to_igraph") else graph
     weights = "weight" if "weight" in g.es.attributes() else None
-    with _seeded_igraph(seed):
-        membership, used, notes = _detect_per_component(g, method, clusters, weights)
+    with _seeded_igraph(random_state):
+        membership, used, notes = _detect_per_component(g, method, max_communities, weights)
     A = _adjacency(g)
     if refine_partition:
         membership = refine(A, membership)

@@ -140,7 +140,7 @@ def embed(
     *,
     latent: int | None = None,
     n_components: int = 64,
-    seed: int = 0,
+    random_state: int = 0,
     train_if_missing: bool = True,
     progress: Callback | None = None,
 ) -> Embedding:
@@ -155,9 +155,10 @@ def embed(
     if kind == "raw":
         clip = raw_vectors(ds.clips)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
-    params = {"pca": {"n_components": n_components, "seed": seed}, "mfcc": {"n_mfcc": N_MFCC}}.get(
-        kind
-    )
+    params = {
+        "pca": {"n_components": n_components, "random_state": random_state},
+        "mfcc": {"n_mfcc": N_MFCC},
+    }.get(kind)
     model = None
     if kind in MODEL_KINDS:
         from .modeling import checkpoint_id, find_checkpoint, get_model
@@ -177,7 +178,7 @@ def embed(
         )
         params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
     if kind == "pca":
-        clip = pca_vectors(ds.clips, n_components=n_components, random_state=seed)
+        clip = pca_vectors(ds.clips, n_components=n_components, random_state=random_state)
     elif kind == "mfcc":
         clip = mfcc_vectors(ds.clips, top_db=ds.params.top_db)
     else:

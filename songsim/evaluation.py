@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .clustering import kmeans, sweep_k
+from .clustering import KSweep, kmeans
 from .communities import CommunityResult, detect
 from .compare import precision_at_k, scores
 from .datasets import Dataset
@@ -26,22 +26,21 @@ def score_embedding(
     labels: np.ndarray | None,
     communities: pd.Series | None,
     ks=range(2, 21),
-    seed: int = 0,
+    random_state: int = 0,
 ) -> dict:
     """The figures ``evaluate`` reports for one embedding's track vectors ``X [shape=(n_tracks, d)]``."""
-    ks = [k for k in ks if k < len(X)]
     out: dict = {"dim": int(X.shape[1])}
-    sweep = sweep_k(X, ks, random_state=seed)
+    sweep = KSweep(ks, random_state=random_state).fit(X)
     out.update(
-        best_k_silhouette=sweep.best_k,
-        elbow_k=sweep.elbow_k,
-        silhouette={int(k): round(s, 6) for k, s in zip(sweep.ks, sweep.silhouette)},
+        best_k_silhouette=sweep.best_k_,
+        elbow_k=sweep.elbow_k_,
+        silhouette={int(k): round(s, 6) for k, s in zip(sweep.ks_, sweep.silhouette_)},
     )
-    out["silhouette_at_best_k"] = out["silhouette"][sweep.best_k]
-    out["silhouette_at_elbow_k"] = out["silhouette"].get(sweep.elbow_k) if sweep.elbow_k else None
+    out["silhouette_at_best_k"] = out["silhouette"][sweep.best_k_]
+    out["silhouette_at_elbow_k"] = out["silhouette"].get(sweep.elbow_k_) if sweep.elbow_k_ else None
     if communities is not None and communities.nunique() >= 2:
         rows = communities.index.to_numpy()
-        pred, _ = kmeans(X[rows], int(communities.nunique()), random_state=seed)
+        pred, _ = kmeans(X[rows], int(communities.nunique()), random_state=random_state)
         s = scores(pred, communities.to_numpy())
         out.update(
             ami_communities=s["ami"], ari_communities=s["ari"], v_measure_communities=s["v_measure"]
@@ -49,7 +48,7 @@ def score_embedding(
     if labels is not None:
         n_labels = len(set(labels))
         if 2 <= n_labels < len(X):
-            pred, _ = kmeans(X, n_labels, random_state=seed)
+            pred, _ = kmeans(X, n_labels, random_state=random_state)
             s = scores(pred, labels)
             out.update(ami_labels=s["ami"], ari_labels=s["ari"], v_measure_labels=s["v_measure"])
         out["precision_at_10"] = precision_at_k(X, labels, k=10)
@@ -64,7 +63,7 @@ def evaluate(
     refine: bool = True,
     min_playlists: int = 1,
     min_weight: int = 1,
-    seed: int = 0,
+    random_state: int = 0,
     train_if_missing: bool = False,
     progress: Callback | None = None,
 ) -> dict:
@@ -76,7 +75,7 @@ def evaluate(
     communities = None
     try:
         graph = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight)
-        result = detect(graph, method=method, refine_partition=refine, seed=seed)
+        result = detect(graph, method=method, refine_partition=refine, random_state=random_state)
         communities = community_labels(graph, result)
         out["graph"] = {
             **graph.summary(),
@@ -94,9 +93,9 @@ def evaluate(
     for i, kind in enumerate(kinds):
         if progress:
             progress(i, len(kinds), f"evaluating {kind}")
-        X = embed(ds, kind, seed=seed, train_if_missing=train_if_missing).track
+        X = embed(ds, kind, random_state=random_state, train_if_missing=train_if_missing).track
         out["embeddings"][kind] = score_embedding(
-            X, labels=labels, communities=communities, seed=seed
+            X, labels=labels, communities=communities, random_state=random_state
         )
     if progress:
         progress(len(kinds), len(kinds), "done")

@@ -36,12 +36,12 @@ def nearest(X: np.ndarray, query: int, *, n: int = 10) -> tuple[np.ndarray, np.n
     return idx, sim[idx]
 
 
-def grow_playlist(X: np.ndarray, seed: int, *, length: int = 10, context: int = 3) -> list[int]:
-    """A playlist from track ``seed``: each next track is the unused one nearest (cosine) to the
+def grow_playlist(X: np.ndarray, start: int, *, length: int = 10, context: int = 3) -> list[int]:
+    """A playlist from track ``start``: each next track is the unused one nearest (cosine) to the
     mean of the last ``context`` tracks' unit vectors."""
     Xn = normalize_rows(X)
-    order, used = [seed], np.zeros(len(X), dtype=bool)
-    used[seed] = True
+    order, used = [start], np.zeros(len(X), dtype=bool)
+    used[start] = True
     while len(order) < min(length, len(X)):
         target = Xn[order[-context:]].mean(axis=0)
         sim = Xn @ target

@@ -7,7 +7,7 @@ import pytest
 from sklearn import metrics
 
 import songsim.communities as comm
-from songsim.clustering import silhouette_scores, sweep_k
+from songsim.clustering import KSweep, silhouette_scores, sweep_k
 from songsim.compare import aligned, contingency, precision_at_k, scores
 from songsim.errors import SongsimError
 from songsim.maps import TSNEMapper, pca_2d
@@ -39,6 +39,21 @@ def test_sweep_reports_elbow_and_best_k():
     )
     g = sweep_k(X, range(2, 8), method="gmm")
     assert g.best_k == 5 and len(g.inertia) == 6
+
+
+def test_ksweep_is_an_estimator_over_sweep_k():
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(1)
+    X = np.concatenate([c + rng.standard_normal((15, 4)) for c in np.eye(4)[:3] * 20])
+    est = KSweep(range(2, 60), random_state=0)
+    assert est.fit(X) is est
+    ref = sweep_k(X, range(2, 45), random_state=0)  # ks at or above n are left out
+    assert est.ks_ == ref.ks and est.best_k_ == ref.best_k == 3 and est.elbow_k_ == ref.elbow_k
+    assert est.inertia_ == ref.inertia and est.silhouette_ == ref.silhouette
+    assert all(np.array_equal(est.labels_[k], ref.labels[k]) for k in ref.ks)
+    assert est.ks == range(2, 60)  # parameters untouched by fit
+    assert clone(est).get_params() == est.get_params()
 
 
 def test_sweep_labels_equal_sklearn_kmeans_and_blas_threads_are_restored():
@@ -124,7 +139,7 @@ def test_tied_eigenvalues_graph_and_disconnected_graphs():
 
 def test_clusters_is_an_upper_bound():
     g = ig.Graph.Famous("Zachary")
-    assert comm.detect(g, clusters=2).n_communities <= 2
+    assert comm.detect(g, max_communities=2).n_communities <= 2
 
 
 def test_edgelist_reader(tmp_path):
@@ -264,12 +279,16 @@ def test_seeded_community_runs_in_parallel_threads_match_serial_ones():
     g = ig.Graph.Famous("Zachary")
     jobs = [(m, s) for m in ("leiden", "louvain") for s in (1, 2, 3)] * 2
     serial = {
-        job: comm.detect(g, method=job[0], seed=job[1]).membership.tolist() for job in set(jobs)
+        job: comm.detect(g, method=job[0], random_state=job[1]).membership.tolist()
+        for job in set(jobs)
     }
     with ThreadPoolExecutor(4) as pool:
         parallel = list(
             pool.map(
-                lambda job: (job, comm.detect(g, method=job[0], seed=job[1]).membership.tolist()),
+                lambda job: (
+                    job,
+                    comm.detect(g, method=job[0], random_state=job[1]).membership.tolist(),
+                ),
                 jobs,
             )
         )

@@ -72,7 +72,7 @@ def toy_params(**kw):
             "crop_frames": 48,
             "val_fraction": 0.25,
             "patience": 10,
-            "seed": 0,
+            "random_state": 0,
             **kw,
         },
     )

@@ -28,7 +28,7 @@ def test_shapes(cls):
 
 def test_split_is_by_track():
     clip_track = np.repeat(np.arange(20), 6)
-    tr, va = split_by_track(clip_track, 0.2, seed=0)
+    tr, va = split_by_track(clip_track, 0.2, random_state=0)
     assert not set(clip_track[tr]) & set(clip_track[va])
     assert len(set(clip_track[va])) == 4 and len(tr) + len(va) == 120
 
@@ -37,7 +37,9 @@ def test_split_is_by_track():
 def test_short_run_lowers_validation_loss(small, kind):
     clips, clip_track = small
     _, h = train(
-        clips, clip_track, TrainParams(model=kind, latent=16, epochs=3, batch_size=32, seed=0)
+        clips,
+        clip_track,
+        TrainParams(model=kind, latent=16, epochs=3, batch_size=32, random_state=0),
     )
     assert min(h["val_loss"]) < h["initial_val_loss"]
     assert h["train_loss"][-1] < h["train_loss"][0]
@@ -46,7 +48,7 @@ def test_short_run_lowers_validation_loss(small, kind):
 
 def test_same_seed_same_weights(small):
     clips, clip_track = small
-    p = TrainParams(latent=8, epochs=1, batch_size=32, seed=7)
+    p = TrainParams(latent=8, epochs=1, batch_size=32, random_state=7)
     a, _ = train(clips[:96], clip_track[:96], p)
     b, _ = train(clips[:96], clip_track[:96], p)
     for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
@@ -87,7 +89,7 @@ def test_save_load_identical_embeddings_and_mismatch_refused(small, tmp_path):
 
 def test_interrupted_training_resumes_to_the_same_weights(small, check_resume):
     clips, clip_track = small[0][:96], small[1][:96]
-    p = TrainParams(latent=8, epochs=2, batch_size=32, seed=3, patience=5)
+    p = TrainParams(latent=8, epochs=2, batch_size=32, random_state=3, patience=5)
     full, _ = train(clips, clip_track, p)
 
     check_resume(full, clips, clip_track, p)

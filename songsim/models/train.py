@@ -43,7 +43,7 @@ class TrainParams:
     warmup_epochs: int = 3  # VAE: epochs over which the KL weight rises from 0 to 1
     crop_frames: int = 128  # contrastive: frames of a training view (128 ≈ 3 s)
     temperature: float = 0.1  # contrastive: τ of the loss
-    seed: int = 0
+    random_state: int = 0  # seeds the split, the initialisation, batches and augmentations
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -69,11 +69,11 @@ SCHEDULES = ("cosine", "onecycle")
 
 
 def split_by_track(
-    clip_track: np.ndarray, val_fraction: float, seed: int
+    clip_track: np.ndarray, val_fraction: float, random_state: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Clip indices ``(train, val)``: every clip of a validation track is in ``val``."""
     tracks = np.unique(clip_track)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     n_val = max(1, int(round(val_fraction * len(tracks)))) if len(tracks) > 1 else 0
     val_tracks = rng.choice(tracks, size=n_val, replace=False)
     is_val = np.isin(clip_track, val_tracks)
@@ -194,10 +194,10 @@ def train(
     dev = pick_device(device)
     amp = dev.type == "cuda" if amp is None else amp
     channels_last = dev.type in ("cuda", "cpu") if channels_last is None else channels_last
-    torch.manual_seed(params.seed)
-    gen = torch.Generator().manual_seed(params.seed)
+    torch.manual_seed(params.random_state)
+    gen = torch.Generator().manual_seed(params.random_state)
     clip_track = np.asarray(clip_track, dtype=np.int64)
-    train_idx, val_idx = split_by_track(clip_track, params.val_fraction, params.seed)
+    train_idx, val_idx = split_by_track(clip_track, params.val_fraction, params.random_state)
     if len(train_idx) == 0 or (
         params.model == "contrastive" and len(np.unique(clip_track[train_idx])) < 2
     ):
@@ -252,7 +252,7 @@ def train(
         # a fixed generator: the same validation views every epoch, so losses are comparable
         return evaluate_loss(
             model,
-            batches(val_idx, torch.Generator().manual_seed(params.seed + 1), shuffle=True),
+            batches(val_idx, torch.Generator().manual_seed(params.random_state + 1), shuffle=True),
             autocast,
             kl_weight,
         )

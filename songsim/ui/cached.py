@@ -176,11 +176,11 @@ def sweep(ds: Dataset, kind: str, k_max: int = 20) -> dict:
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping k…")
 def _sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int) -> dict:
-    from ..clustering import sweep_k
+    from ..clustering import KSweep
 
     X = _embedding(_ds, audio_key, kind)
-    s = sweep_k(X, range(2, min(k_max, len(X) - 1) + 1))
-    return {"table": s.table(), "labels": s.labels, "elbow_k": s.elbow_k, "best_k": s.best_k}
+    s = KSweep(range(2, min(k_max, len(X) - 1) + 1)).fit(X)
+    return {"table": s.table(), "labels": s.labels_, "elbow_k": s.elbow_k_, "best_k": s.best_k_}
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:

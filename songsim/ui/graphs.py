@@ -20,7 +20,7 @@ def graph(
     from ..communities import detect
 
     g = pipeline.dataset_graph(_ds, min_playlists=min_playlists)
-    return g, detect(g, method=method, clusters=n_communities, refine_partition=refine)
+    return g, detect(g, method=method, max_communities=n_communities, refine_partition=refine)
 
 
 def _graph_params() -> tuple:
