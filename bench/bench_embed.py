@@ -24,12 +24,16 @@ def reference(model, clips: np.ndarray, batch_size: int = 256) -> np.ndarray:
     out = []
     with torch.no_grad():
         for i in range(0, len(clips), batch_size):
-            out.append(model.embed(torch.from_numpy(clips[i : i + batch_size]).unsqueeze(1)).numpy())
+            out.append(
+                model.embed(torch.from_numpy(clips[i : i + batch_size]).unsqueeze(1)).numpy()
+            )
     return np.concatenate(out)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--tracks", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()

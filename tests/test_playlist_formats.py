@@ -15,7 +15,8 @@ import pytest
 from songsim.datasets import match_tracks
 from songsim.errors import PlaylistFormatError, SongsimError
 from songsim.ingest import read_playlist_files
-from songsim.io.playlists import COLUMNS, normalise_entry, read_playlists
+from songsim.io.m3u import normalise_entry
+from songsim.io.playlists import COLUMNS, read_playlists
 
 LIBRARY = pd.DataFrame(
     {
