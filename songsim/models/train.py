@@ -41,7 +41,7 @@ class TrainParams:
     val_fraction: float = 0.15  # share of tracks held out (all their clips)
     beta: float = 1.0  # VAE: weight of the KL term
     warmup_epochs: int = 3  # VAE: epochs over which the KL weight rises from 0 to 1
-    crop_frames: int = 128  # contrastive: frames of a training view (128 ≈ 3 s)
+    crop_frames: int = 128  # contrastive: frames of a training view (64 ≈ 1.5 s, 128 ≈ 3 s)
     temperature: float = 0.1  # contrastive: τ of the loss
     random_state: int = 0  # seeds the split, the initialisation, batches and augmentations
 
@@ -63,6 +63,7 @@ MODEL_DEFAULTS = {
         "lr": 2e-3,
         "weight_decay": 1e-4,
         "schedule": "onecycle",
+        "crop_frames": 64,  # 1.5 s views: as good as 3 s on the real-music benchmark, 3× faster
     }
 }
 SCHEDULES = ("cosine", "onecycle")
