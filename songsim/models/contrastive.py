@@ -123,11 +123,11 @@ class Augmentation:
     """How strongly :func:`augment` changes a view (strengths in the clip's scaled-dB units, where
     1.0 is the 80 dB range).
 
-    Measured on the real-music benchmark (docs/RESULTS.md): invariance to spectral colour hurts
-    there — random EQ (±0.03 per cosine) with contrast changes (×0.8–1.2, ±0.1) gave AMI 0.19 and
-    precision@10 0.346 after 300 steps, against 0.28 and 0.378 without them, because a recording's colour (instruments, mastering) is much of what
-    makes songs sound alike; so both are off by default. Gain needs no augmentation at all: clips
-    are scaled to their own maximum.
+    Measured on the real-music benchmark (docs/RESULTS.md): random EQ (±0.03 per cosine) with
+    contrast changes (×0.8–1.2, ±0.1) gave AMI 0.19 and precision@10 0.346 after 300 steps; runs
+    without them gave 0.22–0.28 and 0.35–0.38. A recording's colour (instruments, mastering) is
+    much of what makes songs of one soundtrack sound alike, so both are off by default. Gain needs
+    no augmentation at all: clips are scaled to their own maximum.
     """
 
     max_shift: int = 0  # mel bands a view may be shifted up or down (4 ≈ ±3 semitones)
