@@ -20,9 +20,9 @@ import numpy as np
 import torch
 from _common import emit
 
+from songsim.analysis.evaluation import score_embedding
 from songsim.datasets import load_dataset
 from songsim.embeddings import track_means
-from songsim.evaluation import score_embedding
 from songsim.models.contrastive import Augmentation, ContrastiveEncoder, augment
 
 

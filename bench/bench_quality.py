@@ -38,8 +38,8 @@ KINDS = [
 
 
 def score(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict:
-    from songsim.clustering import kmeans
-    from songsim.compare import precision_at_k, scores
+    from songsim.analysis.clustering import kmeans
+    from songsim.analysis.compare import precision_at_k, scores
 
     pred, _ = kmeans(X, len(set(labels)), random_state=seed)
     s = scores(pred, labels)

@@ -47,7 +47,7 @@ def main():
         help="timed rounds of the sweep per size (medians are reported)",
     )
     args = ap.parse_args()
-    from songsim.clustering import one_blas_thread, silhouette_scores, sweep_k
+    from songsim.analysis.clustering import one_blas_thread, silhouette_scores, sweep_k
 
     ks = list(range(2, 21))
     sweeps = []
@@ -90,7 +90,7 @@ def main():
     for n in args.tsne:
         from sklearn.manifold import TSNE
 
-        from songsim.maps import TSNEMapper
+        from songsim.analysis.maps import TSNEMapper
 
         X = blobs(n, d=32).astype(np.float32)
         t = time.perf_counter()

@@ -111,8 +111,8 @@ def add_commands(sub) -> None:
 
 
 def cmd_evaluate(args) -> None:
+    from .analysis.evaluation import evaluate
     from .datasets import load_dataset
-    from .evaluation import evaluate
     from .progress import terminal_callback
 
     out = evaluate(
@@ -153,7 +153,7 @@ def _fmt(v) -> str:
 
 
 def cmd_communities(args) -> None:
-    from .communities import detect, read_edgelist
+    from .analysis.communities import detect, read_edgelist
 
     g = read_edgelist(args.edgelist)
     res = detect(
@@ -184,9 +184,9 @@ def cmd_communities(args) -> None:
 
 
 def cmd_similar(args) -> None:
+    from .analysis.similar import nearest
     from .datasets import load_dataset
     from .embeddings import embed
-    from .similar import nearest
 
     ds = load_dataset(args.name)
     q = ds.track_row(args.track_id)

@@ -79,7 +79,7 @@ class Dataset:
     def complete_labels(self) -> np.ndarray | None:
         """:attr:`labels` when every track has one, else None: labels are scored against
         clusterings only when complete (a partial labelling is compared on its labelled part
-        only, by :func:`songsim.compare.aligned`)."""
+        only, by :func:`songsim.analysis.compare.aligned`)."""
         labels = self.labels
         return None if labels is None or (labels == "").any() else labels
 

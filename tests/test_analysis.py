@@ -6,12 +6,19 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 
-import songsim.communities as comm
-from songsim.clustering import KSweep, silhouette_scores, sweep_k
-from songsim.compare import aligned, contingency, precision_at_k, scores
+import songsim.analysis.communities as comm
+from songsim.analysis.clustering import KSweep, silhouette_scores, sweep_k
+from songsim.analysis.compare import aligned, contingency, precision_at_k, scores
+from songsim.analysis.maps import TSNEMapper, pca_2d
+from songsim.analysis.similar import (
+    grow_playlist,
+    nearest,
+    neutralise,
+    path_between,
+    to_csv,
+    to_m3u8,
+)
 from songsim.errors import SongsimError
-from songsim.maps import TSNEMapper, pca_2d
-from songsim.similar import grow_playlist, nearest, neutralise, path_between, to_csv, to_m3u8
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -9,7 +9,7 @@ out what these functions return.
 * :mod:`.media` — audio, spectrogram images, escaped text, and the chart-spec cache.
 """
 
-from ..communities import METHODS as COMMUNITY_METHODS
+from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..errors import SongsimError
 from .cached import (
     KINDS_LABELS,

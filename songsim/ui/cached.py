@@ -176,7 +176,7 @@ def sweep(ds: Dataset, kind: str, k_max: int = 20) -> dict:
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping k…")
 def _sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int) -> dict:
-    from ..clustering import KSweep
+    from ..analysis.clustering import KSweep
 
     X = _embedding(_ds, audio_key, kind)
     s = KSweep(range(2, min(k_max, len(X) - 1) + 1)).fit(X)
@@ -197,7 +197,7 @@ def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
 
 @st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
 def _tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
-    from ..maps import TSNEMapper
+    from ..analysis.maps import TSNEMapper
 
     return TSNEMapper(max_perplexity=50).fit(_embedding(_ds, audio_key, kind))
 
@@ -219,7 +219,7 @@ def pca(ds: Dataset, kind: str) -> tuple[np.ndarray, list[float]]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[float]]:
-    from ..maps import pca_2d
+    from ..analysis.maps import pca_2d
 
     return pca_2d(_embedding(_ds, audio_key, kind))
 
@@ -271,8 +271,8 @@ def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict
 def _comparison(
     _ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str
 ) -> tuple[dict, dict, int]:
+    from ..analysis.compare import aligned, contingency, scores
     from ..charts import contingency_heatmap, spec
-    from ..compare import aligned, contingency, scores
 
     cl = pd.Series(clusters(_ds, kind, k), index=np.arange(_ds.n_tracks))
     if against == "labels":
@@ -287,13 +287,13 @@ def _comparison(
 
 
 def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
-    """Every embedding scored side by side (see :func:`songsim.evaluation.score_embedding`)."""
+    """Every embedding scored side by side (see :func:`songsim.analysis.evaluation.score_embedding`)."""
     return _embeddings_table(ds, graph_key(ds), kinds)
 
 
 @st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")
 def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFrame:
-    from ..evaluation import score_embedding
+    from ..analysis.evaluation import score_embedding
 
     labels = _ds.complete_labels
     rows = []
@@ -308,7 +308,7 @@ def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFram
 
 
 def similar(ds: Dataset, kind: str, index: int, n: int) -> pd.DataFrame:
-    from ..similar import nearest
+    from ..analysis.similar import nearest
 
     idx, sim = nearest(embedding(ds, kind), index, n=n)
     out = ds.tracks.iloc[idx][["track_id", "title", "artist", "label"]].copy()
@@ -318,7 +318,7 @@ def similar(ds: Dataset, kind: str, index: int, n: int) -> pd.DataFrame:
 
 
 def grow(ds: Dataset, kind: str, index: int, length: int) -> pd.DataFrame:
-    from ..similar import grow_playlist
+    from ..analysis.similar import grow_playlist
 
     order = grow_playlist(embedding(ds, kind), index, length=length)
     out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
@@ -328,7 +328,7 @@ def grow(ds: Dataset, kind: str, index: int, length: int) -> pd.DataFrame:
 
 def exports(table: pd.DataFrame, name: str) -> tuple[str, str]:
     """``(m3u8 text, csv text)`` of a playlist table, neutralised against formula injection."""
-    from ..similar import to_csv, to_m3u8
+    from ..analysis.similar import to_csv, to_m3u8
 
     cols = [c for c in ("track_id", "title", "artist", "label", "duration") if c in table]
     return to_m3u8(table, name=name), to_csv(table[cols])

@@ -17,7 +17,7 @@ def graph(
     _ds: Dataset, key: str, min_playlists: int, method: str, n_communities: int | None, refine: bool
 ):
     """``(SongGraph, CommunityResult)`` for the dataset's (or the session's uploaded) playlists."""
-    from ..communities import detect
+    from ..analysis.communities import detect
 
     g = pipeline.dataset_graph(_ds, min_playlists=min_playlists)
     return g, detect(g, method=method, max_communities=n_communities, refine_partition=refine)
@@ -43,7 +43,7 @@ def current_graph(ds: Dataset):
 
 def community_series(ds: Dataset) -> pd.Series:
     """Community of each track in the session's graph, indexed by track row."""
-    from ..evaluation import community_labels
+    from ..analysis.evaluation import community_labels
 
     return community_labels(*current_graph(ds))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 
 def aligned(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 METHODS = ("leading-eigenvector", "leiden", "louvain")
 KL_MAX_NODES = 3000  # above this, refinement makes only improving moves (vectorised sweeps)

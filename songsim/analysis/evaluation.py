@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..datasets import Dataset
+from ..embeddings import KINDS, available_kinds, best_kind, embed
+from ..errors import SongsimError
+from ..graph import SongGraph
+from ..progress import Callback
 from .clustering import KSweep, kmeans
 from .communities import CommunityResult, detect
 from .compare import precision_at_k, scores
-from .datasets import Dataset
-from .embeddings import KINDS, available_kinds, best_kind, embed
-from .errors import SongsimError
-from .graph import SongGraph
-from .progress import Callback
 
 
 def community_labels(graph: SongGraph, result: CommunityResult) -> pd.Series:
@@ -69,7 +69,7 @@ def evaluate(
 ) -> dict:
     """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
     README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`."""
-    from .pipeline import dataset_graph
+    from ..pipeline import dataset_graph
 
     out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
     communities = None

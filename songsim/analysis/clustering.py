@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 MAX_MEMORY = 512 * 1024 * 1024  # bytes of distance chunk and products per pass
 
@@ -91,7 +91,7 @@ def _cluster_distance_sums(
     """
     import torch
 
-    from .devices import pick_device
+    from ..devices import pick_device
 
     n = len(X)
     dev = pick_device(device)

@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 
 def pca_2d(X: np.ndarray, *, random_state: int = 0) -> tuple[np.ndarray, list[float]]:

@@ -9,7 +9,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 
 def normalize_rows(X: np.ndarray) -> np.ndarray:
