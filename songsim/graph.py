@@ -226,15 +226,10 @@ def build_graph(
     return SongGraph(candidates[keep], A, len(candidates), int(n_comp), min_playlists, min_weight)
 
 
-def layout_2d(n_nodes: int, edges: np.ndarray, *, random_state: int | None = None) -> np.ndarray:
+def layout_2d(n_nodes: int, edges: np.ndarray) -> np.ndarray:
     """Fruchterman–Reingold positions ``(n_nodes, 2)`` of a graph given as ``edges [shape=(e, 2)]``
     (igraph's layout, 500 iterations)."""
     import igraph as ig
 
     g = ig.Graph(n=n_nodes, edges=np.asarray(edges).tolist())
-    if random_state is not None:
-        rng = np.random.default_rng(random_state)
-        return np.array(
-            g.layout_fruchterman_reingold(seed=rng.random((n_nodes, 2)).tolist(), niter=500).coords
-        )
     return np.array(g.layout_fruchterman_reingold(niter=500).coords)

@@ -50,7 +50,7 @@ def chart_spec(ds: Dataset, key: tuple, chart) -> dict:
 
 def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
     """Whether a checkpoint fits ``ds``; cached until a checkpoint entry changes (a new
-    ``CURRENT`` pointer), since checking one reads and verifies its weights."""
+    ``CURRENT`` pointer), since checking one hashes its weights file against its manifest."""
     from ..models.checkpoints import checkpoint_entry, shipped_entry
 
     pointers = tuple(
