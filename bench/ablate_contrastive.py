@@ -21,7 +21,7 @@ import torch
 from _common import emit
 
 from songsim.analysis.evaluation import score_embedding
-from songsim.datasets import load_dataset
+from songsim.data.datasets import load_dataset
 from songsim.embeddings import track_means
 from songsim.models.contrastive import Augmentation, ContrastiveEncoder, augment
 
@@ -62,7 +62,7 @@ def main():
     ap.add_argument(
         "--nn-every", type=int, default=50, help="steps between recomputing the neighbours"
     )
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--random-state", type=int, default=0)
     a = ap.parse_args()
     ds = load_dataset(a.train)
     eds = load_dataset(a.eval) if a.eval else ds
@@ -78,8 +78,8 @@ def main():
     EX = torch.from_numpy(eds.clips).unsqueeze(1)
     ct = ds.clip_track
     by_track = [np.flatnonzero(ct == t) for t in range(ds.n_tracks)]
-    torch.manual_seed(a.seed)
-    gen, rng = torch.Generator().manual_seed(a.seed), np.random.default_rng(a.seed)
+    torch.manual_seed(a.random_state)
+    gen, rng = torch.Generator().manual_seed(a.random_state), np.random.default_rng(a.random_state)
     cl = torch.channels_last
     model = ContrastiveEncoder(latent=a.latent, temperature=a.tau).to(memory_format=cl)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
@@ -103,7 +103,7 @@ def main():
                 labels=eds.labels,
                 communities=None,
                 ks=[len(set(eds.labels))],
-                random_state=a.seed,
+                random_state=a.random_state,
             )
             out[name] = {
                 "ami": round(s["ami_labels"], 4),

@@ -6,7 +6,7 @@ duplicated slices, a swapped encoding) and reads it. A crash is any exception ot
 songsim's PlaylistFormatError; a hang is a case over 5 s. Reference: none — the figures are
 cases, crashes, hangs and time.
 
-Usage: python bench/bench_fuzz.py [--cases 10000] [--seed 0]
+Usage: python bench/bench_fuzz.py [--cases 10000] [--random-state 0]
 """
 
 import argparse
@@ -100,9 +100,9 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--cases", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--random-state", type=int, default=0)
     args = ap.parse_args()
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(args.random_state)
     base = seeds()
     parsed = rejected = crashes = hangs = 0
     examples, slowest = [], 0.0

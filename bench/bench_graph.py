@@ -39,7 +39,7 @@ def track_ids(n_tracks: int) -> list[str]:
 
 
 def _songsim_build(args, queue):
-    from songsim.graph import build_graph
+    from songsim.analysis.graph import build_graph
 
     df = synthetic_mpd(args["playlists"], args["tracks"])
     ids = track_ids(args["tracks"])
@@ -102,7 +102,7 @@ def main():
         full.append(q.get())
         proc.join()
 
-    from songsim.graph import build_graph
+    from songsim.analysis.graph import build_graph
 
     sub = synthetic_mpd(args.subset, args.tracks, seed=1)
     ids = track_ids(args.tracks)

@@ -20,8 +20,8 @@ import soxr
 from _common import emit
 
 from songsim.config import AudioParams
-from songsim.demo import render_track
-from songsim.ingest import default_jobs, ingest_audio
+from songsim.data.demo import render_track
+from songsim.data.ingest import default_jobs, ingest_audio
 from songsim.io.audio import scan_audio
 
 FORMATS = [

@@ -69,7 +69,7 @@ def main():
     import torch
 
     from songsim.embeddings import embed, track_means
-    from songsim.modeling import find_checkpoint, train_and_save
+    from songsim.embeddings.modeling import find_checkpoint, train_and_save
     from songsim.models.checkpoints import load_checkpoint
     from songsim.models.train import TrainParams, embed_clips
     from songsim.pipeline import ingest

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import bar_sizes, sweep_charts
+from songsim.ui.charts import bar_sizes, sweep_charts
 
 ds = ui.current_dataset()
 st.title("Clusters")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import bar_sizes
+from songsim.ui.charts import bar_sizes
 
 ds = ui.current_dataset()
 st.title("Song graph")

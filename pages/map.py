@@ -3,7 +3,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import scatter_map
+from songsim.ui.charts import scatter_map
 
 ds = ui.current_dataset()
 st.title("Map")

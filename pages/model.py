@@ -3,7 +3,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.charts import loss_curves
+from songsim.ui.charts import loss_curves
 
 ds = ui.current_dataset()
 st.title("Model")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .analysis.graph import SongGraph, build_graph
 from .config import AudioParams
-from .datasets import Dataset, list_datasets, load_dataset, save_dataset
+from .data.datasets import Dataset, list_datasets, load_dataset, save_dataset
 from .errors import DatasetError, SongsimError
-from .graph import SongGraph, build_graph
 from .progress import Callback
 
 DEMO_NAME = "demo"
@@ -21,7 +21,7 @@ log = logging.getLogger("songsim")
 
 def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> Dataset:
     """The demo dataset from the cache, built and saved first when missing or corrupted."""
-    from .demo import build_demo
+    from .data.demo import build_demo
 
     if not rebuild and DEMO_NAME in list_datasets():
         try:
@@ -47,11 +47,11 @@ def ingest(
     """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``.
 
     The playlist files are read first, so a malformed one fails fast and nothing is written. An
-    audio folder's own M3U/M3U8 files (:func:`~songsim.ingest.folder_playlists`) are read too.
+    audio folder's own M3U/M3U8 files (:func:`~songsim.data.ingest.folder_playlists`) are read too.
     """
     import dataclasses
 
-    from .ingest import (
+    from .data.ingest import (
         dataset_from_tracks,
         folder_playlists,
         ingest_audio,

@@ -36,10 +36,10 @@ def fresh_cache(tmp_path, monkeypatch) -> Path:
 @pytest.fixture()
 def tiny_dataset():
     """Factory of small demo-like datasets (8 tracks, 20 playlists), built in a second or two."""
-    from songsim.demo import build_demo
+    from songsim.data.demo import build_demo
 
     def make(name: str, seed: int = 1):
-        ds = build_demo(seed=seed, n_tracks=8, n_playlists=20, n_jobs=1)
+        ds = build_demo(random_state=seed, n_tracks=8, n_playlists=20, n_jobs=1)
         ds.name = name
         return ds
 

@@ -47,10 +47,10 @@ def test_data_page():
 
 def test_data_page_lists_skipped_files(fresh_cache, monkeypatch, tiny_dataset):
     from songsim import pipeline
-    from songsim.datasets import save_dataset
+    from songsim.data.datasets import save_dataset
 
     monkeypatch.setattr(
-        "songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
     )
     pipeline.ensure_demo()
     mine = tiny_dataset("mine", seed=2)

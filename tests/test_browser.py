@@ -227,10 +227,10 @@ HOSTILE = [
 
 
 def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
-    from songsim.datasets import save_dataset
-    from songsim.demo import build_demo
+    from songsim.data.datasets import save_dataset
+    from songsim.data.demo import build_demo
 
-    ds = build_demo(seed=9, n_tracks=24, n_playlists=80, n_jobs=1)
+    ds = build_demo(random_state=9, n_tracks=24, n_playlists=80, n_jobs=1)
     ds.name = "hostile"
     ds.tracks["title"] = [HOSTILE[i % len(HOSTILE)] for i in range(ds.n_tracks)]
     ds.tracks["artist"] = [HOSTILE[(i + 1) % len(HOSTILE)] for i in range(ds.n_tracks)]

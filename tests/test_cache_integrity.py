@@ -10,10 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from songsim import pipeline
-from songsim.datasets import load_dataset, save_dataset
+from songsim.data.datasets import load_dataset, save_dataset
 from songsim.embeddings import embed
+from songsim.embeddings.modeling import find_checkpoint
 from songsim.errors import DatasetError
-from songsim.modeling import find_checkpoint
 from songsim.models import ConvAutoencoder
 from songsim.models.checkpoints import checkpoint_entry, save_checkpoint
 from songsim.storage import current_version
@@ -76,7 +76,7 @@ def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how
 
 def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset):
     monkeypatch.setattr(
-        "songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
     )
     demo = pipeline.ensure_demo()
     damage(current_version(fresh_cache / "datasets" / "demo") / "clips.npy", "truncate")
@@ -93,7 +93,7 @@ def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset)
 
 def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch, tiny_dataset):
     monkeypatch.setattr(
-        "songsim.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
     )
     pipeline.ensure_demo()
     save_dataset(tiny_dataset("mine", seed=2))

@@ -114,7 +114,7 @@ def test_same_seed_same_weights_and_resume(toy, check_resume):
 
 def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
     """Training sees clips and track numbers only: relabelling a dataset changes nothing."""
-    import songsim.modeling as modeling
+    import songsim.embeddings.modeling as modeling
 
     seen = []
     real_train = modeling.train
@@ -141,7 +141,7 @@ def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
 def test_pretrained_weights_fit_any_library_and_fine_tuning_starts_from_them(
     fresh_cache, tiny_dataset, monkeypatch
 ):
-    import songsim.modeling as modeling
+    import songsim.embeddings.modeling as modeling
     from songsim.embeddings import available_kinds, best_kind, embed
 
     ds = tiny_dataset("mine")

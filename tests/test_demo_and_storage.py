@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from songsim.datasets import list_datasets, load_dataset, save_dataset
-from songsim.demo import STYLES, build_demo, render_track
+from songsim.data.datasets import list_datasets, load_dataset, save_dataset
+from songsim.data.demo import STYLES, build_demo, render_track
 from songsim.errors import DatasetError
 from songsim.pipeline import dataset_graph
 
@@ -28,9 +28,9 @@ def test_demo_playlists_mostly_but_not_only_one_style(demo_ds):
 
 
 def test_demo_is_deterministic():
-    a = build_demo(seed=3, n_tracks=16, n_playlists=40, n_jobs=1)
-    b = build_demo(seed=3, n_tracks=16, n_playlists=40, n_jobs=1)
-    c = build_demo(seed=4, n_tracks=16, n_playlists=40, n_jobs=1)
+    a = build_demo(random_state=3, n_tracks=16, n_playlists=40, n_jobs=1)
+    b = build_demo(random_state=3, n_tracks=16, n_playlists=40, n_jobs=1)
+    c = build_demo(random_state=4, n_tracks=16, n_playlists=40, n_jobs=1)
     assert (
         np.array_equal(a.clips, b.clips)
         and a.playlists.equals(b.playlists)
@@ -48,7 +48,7 @@ def test_styles_differ_in_spectra():
 
 
 def test_save_load_roundtrip_and_corruption(fresh_cache):
-    ds = build_demo(seed=1, n_tracks=8, n_playlists=20, n_jobs=1)
+    ds = build_demo(random_state=1, n_tracks=8, n_playlists=20, n_jobs=1)
     ds.name = "tiny"
     save_dataset(ds)
     back = load_dataset("tiny")
@@ -64,13 +64,13 @@ def test_save_load_roundtrip_and_corruption(fresh_cache):
 
 
 def test_failed_write_keeps_previous(fresh_cache, monkeypatch):
-    ds = build_demo(seed=1, n_tracks=8, n_playlists=20, n_jobs=1)
+    ds = build_demo(random_state=1, n_tracks=8, n_playlists=20, n_jobs=1)
     ds.name = "keep"
     save_dataset(ds)
-    broken = build_demo(seed=2, n_tracks=8, n_playlists=20, n_jobs=1)
+    broken = build_demo(random_state=2, n_tracks=8, n_playlists=20, n_jobs=1)
     broken.name = "keep"
     monkeypatch.setattr(
-        "songsim.datasets.write_manifest",
+        "songsim.data.datasets.write_manifest",
         lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()),
     )
     with pytest.raises(KeyboardInterrupt):

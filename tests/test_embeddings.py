@@ -49,7 +49,7 @@ def test_cache_hit_loads_no_weights_and_a_new_checkpoint_recomputes(
     import torch
 
     import songsim.models.train as train_module
-    from songsim import modeling
+    from songsim.embeddings import modeling
     from songsim.models.cae import ConvAutoencoder
     from songsim.models.checkpoints import checkpoint_entry, save_checkpoint
 

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import songsim.graph as graph_mod
+import songsim.analysis.graph as graph_mod
+from songsim.analysis.graph import build_graph
 from songsim.errors import SongsimError
-from songsim.graph import build_graph
 
 
 def brute_force(df, track_ids, min_playlists=1, min_weight=1):

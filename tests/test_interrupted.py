@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from songsim.datasets import load_dataset, save_dataset
-from songsim.demo import build_demo
+from songsim.data.datasets import load_dataset, save_dataset
+from songsim.data.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def test_killed_ingest_keeps_the_previous_dataset(tmp_path, fresh_cache):
 
 def test_killed_training_resumes(fresh_cache):
     cache = fresh_cache
-    ds = build_demo(seed=5, n_tracks=16, n_playlists=40, n_jobs=1)
+    ds = build_demo(random_state=5, n_tracks=16, n_playlists=40, n_jobs=1)
     ds.name = "tiny"
     save_dataset(ds)
     entry = cache / "models" / "tiny" / "cae-8"

@@ -96,7 +96,7 @@ def test_interrupted_training_resumes_to_the_same_weights(small, check_resume):
 
 
 def test_shipped_demo_weights_load_without_training(demo_ds, monkeypatch):
-    import songsim.modeling as modeling
+    import songsim.embeddings.modeling as modeling
 
     monkeypatch.setattr(modeling, "train", lambda *a, **k: pytest.fail("should not train"))
     for kind in ("cae", "vae"):

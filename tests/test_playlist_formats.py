@@ -12,9 +12,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from songsim.datasets import match_tracks
+from songsim.data.datasets import match_tracks
+from songsim.data.ingest import read_playlist_files
 from songsim.errors import PlaylistFormatError, SongsimError
-from songsim.ingest import read_playlist_files
 from songsim.io.m3u import normalise_entry
 from songsim.io.playlists import COLUMNS, read_playlists
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..datasets import Dataset
+from ..data.datasets import Dataset
 from ..embeddings import KINDS, available_kinds, best_kind, embed
 from ..errors import SongsimError
-from ..graph import SongGraph
 from ..progress import Callback
 from .clustering import KSweep, kmeans
 from .communities import CommunityResult, detect
 from .compare import precision_at_k, scores
+from .graph import SongGraph
 
 
 def community_labels(graph: SongGraph, result: CommunityResult) -> pd.Series:

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..config import AudioParams
+from ..data.features import clip_starts, fit_length, log_mel_clips
 from ..errors import AudioFormatError
-from ..features import clip_starts, fit_length, log_mel_clips
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 

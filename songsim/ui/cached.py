@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..datasets import Dataset
+from ..data.datasets import Dataset
 from ..embeddings import MODEL_KINDS, PREFERENCE
 from ..errors import SongsimError
 from ..storage import current_version
@@ -33,7 +33,7 @@ KINDS_LABELS = {
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _chart_spec(key: tuple, _chart) -> dict:
-    from ..charts import spec
+    from .charts import spec
 
     return spec(_chart())
 
@@ -62,7 +62,7 @@ def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _has_checkpoint(_ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple) -> bool:
-    from ..modeling import find_checkpoint
+    from ..embeddings.modeling import find_checkpoint
 
     return find_checkpoint(_ds, kind, latent) is not None
 
@@ -74,13 +74,13 @@ def model(ds: Dataset, kind: str, latent: int):
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")
 def _model(_ds: Dataset, audio_key: str, kind: str, latent: int):
-    from ..modeling import get_model
+    from ..embeddings.modeling import get_model
 
     return get_model(_ds, kind, latent=latent, train_if_missing=False)
 
 
 def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
-    from ..modeling import train_and_save
+    from ..embeddings.modeling import train_and_save
     from ..models.train import TrainParams
 
     params = TrainParams.for_model(kind, latent=latent, epochs=epochs)
@@ -101,8 +101,8 @@ def reconstructions(
 def _reconstructions(
     _ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple, version: str
 ) -> list[tuple[bytes, bytes]]:
-    from ..charts import spectrogram_png
     from ..models.train import reconstruct
+    from .charts import spectrogram_png
 
     net, _ = _model(_ds, audio_key, kind, latent)
     originals = _ds.clips[list(clip_ids)]
@@ -123,8 +123,8 @@ def _training_views(
 ) -> list[tuple[bytes, bytes]]:
     import torch
 
-    from ..charts import spectrogram_png
     from ..models.contrastive import augment
+    from .charts import spectrogram_png
 
     x = torch.from_numpy(_ds.clips[list(clip_ids)]).unsqueeze(1)
     gen = torch.Generator().manual_seed(0)
@@ -272,7 +272,7 @@ def _comparison(
     _ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str
 ) -> tuple[dict, dict, int]:
     from ..analysis.compare import aligned, contingency, scores
-    from ..charts import contingency_heatmap, spec
+    from .charts import contingency_heatmap, spec
 
     cl = pd.Series(clusters(_ds, kind, k), index=np.arange(_ds.n_tracks))
     if against == "labels":

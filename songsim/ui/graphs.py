@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from .. import pipeline
-from ..charts import graph_html
-from ..datasets import Dataset
+from ..data.datasets import Dataset
+from .charts import graph_html
 from .session import setting
 
 
@@ -59,9 +59,9 @@ def _graph_page(
     edges_per_node: int,
 ) -> tuple[str, int, int]:
     """``(html, nodes drawn, edges drawn)``: the top ``max_nodes`` by degree, each with its
-    ``edges_per_node`` strongest edges (:meth:`~songsim.graph.SongGraph.backbone`), on a
+    ``edges_per_node`` strongest edges (:meth:`~songsim.analysis.graph.SongGraph.backbone`), on a
     Fruchterman–Reingold layout."""
-    from ..graph import layout_2d
+    from ..analysis.graph import layout_2d
 
     keep, edges = _g.backbone(max_nodes, edges_per_node)
     positions = layout_2d(len(keep), edges)

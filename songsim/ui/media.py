@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..datasets import Dataset
+from ..data.datasets import Dataset
 
 
 def track_audio(ds: Dataset, index: int):
@@ -29,7 +29,7 @@ def _demo_audio(seed: int, n_tracks: int, index: int) -> tuple[bytes, None]:
 
     import soundfile as sf
 
-    from ..demo import render_demo_track
+    from ..data.demo import render_demo_track
 
     y, sr = render_demo_track({"seed": seed, "n_tracks": n_tracks}, index)
     buf = io.BytesIO()
@@ -44,7 +44,7 @@ def clip_png(ds: Dataset, clip: int) -> bytes:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _clip_png(_ds: Dataset, audio_key: str, clip: int) -> bytes:
-    from ..charts import spectrogram_png
+    from .charts import spectrogram_png
 
     return spectrogram_png(_ds.clips[clip])
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import pipeline
-from ..datasets import Dataset, datasets_root, list_datasets, load_dataset
+from ..data.datasets import Dataset, datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
 from ..io.playlists import PLAYLIST_SUFFIXES
 from ..storage import current_version

@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 BLOCK_PRODUCTS = 20_000_000  # scalar products per block of the sparse product (bounds memory)
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .config import AudioParams, cache_dir
-from .errors import DatasetError, SongsimError
-from .storage import (
+from .. import __version__
+from ..config import AudioParams, cache_dir
+from ..errors import DatasetError, SongsimError
+from ..storage import (
     check_name,
     current_version,
     list_entries,

@@ -1,7 +1,7 @@
 """The embedded demo corpus: synthetic songs in eight styles, and playlists that mix them.
 
 Everything follows from one seed. Each track is rendered as real audio by the synthesiser in
-:mod:`songsim.synth` and becomes clips through the same code as a real file
+:mod:`songsim.data.synth` and becomes clips through the same code as a real file
 (:func:`songsim.io.audio.clips_from_signal`). Playlists are drawn so that most mix songs of one
 style or of two related styles, some mix anything: communities exist but are imperfect. The
 style is the track's label; :func:`render_demo_track` renders any track again for playback.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import AudioParams
-from .progress import Callback, track
+from ..config import AudioParams
+from ..progress import Callback, track
 from .synth import DEMO_VERSION, SECONDS, SR, STYLES, Style, render_track  # noqa: F401 (re-exported)
 
 _WORDS_A = (
@@ -57,12 +57,12 @@ _WORDS_B = (
 # -- corpus ------------------------------------------------------------------------------------
 
 
-def track_table(*, n_tracks: int = 320, seed: int = 0) -> pd.DataFrame:
+def track_table(*, n_tracks: int = 320, random_state: int = 0) -> pd.DataFrame:
     """The demo's tracks: ``track_id, title, artist, label, duration, style_index, track_seed``.
 
     Tracks are dealt round-robin over the styles, so every style has ``n_tracks / 8`` of them.
     """
-    rng = np.random.default_rng([seed, 1])
+    rng = np.random.default_rng([random_state, 1])
     rows = []
     for i in range(n_tracks):
         s = i % len(STYLES)
@@ -89,7 +89,7 @@ def related_styles() -> np.ndarray:
 
 
 def make_playlists(
-    tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_track: int = 10, seed: int = 0
+    tracks: pd.DataFrame, *, n_playlists: int = 1200, min_per_track: int = 10, random_state: int = 0
 ) -> pd.DataFrame:
     """Playlists over ``tracks``: ``playlist_id, track_id, position, title, artist, playlist_name``
     (named after the playlist's main style: "techno mix 12").
@@ -99,7 +99,7 @@ def make_playlists(
     more likely. Songs found in fewer than ``min_per_track`` playlists are then added to
     playlists of their own style until they are.
     """
-    rng = np.random.default_rng([seed, 2])
+    rng = np.random.default_rng([random_state, 2])
     styles = tracks["style_index"].to_numpy()
     n_styles = len(STYLES)
     popularity = 1.0 / (1 + rng.permutation(len(tracks)) % 40) ** 0.7
@@ -132,39 +132,40 @@ def make_playlists(
 
 
 def _render_clips(style_index: int, track_seed: int, params: AudioParams):
-    from .io.audio import clips_from_signal
+    from ..io.audio import clips_from_signal
 
     return clips_from_signal(render_track(style_index, track_seed), SR, params)
 
 
 def build_demo(
     *,
-    seed: int = 0,
+    random_state: int = 0,
     n_tracks: int = 320,
     n_playlists: int = 1200,
     params: AudioParams = AudioParams(),
     n_jobs: int | None = None,
     progress: Callback | None = None,
 ):
-    """Build the demo :class:`~songsim.datasets.Dataset` named ``demo`` (not saved)."""
+    """Build the demo :class:`~songsim.data.datasets.Dataset` named ``demo`` (not saved)."""
     from joblib import Parallel, delayed
 
     from .datasets import TRACK_COLUMNS, Dataset
     from .ingest import default_jobs
 
-    tracks = track_table(n_tracks=n_tracks, seed=seed)
+    tracks = track_table(n_tracks=n_tracks, random_state=random_state)
     jobs = (
         delayed(_render_clips)(s, ts, params)
         for s, ts in zip(tracks["style_index"], tracks["track_seed"])
     )
     results = Parallel(n_jobs=n_jobs or default_jobs(), return_as="generator", batch_size=4)(jobs)
     clips, starts = zip(*track(results, len(tracks), "rendering demo tracks", progress))
-    playlists = make_playlists(tracks, n_playlists=n_playlists, seed=seed)
+    playlists = make_playlists(tracks, n_playlists=n_playlists, random_state=random_state)
     info = {
         "kind": "demo",
-        "sources": [f"songsim demo (seed {seed}, version {DEMO_VERSION})"],
+        "sources": [f"songsim demo (seed {random_state}, version {DEMO_VERSION})"],
+        # stored as "seed": checkpoints trained on the demo match on this dict
         "demo": {
-            "seed": seed,
+            "seed": random_state,
             "n_tracks": n_tracks,
             "n_playlists": n_playlists,
             "version": DEMO_VERSION,
@@ -189,6 +190,6 @@ def render_demo_track(spec: dict, track_index: int) -> tuple[np.ndarray, int]:
 
     ``spec`` is the demo dataset's ``info["demo"]`` (its seed and number of tracks).
     """
-    table = track_table(n_tracks=spec.get("n_tracks", 320), seed=spec.get("seed", 0))
+    table = track_table(n_tracks=spec.get("n_tracks", 320), random_state=spec.get("seed", 0))
     row = table.iloc[track_index]
     return render_track(int(row["style_index"]), int(row["track_seed"])), SR

@@ -1,4 +1,4 @@
-"""Folders of audio or spectrogram PNGs, plus playlist files → a :class:`~songsim.datasets.Dataset`.
+"""Folders of audio or spectrogram PNGs, plus playlist files → a :class:`~songsim.data.datasets.Dataset`.
 
 Files are decoded in parallel worker processes. A file that cannot be read is skipped and
 listed in ``info["skipped_files"]`` with the reason; it never aborts the run.
@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import AudioParams
+from ..config import AudioParams
+from ..errors import AudioFormatError, SongsimError
+from ..io.audio import load_track, scan_audio
+from ..io.playlists import COLUMNS, PLAYLIST_SUFFIXES, read_playlists
+from ..io.spectrograms import read_spectrogram_png, scan_spectrograms
+from ..progress import Callback, track
 from .datasets import TRACK_COLUMNS, Dataset, match_tracks
-from .errors import AudioFormatError, SongsimError
-from .io.audio import load_track, scan_audio
-from .io.playlists import COLUMNS, PLAYLIST_SUFFIXES, read_playlists
-from .io.spectrograms import read_spectrogram_png, scan_spectrograms
-from .progress import Callback, track
 
 
 def default_jobs() -> int:

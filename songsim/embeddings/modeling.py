@@ -15,19 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import Dataset
-from .errors import CheckpointError, SongsimError
-from .models import DEFAULT_LATENT
-from .models.checkpoints import (
+from ..data.datasets import Dataset
+from ..errors import CheckpointError, SongsimError
+from ..models import DEFAULT_LATENT
+from ..models.checkpoints import (
     checkpoint_entry,
     checkpoint_manifest,
     load_checkpoint,
     save_checkpoint,
     shipped_entry,
 )
-from .models.train import TrainParams, train
-from .progress import Callback
-from .storage import current_version
+from ..models.train import TrainParams, train
+from ..progress import Callback
+from ..storage import current_version
 
 log = logging.getLogger("songsim")
 
@@ -153,7 +153,7 @@ def train_and_save(
     )
     resume = entry / "resume.pt"
     if progress is None:
-        from .progress import terminal_callback
+        from ..progress import terminal_callback
 
         progress = terminal_callback()
     clips = np.concatenate([d.clips for d in datasets]) if len(datasets) > 1 else first.clips

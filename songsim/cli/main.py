@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import SongsimError
+from ..errors import SongsimError
 
 
 def _print_json(obj) -> None:
@@ -22,7 +22,7 @@ def _print_json(obj) -> None:
 
 
 def cmd_demo(args) -> None:
-    from .pipeline import dataset_info, ensure_demo
+    from ..pipeline import dataset_info, ensure_demo
 
     ds = ensure_demo(rebuild=args.rebuild)
     info = dataset_info(ds)
@@ -33,7 +33,7 @@ def cmd_demo(args) -> None:
 
 
 def cmd_ingest(args) -> None:
-    from .pipeline import dataset_info, ingest
+    from ..pipeline import dataset_info, ingest
 
     ds = ingest(
         args.name,
@@ -55,8 +55,8 @@ def cmd_ingest(args) -> None:
 
 
 def cmd_info(args) -> None:
-    from .datasets import load_dataset
-    from .pipeline import dataset_info
+    from ..data.datasets import load_dataset
+    from ..pipeline import dataset_info
 
     info = dataset_info(
         load_dataset(args.name), min_playlists=args.min_playlists, min_weight=args.min_weight
@@ -85,8 +85,8 @@ def cmd_info(args) -> None:
 
 
 def cmd_list(args) -> None:
-    from .config import cache_dir
-    from .datasets import list_datasets, load_dataset
+    from ..config import cache_dir
+    from ..data.datasets import list_datasets, load_dataset
 
     names = list_datasets()
     if not names:
@@ -174,9 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_list)
 
-    from . import cli_analysis
+    from . import analysis  # its commands import the heavy modules only when run
 
-    cli_analysis.add_commands(sub)
+    analysis.add_commands(sub)
     return p
 
 

@@ -2,7 +2,7 @@
 
 Each track is 22 050 Hz mono, 24 s, made of drums, bass, chords, leads and noise with its
 style's tempo, rhythm, timbre, pitch range and scale, all drawn from one seed
-(:func:`render_track`). :mod:`songsim.demo` turns these into the demo corpus.
+(:func:`render_track`). :mod:`songsim.data.demo` turns these into the demo corpus.
 """
 
 from __future__ import annotations

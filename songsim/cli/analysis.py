@@ -7,19 +7,23 @@ from pathlib import Path
 
 
 def cmd_train(args) -> None:
-    from .datasets import load_dataset
-    from .errors import SongsimError
-    from .modeling import train_and_save
-    from .models import DEFAULT_LATENT
-    from .models.checkpoints import shipped_entry
-    from .models.train import TrainParams
+    from ..data.datasets import load_dataset
+    from ..embeddings.modeling import train_and_save
+    from ..errors import SongsimError
+    from ..models import DEFAULT_LATENT
+    from ..models.checkpoints import shipped_entry
+    from ..models.train import TrainParams
 
     if len(args.name) > 1 and not args.ship:
         raise SongsimError("several datasets can be pooled only to make shipped weights (--ship)")
     datasets = [load_dataset(n) for n in args.name]
     latent = args.latent or DEFAULT_LATENT[args.model]
     params = TrainParams.for_model(
-        args.model, latent=latent, epochs=args.epochs, random_state=args.seed, beta=args.beta
+        args.model,
+        latent=latent,
+        epochs=args.epochs,
+        random_state=args.random_state,
+        beta=args.beta,
     )
     entry = shipped_entry(args.model, latent) if args.ship else None
     _, manifest = train_and_save(
@@ -44,8 +48,8 @@ def cmd_train(args) -> None:
 
 
 def cmd_embed(args) -> None:
-    from .datasets import load_dataset
-    from .embeddings import embed
+    from ..data.datasets import load_dataset
+    from ..embeddings import embed
 
     ds = load_dataset(args.name)
     emb = embed(ds, args.model, latent=args.latent)
@@ -56,7 +60,7 @@ def cmd_embed(args) -> None:
 
 def add_commands(sub) -> None:
     """Register the analysis commands on the ``python -m songsim`` sub-parser."""
-    from .embeddings import (  # no torch import just to build the parser
+    from ..embeddings import (  # no torch import just to build the parser
         KINDS,
         MODEL_KINDS,
         best_kind,
@@ -82,7 +86,13 @@ def add_commands(sub) -> None:
     s.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
     )
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed for every random choice (default 0)",
+    )
     s.add_argument(
         "--from-scratch",
         action="store_true",
@@ -111,9 +121,9 @@ def add_commands(sub) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from .analysis.evaluation import evaluate
-    from .datasets import load_dataset
-    from .progress import terminal_callback
+    from ..analysis.evaluation import evaluate
+    from ..data.datasets import load_dataset
+    from ..progress import terminal_callback
 
     out = evaluate(
         load_dataset(args.name),
@@ -153,7 +163,7 @@ def _fmt(v) -> str:
 
 
 def cmd_communities(args) -> None:
-    from .analysis.communities import detect, read_edgelist
+    from ..analysis.communities import detect, read_edgelist
 
     g = read_edgelist(args.edgelist)
     res = detect(
@@ -161,7 +171,7 @@ def cmd_communities(args) -> None:
         method=args.method,
         max_communities=args.clusters,
         refine_partition=args.refine,
-        random_state=args.seed,
+        random_state=args.random_state,
     )
     out = {
         "nodes": g.vcount(),
@@ -184,9 +194,9 @@ def cmd_communities(args) -> None:
 
 
 def cmd_similar(args) -> None:
-    from .analysis.similar import nearest
-    from .datasets import load_dataset
-    from .embeddings import embed
+    from ..analysis.similar import nearest
+    from ..data.datasets import load_dataset
+    from ..embeddings import embed
 
     ds = load_dataset(args.name)
     q = ds.track_row(args.track_id)
@@ -198,7 +208,7 @@ def cmd_similar(args) -> None:
 
 
 def add_analysis_commands(sub) -> None:
-    from .embeddings import KINDS, best_kind
+    from ..embeddings import KINDS, best_kind
 
     s = sub.add_parser(
         "evaluate",
@@ -237,7 +247,13 @@ def add_analysis_commands(sub) -> None:
         help="leading eigenvector: at most N communities per component",
     )
     s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed for every random choice (default 0)",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_communities)
 

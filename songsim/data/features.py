@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from .config import AudioParams
+from ..config import AudioParams
 
 
 @functools.lru_cache(maxsize=8)

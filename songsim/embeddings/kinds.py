@@ -28,11 +28,12 @@ import logging
 
 import numpy as np
 
-from .config import cache_dir
-from .datasets import Dataset
-from .errors import DatasetError, SongsimError
-from .progress import Callback
-from .storage import check_name, current_version, new_version, read_manifest, write_manifest
+from ..config import cache_dir
+from ..data.datasets import Dataset
+from ..errors import DatasetError, SongsimError
+from ..progress import Callback
+from ..storage import check_name, current_version, new_version, read_manifest, write_manifest
+from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_means
 
 log = logging.getLogger("songsim")
 
@@ -40,7 +41,6 @@ KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive")
 MODEL_KINDS = ("cae", "vae", "contrastive")
 #: Kinds from best to worst by precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
 PREFERENCE = ("contrastive", "mfcc", "vae", "cae", "pca", "raw")
-N_MFCC = 20
 
 
 @dataclasses.dataclass
@@ -59,44 +59,6 @@ class Embedding:
     clip: np.ndarray
     track: np.ndarray
     params: dict
-
-
-def track_means(clip_vectors: np.ndarray, clip_track: np.ndarray, n_tracks: int) -> np.ndarray:
-    """Mean clip vector of each track, ``(n_tracks, d)``."""
-    sums = np.zeros((n_tracks, clip_vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, clip_track, clip_vectors)
-    counts = np.bincount(clip_track, minlength=n_tracks)[:, None]
-    return (sums / np.maximum(counts, 1)).astype(np.float32)
-
-
-def raw_vectors(clips: np.ndarray) -> np.ndarray:
-    """``(n, n_mels, n_frames)`` → ``(n, n_mels·n_frames)``."""
-    return clips.reshape(len(clips), -1).astype(np.float32, copy=False)
-
-
-def pca_vectors(clips: np.ndarray, *, n_components: int = 64, random_state: int = 0) -> np.ndarray:
-    """First ``n_components`` principal components of the flattened clips, ``(n, r)``."""
-    from sklearn.decomposition import PCA
-
-    r = min(n_components, len(clips), clips[0].size)
-    return (
-        PCA(n_components=r, svd_solver="randomized", random_state=random_state)
-        .fit_transform(raw_vectors(clips))
-        .astype(np.float32)
-    )
-
-
-def mfcc_vectors(clips: np.ndarray, *, top_db: float = 80.0, n_mfcc: int = N_MFCC) -> np.ndarray:
-    """Mean and standard deviation over frames of ``n_mfcc`` MFCCs, z-scored per feature, ``(n, 2·n_mfcc)``.
-
-    The MFCCs are the DCT-II of the log-mel clip in dB (``clip · top_db``), as ``librosa.feature.mfcc``.
-    """
-    import librosa
-
-    mfcc = librosa.feature.mfcc(S=clips * top_db, n_mfcc=n_mfcc)  # (n, n_mfcc, frames)
-    feats = np.concatenate([mfcc.mean(axis=2), mfcc.std(axis=2)], axis=1)
-    std = feats.std(axis=0)
-    return ((feats - feats.mean(axis=0)) / np.where(std > 0, std, 1)).astype(np.float32)
 
 
 def _entry(ds: Dataset, key: str):
@@ -146,7 +108,7 @@ def embed(
 ) -> Embedding:
     """Clip and track vectors of ``ds`` for one embedding ``kind`` (computed once, then cached).
 
-    For ``cae``/``vae``/``contrastive`` the model comes from :func:`songsim.modeling.get_model`
+    For ``cae``/``vae``/``contrastive`` the model comes from :func:`songsim.embeddings.modeling.get_model`
     (a matching checkpoint, the shipped weights, or a training run when ``train_if_missing``);
     ``latent`` defaults to the model's own size.
     """
@@ -161,8 +123,8 @@ def embed(
     }.get(kind)
     model = None
     if kind in MODEL_KINDS:
+        from ..models import DEFAULT_LATENT
         from .modeling import checkpoint_id, find_checkpoint, get_model
-        from .models import DEFAULT_LATENT
 
         latent = latent or DEFAULT_LATENT[kind]
         entry = find_checkpoint(ds, kind, latent)  # by manifest: no weights loaded yet
@@ -182,7 +144,7 @@ def embed(
     elif kind == "mfcc":
         clip = mfcc_vectors(ds.clips, top_db=ds.params.top_db)
     else:
-        from .models.train import embed_clips
+        from ..models.train import embed_clips
 
         clip = embed_clips(model, ds.clips)
         if kind == "contrastive":  # its loss compares directions only
@@ -196,7 +158,7 @@ def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
     """Embedding kinds that can be had for ``ds`` without training a model.
 
     ``has_checkpoint(ds, kind)`` tells whether a model of ``kind`` (default size) fits ``ds``;
-    default: :func:`songsim.modeling.find_checkpoint` (the dashboard passes a cached one)."""
+    default: :func:`songsim.embeddings.modeling.find_checkpoint` (the dashboard passes a cached one)."""
     if has_checkpoint is None:
         from .modeling import find_checkpoint
 
