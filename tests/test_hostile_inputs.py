@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from songsim.errors import PlaylistFormatError
-from songsim.io.playlists import COLUMNS, read_playlists
+from songsim.io.playlists import COLUMNS, TEXT_COLUMNS, read_playlists
 
 NAMES = ["x.csv", "x.json", "x.json.gz", "x.zip", "x.m3u", "x.m3u8"]
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,7 +25,8 @@ def check(name: str, data: bytes) -> None:
         assert msg.startswith(name) and "\n" not in msg
         return
     assert list(df.columns) == COLUMNS and len(df) > 0
-    assert df["position"].dtype == "int64"
+    assert df["position"].dtype == "int32"
+    assert all(isinstance(df[c].dtype, pd.CategoricalDtype) for c in TEXT_COLUMNS)
 
 
 @FUZZ

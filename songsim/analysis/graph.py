@@ -121,11 +121,26 @@ def incidence(
     twice in one playlist counts once. ``B[rows, cols] = 1`` is the binary incidence matrix.
     """
     index = pd.Index(track_ids)
-    cols = index.get_indexer(playlists["track_id"])
+    cols = _positions(playlists["track_id"], index)
     keep = cols >= 0
-    rows, uniques = pd.factorize(playlists["playlist_id"].to_numpy()[keep])
+    rows, uniques = pd.factorize(_codes(playlists["playlist_id"])[keep])
     key = np.unique(rows.astype(np.int64) * len(index) + cols[keep])
     return (key // len(index)), (key % len(index)), len(uniques)
+
+
+def _positions(entries: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position in ``index`` of each entry, -1 where absent; a coded (``category``) column is
+    looked up once per distinct value."""
+    if not isinstance(entries.dtype, pd.CategoricalDtype):
+        return index.get_indexer(entries)
+    per_value = np.append(index.get_indexer(entries.cat.categories), -1)
+    return per_value[entries.cat.codes.to_numpy()]  # code -1 (missing) → the appended -1
+
+
+def _codes(ids: pd.Series) -> np.ndarray:
+    return (
+        ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype) else ids.to_numpy()
+    )
 
 
 def cooccurrence(

@@ -27,6 +27,7 @@ import pandas as pd
 from .. import __version__
 from ..config import AudioParams, cache_dir
 from ..errors import DatasetError, SongsimError
+from ..io.playlists import TEXT_COLUMNS, compact
 from ..storage import (
     check_name,
     current_version,
@@ -63,6 +64,9 @@ class Dataset:
     playlists: pd.DataFrame
     params: AudioParams
     info: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        self.playlists = compact(self.playlists)  # text as codes (see songsim.io.playlists)
 
     @property
     def n_tracks(self) -> int:
@@ -175,10 +179,18 @@ def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.Data
         name = parts[-1]
         return by_name.get(name) or by_stem.get(name) or by_stem.get(name.rsplit(".", 1)[0])
 
-    lookup = {e: resolve(e) for e in playlists["track_id"].unique()}
-    mapped = playlists["track_id"].map(lookup)
-    matched = playlists.assign(track_id=mapped)[mapped.notna()].reset_index(drop=True)
-    return matched, int(mapped.isna().sum())
+    playlists = compact(playlists)
+    entries = playlists["track_id"].cat  # each distinct entry is resolved once
+    codes, matched_ids = pd.factorize(np.array([resolve(e) for e in entries.categories], object))
+    entry_codes = entries.codes.to_numpy()
+    per_row = np.where(entry_codes >= 0, codes[entry_codes], -1) if len(codes) else entry_codes
+    keep = per_row >= 0
+    matched = playlists[keep].reset_index(drop=True)
+    matched["track_id"] = pd.Categorical.from_codes(per_row[keep], categories=matched_ids)
+    for col in TEXT_COLUMNS:
+        if col in matched:
+            matched[col] = matched[col].cat.remove_unused_categories()
+    return matched, int((~keep).sum())
 
 
 def _with_playlist_names(playlists: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..config import AudioParams
 from ..errors import AudioFormatError, SongsimError
 from ..io.audio import load_track, scan_audio
-from ..io.playlists import COLUMNS, PLAYLIST_SUFFIXES, read_playlists
+from ..io.playlists import COLUMNS, PLAYLIST_SUFFIXES, concat_playlists, read_playlists
 from ..io.spectrograms import read_spectrogram_png, scan_spectrograms
 from ..progress import Callback, track
 from .datasets import TRACK_COLUMNS, Dataset, match_tracks
@@ -144,9 +144,12 @@ def read_playlist_files(
     for p in track(files, len(files), "playlist files", progress):
         df = read_playlists(p)
         if len(files) > 1:
-            df["playlist_id"] = p.name + ":" + df["playlist_id"]
+            ids = df["playlist_id"].cat
+            df["playlist_id"] = ids.rename_categories(p.name + ":" + ids.categories.astype(str))
         frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+        if len(frames) == 64:  # join as we go: the table stays coded and the peak small
+            frames = [concat_playlists(frames)]
+    return concat_playlists(frames)
 
 
 class _PngTrack:
