@@ -1,0 +1,195 @@
+"""Million-Playlist scale: reading a folder of MPD slices into songsim's coded playlist table.
+
+Data: synthetic Million Playlist Dataset slices written to disk as the real ones are laid out
+(``data/mpd.slice.<a>-<b>.json``, 1,000 playlists each, every MPD track field present), with
+playlists of 5–250 songs (mean ≈ 67, log-normal) drawing songs by Zipf popularity (exponent 1)
+from ``--tracks`` tracks (the MPD has 2,262,292) and artists from 295,860.
+
+In a fresh process: ``read_playlist_files(folder)`` (the CLI's ``--playlists DIR``) → the coded
+table: time, peak RSS, bytes per entry. Reference in the same run: the first ``--reference``
+slices read by the same readers and joined as a plain string table with ``pd.concat`` (what
+the table cost before codes), bytes per entry. With ``--graph`` the song graph
+(``min_playlists=10``) is built from the table in the same process, and communities found
+(leading eigenvector) when ``--communities`` is given too.
+
+Usage: python bench/bench_playlist_table.py [--playlists 1000000] [--tracks 2260000]
+       [--dir DIR] [--graph] [--communities]
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import emit, peak_rss_mb
+
+SLICE = 1000
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def spotify_id(i: int) -> str:
+    out = []
+    for _ in range(22):
+        i, r = divmod(i, 62)
+        out.append(BASE62[r])
+    return "".join(reversed(out))
+
+
+def write_slices(folder: Path, n_playlists: int, n_tracks: int, seed: int = 0) -> int:
+    """Write the slices; returns the number of entries."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_tracks + 1)
+    cdf = np.cumsum(p / p.sum())
+    ids: dict[int, str] = {}
+    entries = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, n_playlists, SLICE):
+        n = min(SLICE, n_playlists - start)
+        lengths = np.clip(np.round(rng.lognormal(np.log(52), 0.75, n)), 5, 250).astype(int)
+        songs = np.searchsorted(cdf, rng.random(lengths.sum()))
+        playlists, at = [], 0
+        for k, length in enumerate(lengths):
+            tracks = []
+            for pos, t in enumerate(songs[at : at + length].tolist()):
+                uri = ids.get(t) or ids.setdefault(t, spotify_id(t * 7919 + 17))
+                tracks.append(
+                    {
+                        "pos": pos,
+                        "artist_name": f"Artist {t % 295_860}",
+                        "track_uri": f"spotify:track:{uri}",
+                        "artist_uri": f"spotify:artist:{t % 295_860}",
+                        "track_name": f"Song {t}",
+                        "album_uri": f"spotify:album:{t // 9}",
+                        "duration_ms": 180_000 + t % 60_000,
+                        "album_name": f"Album {t // 9}",
+                    }
+                )
+            at += length
+            pid = start + k
+            playlists.append(
+                {
+                    "name": f"mix {pid % 17_381}",
+                    "collaborative": "false",
+                    "pid": pid,
+                    "modified_at": 1_500_000_000,
+                    "num_tracks": len(tracks),
+                    "tracks": tracks,
+                }
+            )
+        entries += int(lengths.sum())
+        info = {"slice": f"{start}-{start + n - 1}", "version": "v1"}
+        path = folder / f"mpd.slice.{start}-{start + n - 1}.json"
+        path.write_text(json.dumps({"info": info, "playlists": playlists}))
+    return entries
+
+
+def _measure(args, queue):
+    import pandas as pd
+
+    from songsim.data.ingest import read_playlist_files
+    from songsim.io.playlists import TEXT_COLUMNS, read_playlists
+
+    folder = Path(args["dir"])
+    slices = sorted(folder.glob("*.json"))[: args["reference"]]
+    plain = pd.concat(
+        [
+            read_playlists(p).astype({c: str for c in TEXT_COLUMNS}).astype({"position": "int64"})
+            for p in slices
+        ],
+        ignore_index=True,
+    )
+    plain_bytes = plain.memory_usage(deep=True).sum() / len(plain)
+    del plain
+    base = peak_rss_mb()
+    t = time.perf_counter()
+    table = read_playlist_files([folder])
+    out = {
+        "read_seconds": time.perf_counter() - t,
+        "read_peak_rss_mb": peak_rss_mb(),
+        "rss_before_read_mb": base,
+        "entries": int(len(table)),
+        "playlists": int(table["playlist_id"].nunique()),
+        "tracks": int(len(table["track_id"].cat.categories)),
+        "coded_bytes_per_entry": float(table.memory_usage(deep=True).sum() / len(table)),
+        "string_bytes_per_entry": float(plain_bytes),
+        "string_reference_slices": len(slices),
+    }
+    if args["graph"]:
+        from songsim.analysis.graph import build_graph
+
+        t = time.perf_counter()
+        g = build_graph(table, table["track_id"].cat.categories, min_playlists=10)
+        out |= {
+            "graph_seconds": time.perf_counter() - t,
+            "graph_peak_rss_mb": peak_rss_mb(),
+            "nodes": g.n_nodes,
+            "edges": g.n_edges,
+        }
+        if args["communities"]:
+            from songsim.analysis.communities import detect
+
+            del table
+            t = time.perf_counter()
+            result = detect(g)
+            out |= {
+                "communities_seconds": time.perf_counter() - t,
+                "communities": result.n_communities,
+                "communities_peak_rss_mb": peak_rss_mb(),
+            }
+    queue.put(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--playlists", type=int, default=1_000_000)
+    ap.add_argument("--tracks", type=int, default=2_260_000)
+    ap.add_argument("--dir", help="where the slices go (default: a temporary folder, removed)")
+    ap.add_argument("--reference", type=int, default=20, help="slices in the string reference")
+    ap.add_argument("--graph", action="store_true", help="also build the song graph")
+    ap.add_argument("--communities", action="store_true", help="and its communities")
+    args = ap.parse_args()
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="songsim-mpd-"))
+    try:
+        t = time.perf_counter()
+        existing = sorted(folder.glob("*.json"))
+        if len(existing) * SLICE != args.playlists:
+            shutil.rmtree(folder, ignore_errors=True)
+            write_slices(folder, args.playlists, args.tracks)
+        write_seconds = time.perf_counter() - t
+        disk = sum(p.stat().st_size for p in folder.glob("*.json"))
+        ctx = mp.get_context("spawn")
+        q = ctx.Queue()
+        job = {
+            "dir": str(folder),
+            "reference": args.reference,
+            "graph": args.graph,
+            "communities": args.communities,
+        }
+        proc = ctx.Process(target=_measure, args=(job, q))
+        proc.start()
+        figures = q.get()
+        proc.join()
+    finally:
+        if not args.dir:
+            shutil.rmtree(folder, ignore_errors=True)
+    emit(
+        "playlist_table",
+        {
+            "n_playlists": args.playlists,
+            "n_tracks_drawn_from": args.tracks,
+            "slice_files": -(-args.playlists // SLICE),
+            "json_gb": disk / 1e9,
+            "write_seconds": write_seconds,
+            **figures,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
