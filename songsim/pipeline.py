@@ -42,9 +42,11 @@ def ingest(
     labels_from_parent: bool = False,
     n_clips: int | None = None,
     params: AudioParams | None = None,
+    client=None,
     progress: Callback | None = None,
 ) -> Dataset:
-    """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``.
+    """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``;
+    audio is decoded on the Dask cluster of ``client`` when given (:mod:`songsim.distributed`).
 
     The playlist files are read first, so a malformed one fails fast and nothing is written. An
     audio folder's own M3U/M3U8 files (:func:`~songsim.data.ingest.folder_playlists`) are read too.
@@ -73,7 +75,11 @@ def ingest(
     table = read_playlist_files([Path(p) for p in playlists], progress=progress)
     if audio is not None:
         tracks, skipped = ingest_audio(
-            Path(audio), params=params, label_from_parent=labels_from_parent, progress=progress
+            Path(audio),
+            params=params,
+            label_from_parent=labels_from_parent,
+            client=client,
+            progress=progress,
         )
         kind, source = "audio", str(audio)
     else:
@@ -95,16 +101,30 @@ def ingest(
     return ds
 
 
-def dataset_graph(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> SongGraph:
-    """The song graph of a dataset's playlists (largest connected component)."""
+def dataset_graph(
+    ds: Dataset,
+    *,
+    min_playlists: int = 1,
+    min_weight: int = 1,
+    edges_dir: Path | None = None,
+    client=None,
+) -> SongGraph:
+    """The song graph of a dataset's playlists (largest connected component).
+
+    With ``edges_dir`` the edges are also written there as Parquet row blocks, on the Dask
+    cluster of ``client`` when given (:func:`songsim.distributed.build_graph_blocks`); the
+    graph is the same either way."""
     if ds.playlists.empty:
         raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
-    return build_graph(
-        ds.playlists,
-        ds.tracks["track_id"].tolist(),
-        min_playlists=min_playlists,
-        min_weight=min_weight,
-    )
+    if client is not None and edges_dir is None:
+        raise SongsimError("a cluster writes the graph's row blocks: give a folder for them")
+    ids = ds.tracks["track_id"].tolist()
+    filters = {"min_playlists": min_playlists, "min_weight": min_weight}
+    if edges_dir is None:
+        return build_graph(ds.playlists, ids, **filters)
+    from .distributed import build_graph_blocks
+
+    return build_graph_blocks(ds.playlists, ids, Path(edges_dir), client=client, **filters)
 
 
 def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> dict:

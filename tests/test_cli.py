@@ -32,6 +32,7 @@ def test_help_on_every_command(cache_root):
         ["ingest"],
         ["info"],
         ["list"],
+        ["graph"],
         ["train"],
         ["embed"],
         ["evaluate"],

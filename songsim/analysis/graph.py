@@ -143,13 +143,52 @@ def _codes(ids: pd.Series) -> np.ndarray:
     )
 
 
+def row_blocks(
+    B: sp.csr_matrix, Bt: sp.csr_matrix, products: int | None = None
+) -> list[tuple[int, int]]:
+    """Row ranges ``[(a, b), …]`` of ``BᵀB`` holding about ``products`` scalar products each
+    (default :data:`BLOCK_PRODUCTS`), in order, covering every row."""
+    n = B.shape[1]
+    if n == 0:
+        return []
+    lengths = np.asarray(B.sum(axis=1)).ravel()
+    work = Bt @ lengths  # scalar products each row of the product needs
+    block_of_row = (np.cumsum(work) - work) // (products or BLOCK_PRODUCTS)
+    starts = np.flatnonzero(np.diff(block_of_row, prepend=-1))
+    return list(zip(starts.tolist(), np.append(starts[1:], n).tolist()))
+
+
+def block_edges(
+    Bt_rows: sp.csr_matrix, B: sp.csr_matrix, first_row: int, *, min_weight: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows ``first_row…`` of ``BᵀB`` (``Bt_rows`` = those rows of ``Bᵀ``) as
+    ``(source, target, weight)`` arrays, int32, grouped by source in row order, diagonal and
+    weights below ``min_weight`` dropped."""
+    P = Bt_rows @ B
+    rows = np.repeat(
+        np.arange(first_row, first_row + P.shape[0], dtype=np.int32), np.diff(P.indptr)
+    )
+    keep = (P.indices != rows) & (P.data >= min_weight)
+    return rows[keep], P.indices[keep].astype(np.int32), P.data[keep].astype(np.int32, copy=False)
+
+
+def csr_from_rows(counts, targets, weights, n: int) -> sp.csr_matrix:
+    """The CSR matrix ``(n, n)`` from consecutive row groups: ``counts`` (edges in each row),
+    ``targets`` and ``weights`` (lists of arrays, concatenated in order)."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=indptr[1:])
+    join = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    return sp.csr_matrix((join(weights), join(targets), indptr), shape=(n, n))
+
+
 def cooccurrence(
     B: sp.csr_matrix, *, min_weight: int = 1, Bt: sp.csr_matrix | None = None
 ) -> sp.csr_matrix:
     """Off-diagonal part of ``BᵀB``, entries below ``min_weight`` dropped.
 
-    Computed in row blocks of about :data:`BLOCK_PRODUCTS` scalar products each; every block is
-    filtered before the next is computed, so memory follows the edges kept.
+    Computed in :func:`row_blocks` of about :data:`BLOCK_PRODUCTS` scalar products each; every
+    block is filtered before the next is computed, so memory follows the edges kept.
 
     Parameters
     ----------
@@ -160,32 +199,34 @@ def cooccurrence(
     -------
     W : sp.csr_matrix [shape=(n_tracks, n_tracks)] int32, symmetric, zero diagonal
     """
-    n = B.shape[1]
     Bt = B.T.tocsr() if Bt is None else Bt
-    lengths = np.asarray(B.sum(axis=1)).ravel()
-    work = Bt @ lengths  # scalar products each row of the product needs
-    block_of_row = (np.cumsum(work) - work) // BLOCK_PRODUCTS
-    starts = np.flatnonzero(np.diff(block_of_row, prepend=-1)) if n else np.array([], dtype=int)
-    counts, indices, data = [], [], []
-    for a, b in zip(starts, np.append(starts[1:], n)):
-        P = Bt[a:b] @ B  # CSR rows a..b-1 of BᵀB
-        rows = np.repeat(np.arange(a, b), np.diff(P.indptr))
-        keep = (P.indices != rows) & (P.data >= min_weight)
-        counts.append(np.bincount(rows[keep] - a, minlength=b - a))
-        indices.append(P.indices[keep])
-        data.append(P.data[keep].astype(np.int32, copy=False))
-        del P, rows, keep
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    if counts:
-        np.cumsum(np.concatenate(counts), out=indptr[1:])
-    return sp.csr_matrix(
-        (
-            np.concatenate(data) if data else np.zeros(0, np.int32),
-            np.concatenate(indices) if indices else np.zeros(0, np.int32),
-            indptr,
-        ),
-        shape=(n, n),
-    )
+    counts, targets, weights = [], [], []
+    for a, b in row_blocks(B, Bt):
+        source, target, weight = block_edges(Bt[a:b], B, a, min_weight=min_weight)
+        counts.append(np.bincount(source - a, minlength=b - a))
+        targets.append(target)
+        weights.append(weight)
+        del source
+    return csr_from_rows(counts, targets, weights, B.shape[1])
+
+
+def song_incidence(
+    playlists: pd.DataFrame, track_ids: Sequence[str], *, min_playlists: int = 1
+) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    """``(B, Bᵀ, candidates)``: the binary incidence of playlists × the songs found in at least
+    ``min_playlists`` playlists, as CSR both ways; ``candidates`` are those songs' positions in
+    ``track_ids`` (column ``j`` of ``B`` is ``track_ids[candidates[j]]``)."""
+    rows, cols, n_playlists = incidence(playlists, track_ids)
+    counts = np.bincount(cols, minlength=len(track_ids))
+    candidates = np.flatnonzero(counts >= min_playlists)
+    column = np.full(len(track_ids), -1)
+    column[candidates] = np.arange(len(candidates))
+    sel = column[cols] >= 0
+    r, c = rows[sel], column[cols[sel]]
+    ones = np.ones(len(r), dtype=np.int32)
+    B = sp.csr_matrix((ones, (r, c)), shape=(n_playlists, len(candidates)))
+    Bt = sp.csr_matrix((ones, (c, r)), shape=(len(candidates), n_playlists))
+    return B, Bt, candidates
 
 
 def build_graph(
@@ -208,27 +249,34 @@ def build_graph(
     ------
     SongsimError  when no two songs are linked under these filters.
     """
+    check_filters(min_playlists, min_weight)
+    B, Bt, candidates = song_incidence(playlists, track_ids, min_playlists=min_playlists)
+    W = cooccurrence(B, min_weight=min_weight, Bt=Bt)
+    return largest_component(W, B, Bt, candidates, min_playlists, min_weight)
+
+
+def check_filters(min_playlists: int, min_weight: int) -> None:
     if min_playlists < 1 or min_weight < 1:
         raise SongsimError("min_playlists and min_weight must be at least 1")
-    rows, cols, n_playlists = incidence(playlists, track_ids)
-    counts = np.bincount(cols, minlength=len(track_ids))
-    candidates = np.flatnonzero(counts >= min_playlists)
-    column = np.full(len(track_ids), -1)
-    column[candidates] = np.arange(len(candidates))
-    sel = column[cols] >= 0
-    r, c = rows[sel], column[cols[sel]]
-    ones = np.ones(len(r), dtype=np.int32)
-    B = sp.csr_matrix((ones, (r, c)), shape=(n_playlists, len(candidates)))
-    Bt = sp.csr_matrix((ones, (c, r)), shape=(len(candidates), n_playlists))
-    W = cooccurrence(B, min_weight=min_weight, Bt=Bt)
+
+
+def largest_component(
+    W: sp.csr_matrix,
+    B: sp.csr_matrix,
+    Bt: sp.csr_matrix,
+    candidates: np.ndarray,
+    min_playlists: int,
+    min_weight: int,
+) -> SongGraph:
+    """The :class:`SongGraph` of ``W`` (the co-occurrence of :func:`song_incidence`'s songs)
+    restricted to its largest connected component."""
     if W.nnz == 0:
         raise SongsimError(
             f"no two songs share a playlist with min_playlists={min_playlists}, min_weight={min_weight} "
             f"({len(candidates)} songs pass the filter)"
         )
-    if (
-        min_weight == 1
-    ):  # songs are linked iff joined through playlists: components of the small bipartite graph
+    if min_weight == 1:
+        # songs are linked iff joined through playlists: components of the small bipartite graph
         bipartite = sp.bmat([[None, Bt], [B, None]], format="csr")
         n_comp, comp = connected_components(bipartite, directed=False)
         comp = comp[: len(candidates)]

@@ -7,6 +7,7 @@ line on stderr and exits with status 2; long work shows a progress bar on stderr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -32,17 +33,30 @@ def cmd_demo(args) -> None:
     )
 
 
+def _cluster(address: str | None):
+    """The Dask client for ``--cluster ADDRESS`` (closed on exit), or None without one."""
+    if address is None:
+        return contextlib.nullcontext()
+    from ..distributed import cluster
+
+    return cluster(address)
+
+
 def cmd_ingest(args) -> None:
     from ..pipeline import dataset_info, ingest
 
-    ds = ingest(
-        args.name,
-        audio=args.audio,
-        spectrograms=args.spectrograms,
-        playlists=args.playlists or [],
-        labels_from_parent=args.labels == "parent",
-        n_clips=args.clips,
-    )
+    if args.cluster and args.audio is None:
+        raise SongsimError("--cluster decodes audio: use it with --audio")
+    with _cluster(args.cluster) as client:
+        ds = ingest(
+            args.name,
+            audio=args.audio,
+            spectrograms=args.spectrograms,
+            playlists=args.playlists or [],
+            labels_from_parent=args.labels == "parent",
+            n_clips=args.clips,
+            client=client,
+        )
     info = dataset_info(ds)
     print(
         f"{args.name}: {info['tracks']} tracks, {info['clips']} clips, {info['playlists']} playlists, "
@@ -84,6 +98,37 @@ def cmd_info(args) -> None:
     )
 
 
+def cmd_graph(args) -> None:
+    from ..data.datasets import load_dataset
+    from ..pipeline import dataset_graph
+
+    if args.cluster and args.edges is None:
+        raise SongsimError(
+            "--cluster needs --edges DIR: the workers write the graph's blocks there"
+        )
+    ds = load_dataset(args.name)
+    with _cluster(args.cluster) as client:
+        g = dataset_graph(
+            ds,
+            min_playlists=args.min_playlists,
+            min_weight=args.min_weight,
+            edges_dir=args.edges,
+            client=client,
+        )
+    out = {"name": args.name, **g.summary(), "edges_dir": str(args.edges) if args.edges else None}
+    if args.json:
+        _print_json(out)
+        return
+    print(
+        f"{args.name}: graph of {g.n_nodes} songs and {g.n_edges} edges (largest of "
+        f"{g.n_components} components; {g.n_candidates} songs pass min_playlists={g.min_playlists})"
+    )
+    if args.edges:
+        print(
+            f"  edges (both directions, before the component is taken) in {args.edges}/rows-*.parquet"
+        )
+
+
 def cmd_list(args) -> None:
     from ..config import cache_dir
     from ..data.datasets import list_datasets, load_dataset
@@ -102,6 +147,30 @@ def cmd_list(args) -> None:
 
 
 # -- parser ------------------------------------------------------------------------------------
+
+CLUSTER_HELP = (
+    "a Dask scheduler (tcp://host:8786; its workers must see the same files) or local:N for N "
+    "worker processes here"
+)
+
+
+def _graph_options(s) -> None:
+    s.add_argument("name")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument(
+        "--min-playlists",
+        type=int,
+        default=1,
+        metavar="N",
+        help="songs must be in at least N playlists (default 1)",
+    )
+    s.add_argument(
+        "--min-weight",
+        type=int,
+        default=1,
+        metavar="W",
+        help="edges need at least W shared playlists (default 1)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels", choices=["parent"], help="'parent': each track's label is its folder's name"
     )
     s.add_argument("--clips", type=int, metavar="N", help="clips per track (default 6)")
+    s.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP + "; decodes one file a task")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser(
@@ -151,23 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Counts of a dataset: tracks, clips, playlists, labels, skipped files, unmatched "
         "playlist entries, and its song graph (largest connected component).",
     )
-    s.add_argument("name")
-    s.add_argument("--json", action="store_true", help="print JSON")
-    s.add_argument(
-        "--min-playlists",
-        type=int,
-        default=1,
-        metavar="N",
-        help="songs must be in at least N playlists (default 1)",
-    )
-    s.add_argument(
-        "--min-weight",
-        type=int,
-        default=1,
-        metavar="W",
-        help="edges need at least W shared playlists (default 1)",
-    )
+    _graph_options(s)
     s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser(
+        "graph",
+        help="build a dataset's song graph, optionally writing its edges (on a cluster)",
+        description="Build the song graph (songs linked by shared playlists, largest component "
+        "kept). With --edges DIR its edges are written there as Parquet row blocks "
+        "(rows-<first>-<end>.parquet: source, target, weight); with --cluster the blocks are "
+        "computed and written by the workers of a Dask cluster.",
+    )
+    _graph_options(s)
+    s.add_argument("--edges", type=Path, metavar="DIR", help="write the edges here as Parquet")
+    s.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    s.set_defaults(func=cmd_graph)
 
     s = sub.add_parser(
         "list", help="list the datasets in the cache", description="List the datasets in the cache."

@@ -47,9 +47,12 @@ def ingest_audio(
     params: AudioParams = AudioParams(),
     label_from_parent: bool = False,
     n_jobs: int | None = None,
+    client=None,
     progress: Callback | None = None,
 ) -> tuple[list, list[dict]]:
-    """Decode every audio file below ``root``.
+    """Decode every audio file below ``root``: in ``n_jobs`` local processes, or one task per
+    file on the Dask cluster of ``client`` (see :mod:`songsim.distributed`; the workers must see
+    ``root`` at the same path). Either way the result is the same, in file order.
 
     Returns ``(tracks, skipped)``: the :class:`~songsim.io.audio.AudioTrack` of each readable file
     and ``{"file", "reason"}`` for each skipped one.
@@ -63,12 +66,21 @@ def ingest_audio(
     if not files:
         raise SongsimError(f"{root}: no audio files (.wav .flac .ogg .opus .mp3) found")
     n_jobs = n_jobs or default_jobs()
-    jobs = (delayed(_load_audio_or_reason)(p, root, params, label_from_parent) for p in files)
-    results = (
-        Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(jobs)
-        if n_jobs > 1
-        else (_load_audio_or_reason(p, root, params, label_from_parent) for p in files)
-    )
+    if client is not None:
+        futures = client.map(
+            _load_audio_or_reason,
+            files,
+            root=root,
+            params=params,
+            label_from_parent=label_from_parent,
+            pure=False,
+        )
+        results = (f.result() for f in futures)
+    elif n_jobs > 1:
+        jobs = (delayed(_load_audio_or_reason)(p, root, params, label_from_parent) for p in files)
+        results = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(jobs)
+    else:
+        results = (_load_audio_or_reason(p, root, params, label_from_parent) for p in files)
     tracks, skipped = [], []
     for path, result in zip(files, track(results, len(files), "decoding audio", progress)):
         if isinstance(result, str):
