@@ -10,10 +10,12 @@ table: time, peak RSS, bytes per entry. Reference in the same run: the first ``-
 slices read by the same readers and joined as a plain string table with ``pd.concat`` (what
 the table cost before codes), bytes per entry. With ``--graph`` the song graph
 (``min_playlists=10``) is built from the table in the same process, and communities found
-(leading eigenvector) when ``--communities`` is given too.
+(leading eigenvector) when ``--communities`` is given too. ``--estimate-edges`` computes the
+rows of ``BᵀB`` for 3,000 songs drawn uniformly from those in 10 playlists or more and scales
+their mean up: the size of the graph without building it.
 
 Usage: python bench/bench_playlist_table.py [--playlists 1000000] [--tracks 2260000]
-       [--dir DIR] [--graph] [--communities]
+       [--dir DIR] [--graph] [--communities] [--estimate-edges]
 """
 
 import argparse
@@ -91,7 +93,8 @@ def _measure(args, queue):
     import pandas as pd
 
     from songsim.data.ingest import read_playlist_files
-    from songsim.io.playlists import TEXT_COLUMNS, read_playlists
+    from songsim.io.playlists import read_playlists
+    from songsim.io.table import TEXT_COLUMNS
 
     folder = Path(args["dir"])
     slices = sorted(folder.glob("*.json"))[: args["reference"]]
@@ -118,6 +121,22 @@ def _measure(args, queue):
         "string_bytes_per_entry": float(plain_bytes),
         "string_reference_slices": len(slices),
     }
+    if args["estimate_edges"]:  # rows of BᵀB for a uniform sample of songs → edges expected
+        from songsim.analysis.graph import song_incidence
+
+        t = time.perf_counter()
+        ids = table["track_id"].cat.categories
+        B, Bt, candidates = song_incidence(table, ids, min_playlists=10)
+        rng = np.random.default_rng(0)
+        sample = rng.choice(len(candidates), min(3000, len(candidates)), replace=False)
+        per_row = np.diff((Bt[sample] @ B).indptr) - 1  # less the diagonal
+        out |= {
+            "candidates_min_playlists_10": len(candidates),
+            "estimated_edges_min_playlists_10": float(per_row.mean() * len(candidates) / 2),
+            "estimate_sample_rows": len(sample),
+            "estimate_seconds": time.perf_counter() - t,
+        }
+        del B, Bt
     if args["graph"]:
         from songsim.analysis.graph import build_graph
 
@@ -153,6 +172,11 @@ def main():
     ap.add_argument("--reference", type=int, default=20, help="slices in the string reference")
     ap.add_argument("--graph", action="store_true", help="also build the song graph")
     ap.add_argument("--communities", action="store_true", help="and its communities")
+    ap.add_argument(
+        "--estimate-edges",
+        action="store_true",
+        help="estimate the graph's edges (min_playlists=10) from 3,000 sampled rows of BᵀB",
+    )
     args = ap.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="songsim-mpd-"))
     try:
@@ -170,6 +194,7 @@ def main():
             "reference": args.reference,
             "graph": args.graph,
             "communities": args.communities,
+            "estimate_edges": args.estimate_edges,
         }
         proc = ctx.Process(target=_measure, args=(job, q))
         proc.start()

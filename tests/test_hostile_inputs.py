@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from songsim.errors import PlaylistFormatError
-from songsim.io.playlists import COLUMNS, TEXT_COLUMNS, read_playlists
+from songsim.io.playlists import COLUMNS, read_playlists
+from songsim.io.table import TEXT_COLUMNS
 
 NAMES = ["x.csv", "x.json", "x.json.gz", "x.zip", "x.m3u", "x.m3u8"]
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

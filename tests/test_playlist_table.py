@@ -10,7 +10,7 @@ import pytest
 from songsim.analysis.graph import build_graph
 from songsim.data.datasets import load_dataset, match_tracks, save_dataset
 from songsim.data.ingest import read_playlist_files
-from songsim.io.playlists import COLUMNS, TEXT_COLUMNS, compact, concat_playlists
+from songsim.io.table import COLUMNS, TEXT_COLUMNS, compact, concat_playlists
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:

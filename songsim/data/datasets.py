@@ -27,7 +27,7 @@ import pandas as pd
 from .. import __version__
 from ..config import AudioParams, cache_dir
 from ..errors import DatasetError, SongsimError
-from ..io.playlists import TEXT_COLUMNS, compact
+from ..io.table import TEXT_COLUMNS, compact
 from ..storage import (
     check_name,
     current_version,

@@ -15,8 +15,9 @@ import pandas as pd
 from ..config import AudioParams
 from ..errors import AudioFormatError, SongsimError
 from ..io.audio import load_track, scan_audio
-from ..io.playlists import COLUMNS, PLAYLIST_SUFFIXES, concat_playlists, read_playlists
+from ..io.playlists import PLAYLIST_SUFFIXES, read_playlists
 from ..io.spectrograms import read_spectrogram_png, scan_spectrograms
+from ..io.table import COLUMNS, concat_playlists
 from ..progress import Callback, track
 from .datasets import TRACK_COLUMNS, Dataset, match_tracks
 

@@ -5,10 +5,7 @@ Every reader returns a :class:`pandas.DataFrame` with the columns of :data:`COLU
 M3U), ``position`` (int, 0-based within the playlist), ``title`` and ``artist`` (str, empty when
 the file has none) and ``playlist_name`` (str, empty when the file names no playlist).
 
-The text columns are held as integer codes into their distinct values (pandas ``category``, a
-dictionary column in Parquet; :func:`compact`), so a table costs about 24 bytes an entry plus
-its distinct strings. Tables from several files are joined with :func:`concat_playlists`, which
-keeps them coded (``pd.concat`` would decode them).
+The text columns are held as integer codes (see :mod:`songsim.io.table`).
 
 Formats, chosen by :func:`read_playlists` from the file name and content:
 
@@ -38,12 +35,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import PlaylistFormatError
+from .table import COLUMNS, compact
 
-COLUMNS = ["playlist_id", "track_id", "position", "title", "artist", "playlist_name"]
 MAX_BYTES = 512 * 1024 * 1024  # decompressed bytes read from one file
 MAX_ENTRIES = 5_000_000  # playlist entries in one file
 MAX_RATIO = 200  # compressed → decompressed size ratio of an archive
@@ -161,44 +157,6 @@ def _frame(rows: list[tuple], label: str, names: dict[str, str] | None = None) -
         df[col] = df[col].astype(str)
     df["playlist_name"] = df["playlist_id"].map(names).fillna("").astype(str) if names else ""
     return compact(df)
-
-
-TEXT_COLUMNS = ("playlist_id", "track_id", "title", "artist", "playlist_name")
-
-
-def compact(playlists: pd.DataFrame) -> pd.DataFrame:
-    """``playlists`` with its text columns as codes (``category``) and ``position`` as int32."""
-    out = playlists.copy(deep=False)
-    for col in TEXT_COLUMNS:
-        if col in out and not isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype(str).astype("category")
-    if "position" in out and out["position"].dtype != np.int32:
-        out["position"] = out["position"].astype(np.int32)
-    return out
-
-
-def concat_playlists(frames: list[pd.DataFrame], *, batch: int = 64) -> pd.DataFrame:
-    """Tables stacked in order, text columns kept coded: their distinct values are united and
-    the codes renumbered (``union_categoricals``), ``batch`` tables at a time so the peak stays
-    near the size of the result."""
-    from pandas.api.types import union_categoricals
-
-    def join(group: list[pd.DataFrame]) -> pd.DataFrame:
-        group = [compact(f) for f in group]
-        cols = {}
-        for col in group[0].columns:
-            if isinstance(group[0][col].dtype, pd.CategoricalDtype):
-                cols[col] = union_categoricals([f[col] for f in group])
-            else:
-                cols[col] = np.concatenate([f[col].to_numpy() for f in group])
-        return pd.DataFrame(cols)
-
-    if not frames:
-        return compact(pd.DataFrame({c: [] for c in COLUMNS}).astype({"position": np.int32}))
-    done = list(frames)
-    while len(done) > 1:
-        done = [join(done[i : i + batch]) for i in range(0, len(done), batch)]
-    return compact(done[0])
 
 
 def _check_size(n: int, label: str) -> None:
