@@ -12,10 +12,12 @@ the table cost before codes), bytes per entry. With ``--graph`` the song graph
 (``min_playlists=10``) is built from the table in the same process, and communities found
 (leading eigenvector) when ``--communities`` is given too. ``--estimate-edges`` computes the
 rows of ``BᵀB`` for 3,000 songs drawn uniformly from those in 10 playlists or more and scales
-their mean up: the size of the graph without building it.
+their mean up: the size of the graph without building it. ``--blocks DIR`` writes ``BᵀB``
+(``min_playlists=10``) as Parquet row blocks from a local Dask cluster of 2 workers
+(:func:`songsim.distributed.write_graph_blocks`): time, size on disk, peak RSS per worker.
 
 Usage: python bench/bench_playlist_table.py [--playlists 1000000] [--tracks 2260000]
-       [--dir DIR] [--graph] [--communities] [--estimate-edges]
+       [--dir DIR] [--graph] [--communities] [--estimate-edges] [--blocks DIR]
 """
 
 import argparse
@@ -89,6 +91,39 @@ def write_slices(folder: Path, n_playlists: int, n_tracks: int, seed: int = 0) -
     return entries
 
 
+class TreeMemory:
+    """Peak summed RSS of this process and its children (the cluster's workers), sampled
+    every 0.2 s while the ``with`` block runs."""
+
+    def __enter__(self):
+        import threading
+
+        import psutil
+
+        self.peak_mb, self._stop = 0.0, threading.Event()
+        me = psutil.Process()
+
+        def sample():
+            while not self._stop.is_set():
+                procs = [me, *me.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak_mb = max(self.peak_mb, total / 2**20)
+                self._stop.wait(0.2)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def _measure(args, queue):
     import pandas as pd
 
@@ -137,6 +172,25 @@ def _measure(args, queue):
             "estimate_seconds": time.perf_counter() - t,
         }
         del B, Bt
+    if args["blocks"]:  # the Dask path: BᵀB as Parquet row blocks written by 2 local workers
+        from songsim.analysis.graph import song_incidence
+        from songsim.distributed import cluster, write_graph_blocks
+
+        ids = table["track_id"].cat.categories
+        B, Bt, candidates = song_incidence(table, ids, min_playlists=10)
+        del table
+        with cluster("local:2") as client, TreeMemory() as tree:
+            t = time.perf_counter()
+            edges = write_graph_blocks(B, Bt, Path(args["blocks"]), client=client)
+            seconds = time.perf_counter() - t
+        files = list(Path(args["blocks"]).glob("rows-*.parquet"))
+        out |= {
+            "blocks_seconds": seconds,
+            "blocks": len(files),
+            "blocks_gb": sum(f.stat().st_size for f in files) / 1e9,
+            "blocks_directed_edges": edges,
+            "blocks_peak_rss_all_processes_mb": tree.peak_mb,
+        }
     if args["graph"]:
         from songsim.analysis.graph import build_graph
 
@@ -173,6 +227,11 @@ def main():
     ap.add_argument("--graph", action="store_true", help="also build the song graph")
     ap.add_argument("--communities", action="store_true", help="and its communities")
     ap.add_argument(
+        "--blocks",
+        metavar="DIR",
+        help="write BᵀB (min_playlists=10) as Parquet row blocks here on a local 2-worker cluster",
+    )
+    ap.add_argument(
         "--estimate-edges",
         action="store_true",
         help="estimate the graph's edges (min_playlists=10) from 3,000 sampled rows of BᵀB",
@@ -195,6 +254,7 @@ def main():
             "graph": args.graph,
             "communities": args.communities,
             "estimate_edges": args.estimate_edges,
+            "blocks": args.blocks,
         }
         proc = ctx.Process(target=_measure, args=(job, q))
         proc.start()
