@@ -14,10 +14,15 @@ the table cost before codes), bytes per entry. With ``--graph`` the song graph
 rows of ``BᵀB`` for 3,000 songs drawn uniformly from those in 10 playlists or more and scales
 their mean up: the size of the graph without building it. ``--blocks DIR`` writes ``BᵀB``
 (``min_playlists=10``) as Parquet row blocks from a local Dask cluster of 2 workers
-(:func:`songsim.distributed.write_graph_blocks`): time, size on disk, peak RSS per worker.
+(:func:`songsim.distributed.write_graph_blocks`): time, size on disk, peak RSS of all
+processes. ``--incidence`` holds the graph as its playlist incidence
+(:func:`songsim.analysis.graph.incidence_graph`) and finds its leading-eigenvector communities
+on the operator ``BᵀB − D`` (``--count-edges`` also counts its edges exactly); with ``--graph
+--communities`` too, igraph's partition of the held graph is compared with it (ARI).
 
 Usage: python bench/bench_playlist_table.py [--playlists 1000000] [--tracks 2260000]
        [--dir DIR] [--graph] [--communities] [--estimate-edges] [--blocks DIR]
+       [--incidence] [--count-edges]
 """
 
 import argparse
@@ -178,7 +183,6 @@ def _measure(args, queue):
 
         ids = table["track_id"].cat.categories
         B, Bt, candidates = song_incidence(table, ids, min_playlists=10)
-        del table
         with cluster("local:2") as client, TreeMemory() as tree:
             t = time.perf_counter()
             edges = write_graph_blocks(B, Bt, Path(args["blocks"]), client=client)
@@ -191,6 +195,37 @@ def _measure(args, queue):
             "blocks_directed_edges": edges,
             "blocks_peak_rss_all_processes_mb": tree.peak_mb,
         }
+    if args["incidence"]:  # the graph held as its incidence, communities on A = BᵀB − D
+        from songsim.analysis.communities import detect
+        from songsim.analysis.graph import incidence_graph
+
+        ids = table["track_id"].cat.categories
+        t = time.perf_counter()
+        ig_ = incidence_graph(table, ids, min_playlists=10)
+        out |= {
+            "incidence_graph_seconds": time.perf_counter() - t,
+            "incidence_nodes": ig_.n_nodes,
+            "incidence_candidates": ig_.n_candidates,
+        }
+        if not args["graph"]:
+            del table
+        t = time.perf_counter()
+        result = detect(ig_)
+        out |= {
+            "incidence_communities_seconds": time.perf_counter() - t,
+            "incidence_communities": result.n_communities,
+            "incidence_community_sizes": result.sizes[:12],
+            "incidence_modularity": result.modularity,
+            "incidence_peak_rss_mb": peak_rss_mb(),
+        }
+        if args["count_edges"]:
+            t = time.perf_counter()
+            out |= {
+                "incidence_edges": ig_.count_edges(),
+                "count_edges_seconds": time.perf_counter() - t,
+            }
+        incidence_membership = result.membership
+        out["peak_rss_mb_so_far"] = peak_rss_mb()
     if args["graph"]:
         from songsim.analysis.graph import build_graph
 
@@ -211,8 +246,16 @@ def _measure(args, queue):
             out |= {
                 "communities_seconds": time.perf_counter() - t,
                 "communities": result.n_communities,
+                "modularity": result.modularity,
                 "communities_peak_rss_mb": peak_rss_mb(),
             }
+            if args["incidence"]:  # igraph on the held graph against the operator, same songs
+                from sklearn.metrics import adjusted_rand_score
+
+                assert np.array_equal(g.nodes, ig_.nodes)
+                out["ari_igraph_vs_incidence"] = adjusted_rand_score(
+                    result.membership, incidence_membership
+                )
     queue.put(out)
 
 
@@ -226,6 +269,12 @@ def main():
     ap.add_argument("--reference", type=int, default=20, help="slices in the string reference")
     ap.add_argument("--graph", action="store_true", help="also build the song graph")
     ap.add_argument("--communities", action="store_true", help="and its communities")
+    ap.add_argument(
+        "--incidence",
+        action="store_true",
+        help="the graph (min_playlists=10) held as its incidence, and its communities",
+    )
+    ap.add_argument("--count-edges", action="store_true", help="with --incidence: count edges")
     ap.add_argument(
         "--blocks",
         metavar="DIR",
@@ -255,6 +304,8 @@ def main():
             "communities": args.communities,
             "estimate_edges": args.estimate_edges,
             "blocks": args.blocks,
+            "incidence": args.incidence,
+            "count_edges": args.count_edges,
         }
         proc = ctx.Process(target=_measure, args=(job, q))
         proc.start()

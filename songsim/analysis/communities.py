@@ -192,7 +192,8 @@ def detect(
 
     Parameters
     ----------
-    graph : igraph.Graph (edge attribute ``weight`` used when present) or a SongGraph
+    graph : igraph.Graph (edge attribute ``weight`` used when present), a SongGraph, or an
+        IncidenceGraph (leading eigenvector only, without refinement: its edges are never held)
     method : 'leading-eigenvector', 'leiden' or 'louvain'
     max_communities : leading eigenvector only: upper bound on the communities of each component
     refine_partition : apply Newman's vertex-moving refinement afterwards
@@ -204,6 +205,8 @@ def detect(
         )
     if max_communities is not None and max_communities < 1:
         raise SongsimError("the number of communities must be at least 1")
+    if hasattr(graph, "adjacency_operator"):  # too big to hold: an IncidenceGraph
+        return _detect_on_operator(graph, method, max_communities, refine_partition, random_state)
     g = graph.to_igraph() if hasattr(graph, "to_igraph") else graph
     weights = "weight" if "weight" in g.es.attributes() else None
     with _seeded_igraph(random_state):
@@ -218,6 +221,22 @@ def detect(
         modularity(A, membership),
         "; ".join(notes),
     )
+
+
+def _detect_on_operator(graph, method, max_communities, refine_partition, random_state):
+    from .spectral import leading_eigenvector
+    from .spectral import modularity as operator_modularity
+
+    if method != "leading-eigenvector" or refine_partition:
+        raise SongsimError(
+            "a graph held as its playlist incidence takes the leading eigenvector method only, "
+            "without refinement"
+        )
+    op = graph.adjacency_operator()
+    membership = _relabel_by_size(
+        leading_eigenvector(op, max_communities=max_communities, random_state=random_state)
+    )
+    return CommunityResult(membership, method, operator_modularity(op, membership))
 
 
 _IGRAPH_RNG_LOCK = threading.Lock()

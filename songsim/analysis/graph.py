@@ -276,17 +276,97 @@ def largest_component(
             f"({len(candidates)} songs pass the filter)"
         )
     if min_weight == 1:
-        # songs are linked iff joined through playlists: components of the small bipartite graph
-        bipartite = sp.bmat([[None, Bt], [B, None]], format="csr")
-        n_comp, comp = connected_components(bipartite, directed=False)
-        comp = comp[: len(candidates)]
-        n_comp = len(np.unique(comp))
+        n_comp, comp = song_components(B, Bt)
     else:
         n_comp, comp = connected_components(W, directed=False)
     largest = np.argmax(np.bincount(comp))
     keep = np.flatnonzero(comp == largest)
     A = W if len(keep) == W.shape[0] else W[keep][:, keep].tocsr()
     return SongGraph(candidates[keep], A, len(candidates), int(n_comp), min_playlists, min_weight)
+
+
+def song_components(B: sp.csr_matrix, Bt: sp.csr_matrix) -> tuple[int, np.ndarray]:
+    """``(n_components, component of each song)`` of the songs linked by any shared playlist:
+    the components of the small bipartite playlist–song graph, songs in no playlist alone."""
+    bipartite = sp.bmat([[None, Bt], [B, None]], format="csr")
+    _, comp = connected_components(bipartite, directed=False)
+    comp = np.unique(comp[: B.shape[1]], return_inverse=True)[1].ravel()
+    return int(comp.max()) + 1 if len(comp) else 0, comp
+
+
+@dataclasses.dataclass
+class IncidenceGraph:
+    """The song graph held as its playlist incidence, for catalogues whose graph is too big to
+    hold: its adjacency ``A = BᵀB − D`` is applied on demand, never stored (a
+    Million-Playlist-sized catalogue has about 7×10⁸ edges; ``B`` has its 6×10⁷ entries).
+    Songs are linked by any shared playlist (``min_weight`` 1); the largest component is kept.
+
+    Attributes
+    ----------
+    nodes : np.ndarray [shape=(n,)] int   row in the track table (or position in ``track_ids``)
+    B : sp.csr_matrix [shape=(n_playlists, n)] int32  binary incidence of the kept songs
+    n_candidates, n_components, min_playlists : as in :class:`SongGraph`
+    """
+
+    nodes: np.ndarray
+    B: sp.csr_matrix
+    n_candidates: int
+    n_components: int
+    min_playlists: int = 1
+
+    @property
+    def n_nodes(self) -> int:
+        return int(len(self.nodes))
+
+    def adjacency_operator(self):
+        """``A`` as an :class:`~songsim.analysis.spectral.IncidenceAdjacency`."""
+        from .spectral import IncidenceAdjacency
+
+        return IncidenceAdjacency(self.B)
+
+    def count_edges(self, *, progress=None) -> int:
+        """Edges of the graph, counted exactly block by block (nothing kept; a few minutes at
+        Million-Playlist scale)."""
+        from ..progress import track
+
+        B = self.B
+        Bt = B.T.tocsr()
+        blocks = row_blocks(B, Bt)
+        directed = sum(
+            len(block_edges(Bt[a:b], B, a)[0])
+            for a, b in track(blocks, len(blocks), "counting edges", progress)
+        )
+        return directed // 2
+
+    def summary(self) -> dict:
+        return {
+            "nodes": self.n_nodes,
+            "lcc_nodes": self.n_nodes,
+            "candidate_nodes": self.n_candidates,
+            "components": self.n_components,
+            "min_playlists": self.min_playlists,
+            "min_weight": 1,
+        }
+
+
+def incidence_graph(
+    playlists: pd.DataFrame, track_ids: Sequence[str], *, min_playlists: int = 1
+) -> IncidenceGraph:
+    """The song graph of ``playlists`` as an :class:`IncidenceGraph` (largest component, songs
+    in at least ``min_playlists`` playlists); same nodes as :func:`build_graph` with
+    ``min_weight=1``, without computing an edge."""
+    check_filters(min_playlists, 1)
+    B, Bt, candidates = song_incidence(playlists, track_ids, min_playlists=min_playlists)
+    n_comp, comp = song_components(B, Bt)
+    if len(candidates) < 2 or n_comp == len(candidates):
+        raise SongsimError(
+            f"no two songs share a playlist with min_playlists={min_playlists} "
+            f"({len(candidates)} songs pass the filter)"
+        )
+    keep = np.flatnonzero(comp == np.argmax(np.bincount(comp)))
+    return IncidenceGraph(
+        candidates[keep], B[:, keep].tocsr(), len(candidates), n_comp, min_playlists
+    )
 
 
 def layout_2d(n_nodes: int, edges: np.ndarray) -> np.ndarray:

@@ -52,10 +52,13 @@ def cmd_embed(args) -> None:
     from ..embeddings import embed
 
     ds = load_dataset(args.name)
-    emb = embed(ds, args.model, latent=args.latent)
+    emb = embed(ds, args.kind, latent=args.latent)
     print(
-        f"{args.model} embeddings of {args.name}: clips {emb.clip.shape}, tracks {emb.track.shape}"
+        f"{args.kind} embeddings of {args.name}: clips {emb.clip.shape}, tracks {emb.track.shape}"
     )
+
+
+KIND_HELP = "embedding kind (default: the best available, contrastive)"
 
 
 def add_commands(sub) -> None:
@@ -112,7 +115,7 @@ def add_commands(sub) -> None:
         description="Compute clip and track embeddings of a dataset and store them in the cache.",
     )
     s.add_argument("name")
-    s.add_argument("--model", choices=list(KINDS), default=best_kind(KINDS))
+    s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
     s.add_argument(
         "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
     )
@@ -169,7 +172,7 @@ def cmd_communities(args) -> None:
     res = detect(
         g,
         method=args.method,
-        max_communities=args.clusters,
+        max_communities=args.max_communities,
         refine_partition=args.refine,
         random_state=args.random_state,
     )
@@ -200,14 +203,15 @@ def cmd_similar(args) -> None:
 
     ds = load_dataset(args.name)
     q = ds.track_row(args.track_id)
-    idx, sim = nearest(embed(ds, args.model).track, q, n=args.n)
+    idx, sim = nearest(embed(ds, args.kind).track, q, n=args.n)
     t = ds.tracks
-    print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.model}:")
+    print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.kind}:")
     for i, s in zip(idx, sim):
         print(f"  {s:6.3f}  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
 
 
 def add_analysis_commands(sub) -> None:
+    from ..analysis.communities import METHODS
     from ..embeddings import KINDS, best_kind
 
     s = sub.add_parser(
@@ -222,7 +226,7 @@ def add_analysis_commands(sub) -> None:
     s.add_argument(
         "--method",
         default="leading-eigenvector",
-        choices=["leading-eigenvector", "leiden", "louvain"],
+        choices=list(METHODS),
     )
     s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
     s.add_argument("--min-playlists", type=int, default=1, metavar="N")
@@ -238,10 +242,10 @@ def add_analysis_commands(sub) -> None:
     s.add_argument(
         "--method",
         default="leading-eigenvector",
-        choices=["leading-eigenvector", "leiden", "louvain"],
+        choices=list(METHODS),
     )
     s.add_argument(
-        "--clusters",
+        "--max-communities",
         type=int,
         metavar="N",
         help="leading eigenvector: at most N communities per component",
@@ -264,6 +268,6 @@ def add_analysis_commands(sub) -> None:
     )
     s.add_argument("name")
     s.add_argument("track_id")
-    s.add_argument("--model", default=best_kind(KINDS), choices=list(KINDS))
+    s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
     s.add_argument("--n", type=int, default=10)
     s.set_defaults(func=cmd_similar)
