@@ -167,3 +167,20 @@ def test_evaluate_and_similar_on_demo(demo_ds, cache_root):
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 6
     r = run("similar", "demo", "no/such/track", cache=cache_root)
     assert r.returncode == 2
+
+
+def test_graph_held_as_incidence_on_demo(demo_ds, cache_root):
+    """`graph --incidence` never builds the graph, yet gives its size and igraph's communities."""
+    from songsim.analysis.communities import detect
+    from songsim.pipeline import dataset_graph
+
+    r = run("graph", "demo", "--incidence", "--count-edges", "--json", cache=cache_root)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    held = dataset_graph(demo_ds)
+    want = detect(held)  # igraph on the held graph, no refinement
+    assert (got["nodes"], got["edges"]) == (held.n_nodes, held.n_edges)
+    assert got["communities"] == want.n_communities and got["community_sizes"] == want.sizes
+    assert got["modularity"] == pytest.approx(want.modularity, abs=1e-9)
+    r = run("graph", "demo", "--incidence", "--min-weight", "2", cache=cache_root)
+    assert r.returncode == 2 and "--incidence holds no edges" in r.stderr

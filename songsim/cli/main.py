@@ -106,7 +106,12 @@ def cmd_graph(args) -> None:
         raise SongsimError(
             "--cluster needs --edges DIR: the workers write the graph's blocks there"
         )
+    if args.held_as_incidence and (args.edges or args.min_weight != 1):
+        raise SongsimError("--incidence holds no edges: it takes neither --edges nor --min-weight")
     ds = load_dataset(args.name)
+    if args.held_as_incidence:
+        _graph_as_incidence(ds, args)
+        return
     with _cluster(args.cluster) as client:
         g = dataset_graph(
             ds,
@@ -127,6 +132,36 @@ def cmd_graph(args) -> None:
         print(
             f"  edges (both directions, before the component is taken) in {args.edges}/rows-*.parquet"
         )
+
+
+def _graph_as_incidence(ds, args) -> None:
+    """``graph --incidence``: the graph held as its playlist incidence, its leading-eigenvector
+    communities and (with ``--count-edges``) its edge count."""
+    from ..analysis.communities import detect
+    from ..analysis.graph import incidence_graph
+
+    if ds.playlists.empty:
+        raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
+    g = incidence_graph(
+        ds.playlists, ds.tracks["track_id"].tolist(), min_playlists=args.min_playlists
+    )
+    result = detect(g, max_communities=args.max_communities)
+    out = {
+        "name": args.name,
+        **g.summary(),
+        "edges": g.count_edges() if args.count_edges else None,
+        "communities": result.n_communities,
+        "community_sizes": result.sizes,
+        "modularity": result.modularity,
+    }
+    if args.json:
+        _print_json(out)
+        return
+    edges = f"{out['edges']} edges, " if args.count_edges else ""
+    print(
+        f"{args.name}: graph of {g.n_nodes} songs ({edges}held as its playlist incidence); "
+        f"{result.n_communities} communities, modularity {result.modularity:.4f}"
+    )
 
 
 def cmd_list(args) -> None:
@@ -230,11 +265,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the song graph (songs linked by shared playlists, largest component "
         "kept). With --edges DIR its edges are written there as Parquet row blocks "
         "(rows-<first>-<end>.parquet: source, target, weight); with --cluster the blocks are "
-        "computed and written by the workers of a Dask cluster.",
+        "computed and written by the workers of a Dask cluster. With --incidence the graph is "
+        "never built: it is held as its playlist incidence and its communities are found on it.",
     )
     _graph_options(s)
     s.add_argument("--edges", type=Path, metavar="DIR", help="write the edges here as Parquet")
     s.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    s.add_argument(
+        "--incidence",
+        dest="held_as_incidence",
+        action="store_true",
+        help="for graphs too big to hold (a Million-Playlist catalogue): keep only the playlist "
+        "incidence B, use A = BᵀB − D on demand, and find leading-eigenvector communities",
+    )
+    s.add_argument(
+        "--max-communities", type=int, metavar="N", help="with --incidence: at most N communities"
+    )
+    s.add_argument(
+        "--count-edges", action="store_true", help="with --incidence: count the edges too"
+    )
     s.set_defaults(func=cmd_graph)
 
     s = sub.add_parser(

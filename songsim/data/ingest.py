@@ -153,16 +153,17 @@ def read_playlist_files(
     files = playlist_files(paths)
     if not files:
         return None
-    frames = []
+    chunks, frames = [], []
     for p in track(files, len(files), "playlist files", progress):
         df = read_playlists(p)
         if len(files) > 1:
             ids = df["playlist_id"].cat
             df["playlist_id"] = ids.rename_categories(p.name + ":" + ids.categories.astype(str))
         frames.append(df)
-        if len(frames) == 64:  # join as we go: the table stays coded and the peak small
-            frames = [concat_playlists(frames)]
-    return concat_playlists(frames)
+        if len(frames) == 64:  # join 64 files at a time, then the chunks once at the end
+            chunks.append(concat_playlists(frames))
+            frames = []
+    return concat_playlists(chunks + frames, batch=max(64, len(chunks) + len(frames)))
 
 
 class _PngTrack:
