@@ -129,7 +129,7 @@ def read_graph_blocks(out: Path, n_songs: int) -> sp.csr_matrix:
     ``out``; an error when the blocks do not cover rows ``0…n_songs-1`` once, in order."""
     import pyarrow.parquet as pq
 
-    files = sorted(out.glob("rows-*.parquet"))
+    files = sorted(f for f in Path(out).glob("rows-*.parquet") if _BLOCK_RE.fullmatch(f.name))
     spans = [tuple(map(int, _BLOCK_RE.fullmatch(f.name).groups())) for f in files]
     ends = [0] + [b for _, b in spans]
     if [a for a, _ in spans] != ends[:-1] or ends[-1] != n_songs:

@@ -61,6 +61,16 @@ def cmd_embed(args) -> None:
 KIND_HELP = "embedding kind (default: the best available, contrastive)"
 
 
+def _random_state_option(s) -> None:
+    s.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed for every random choice (default 0)",
+    )
+
+
 def add_commands(sub) -> None:
     """Register the analysis commands on the ``python -m songsim`` sub-parser."""
     from ..embeddings import (  # no torch import just to build the parser
@@ -89,13 +99,7 @@ def add_commands(sub) -> None:
     s.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
     )
-    s.add_argument(
-        "--random-state",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed for every random choice (default 0)",
-    )
+    _random_state_option(s)
     s.add_argument(
         "--from-scratch",
         action="store_true",
@@ -251,13 +255,7 @@ def add_analysis_commands(sub) -> None:
         help="leading eigenvector: at most N communities per component",
     )
     s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
-    s.add_argument(
-        "--random-state",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed for every random choice (default 0)",
-    )
+    _random_state_option(s)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_communities)
 
