@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .analysis.graph import SongGraph, build_graph
+from .analysis.graph import IncidenceGraph, SongGraph, build_graph, incidence_graph
 from .config import AudioParams
 from .data.datasets import Dataset, list_datasets, load_dataset, save_dataset
 from .errors import DatasetError, SongsimError
@@ -114,8 +114,7 @@ def dataset_graph(
     With ``edges_dir`` the edges are also written there as Parquet row blocks, on the Dask
     cluster of ``client`` when given (:func:`songsim.distributed.build_graph_blocks`); the
     graph is the same either way."""
-    if ds.playlists.empty:
-        raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
+    _require_playlists(ds)
     if client is not None and edges_dir is None:
         raise SongsimError("a cluster writes the graph's row blocks: give a folder for them")
     ids = ds.tracks["track_id"].tolist()
@@ -125,6 +124,20 @@ def dataset_graph(
     from .distributed import build_graph_blocks
 
     return build_graph_blocks(ds.playlists, ids, Path(edges_dir), client=client, **filters)
+
+
+def dataset_incidence_graph(ds: Dataset, *, min_playlists: int = 1) -> IncidenceGraph:
+    """The song graph of a dataset's playlists held as its incidence (largest component), for
+    graphs too big to hold: :func:`~songsim.analysis.graph.incidence_graph`."""
+    _require_playlists(ds)
+    return incidence_graph(
+        ds.playlists, ds.tracks["track_id"].tolist(), min_playlists=min_playlists
+    )
+
+
+def _require_playlists(ds: Dataset) -> None:
+    if ds.playlists.empty:
+        raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
 
 
 def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> dict:

@@ -138,13 +138,9 @@ def _graph_as_incidence(ds, args) -> None:
     """``graph --incidence``: the graph held as its playlist incidence, its leading-eigenvector
     communities and (with ``--count-edges``) its edge count."""
     from ..analysis.communities import detect
-    from ..analysis.graph import incidence_graph
+    from ..pipeline import dataset_incidence_graph
 
-    if ds.playlists.empty:
-        raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
-    g = incidence_graph(
-        ds.playlists, ds.tracks["track_id"].tolist(), min_playlists=args.min_playlists
-    )
+    g = dataset_incidence_graph(ds, min_playlists=args.min_playlists)
     result = detect(g, max_communities=args.max_communities)
     out = {
         "name": args.name,
