@@ -10,8 +10,8 @@ models are untouched), then scores several track embeddings of each against the 
 * the same map pooled over time and frequency: mean, mean ‖ max (64 or 128 values).
 
 Clip vectors are L2-normalised and averaged per track; scores are k-means AMI (mean of 3 seeds,
-k = number of labels) and precision@10 (cosine). Labels are used only to score. Prints one JSON
-line.
+k = number of labels) and precision@10 (cosine). Reference: MFCC statistics, scored the same way
+in the same run. Labels are used only to score. Prints one JSON line.
 
 Usage::
 
@@ -63,7 +63,7 @@ def main():
     from songsim.analysis.clustering import kmeans
     from songsim.analysis.compare import precision_at_k, scores
     from songsim.data.datasets import load_dataset
-    from songsim.embeddings import track_means
+    from songsim.embeddings import embed, track_means
     from songsim.embeddings.modeling import train_and_save
     from songsim.models.train import TrainParams
 
@@ -83,7 +83,8 @@ def main():
             "precision_at_10": round(precision_at_k(X, labels, k=10), 4),
         }
 
-    results = {}
+    results = {"mfcc": score(torch.from_numpy(embed(ds, "mfcc").clip))}
+    print("mfcc", results["mfcc"], flush=True)
     for kind in ("cae", "vae"):
         model, manifest = train_and_save(ds, TrainParams.for_model(kind))
         model.eval()
