@@ -10,6 +10,7 @@ Usage::
 
     python -m songsim ingest --audio CORPUS --labels parent --name realmusic
     python bench/ablate_contrastive.py realmusic --steps 300 --every 100 [--eq 0.06 --contrast 0.2]
+    python bench/ablate_contrastive.py realmusic --crop 64 --save seed0.npy   # keep the clip vectors
 """
 
 import argparse
@@ -63,6 +64,11 @@ def main():
         "--nn-every", type=int, default=50, help="steps between recomputing the neighbours"
     )
     ap.add_argument("--random-state", type=int, default=0)
+    ap.add_argument(
+        "--save",
+        metavar="FILE.npy",
+        help="write the scored dataset's final clip embeddings, L2-normalised, (n_clips, latent)",
+    )
     a = ap.parse_args()
     ds = load_dataset(a.train)
     eds = load_dataset(a.eval) if a.eval else ds
@@ -88,14 +94,21 @@ def main():
     )
 
     @torch.no_grad()
-    def scores() -> dict:
+    def eval_embedding() -> torch.Tensor:
+        """``(n_clips, latent)`` embedding of the scored dataset's clips."""
         model.eval()
-        out = {}
-        parts = [
-            (model.embed(EX[i : i + 256].contiguous(memory_format=cl)),)
-            for i in range(0, len(EX), 256)
-        ]
-        emb = torch.cat([p[0] for p in parts])
+        emb = torch.cat(
+            [
+                model.embed(EX[i : i + 256].contiguous(memory_format=cl))
+                for i in range(0, len(EX), 256)
+            ]
+        )
+        model.train()
+        return emb
+
+    @torch.no_grad()
+    def scores() -> dict:
+        out, emb = {}, eval_embedding()
         for name, V in (("embedding", emb), ("projection", model.projection(emb))):
             V = torch.nn.functional.normalize(V, dim=1).numpy()
             s = score_embedding(
@@ -110,7 +123,6 @@ def main():
                 "v_measure": round(s["v_measure_labels"], 4),
                 "precision_at_10": round(s["precision_at_10"], 4),
             }
-        model.train()
         return out
 
     @torch.no_grad()
@@ -165,6 +177,8 @@ def main():
                 }
             )
             print(curve[-1], file=sys.stderr, flush=True)
+    if a.save:
+        np.save(a.save, torch.nn.functional.normalize(eval_embedding(), dim=1).numpy())
     emit(
         "contrastive-ablation",
         {
