@@ -24,8 +24,7 @@ import os
 import shutil
 import tempfile
 
-import numpy as np
-from _common import emit
+from _common import emit, label_scores
 
 
 def pooled_variants(feature_map):
@@ -60,8 +59,6 @@ def main():
 
     import torch
 
-    from songsim.analysis.clustering import kmeans
-    from songsim.analysis.compare import precision_at_k, scores
     from songsim.data.datasets import load_dataset
     from songsim.embeddings import embed, track_means
     from songsim.embeddings.modeling import train_and_save
@@ -70,18 +67,11 @@ def main():
     ds = load_dataset(a.dataset)
     if ds.labels is None:
         raise SystemExit(f"bench_pooling: dataset {a.dataset!r} has no labels")
-    labels, k = ds.labels, len(set(ds.labels))
     clips = torch.from_numpy(ds.clips).unsqueeze(1)
 
     def score(V) -> dict:
         V = torch.nn.functional.normalize(V.float(), dim=1).numpy()
-        X = track_means(V, ds.clip_track, ds.n_tracks)
-        ami = [scores(kmeans(X, k, random_state=s)[0], labels)["ami"] for s in range(3)]
-        return {
-            "dim": int(V.shape[1]),
-            "ami": round(float(np.mean(ami)), 4),
-            "precision_at_10": round(precision_at_k(X, labels, k=10), 4),
-        }
+        return label_scores(track_means(V, ds.clip_track, ds.n_tracks), ds.labels)
 
     results = {"mfcc": score(torch.from_numpy(embed(ds, "mfcc").clip))}
     print("mfcc", results["mfcc"], flush=True)
