@@ -24,12 +24,9 @@ from pathlib import Path
 import numpy as np
 from _common import emit, label_scores
 
+from songsim.analysis.similar import normalize_rows
 from songsim.data.datasets import load_dataset
 from songsim.embeddings import embed, track_means
-
-
-def unit_rows(X: np.ndarray) -> np.ndarray:
-    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
 
 def main():
@@ -47,8 +44,10 @@ def main():
         V = np.load(path, allow_pickle=False)
         if V.ndim != 2 or len(V) != len(ds.clips):
             raise SystemExit(f"{path}: shape {V.shape}, expected ({len(ds.clips)}, d)")
-        members[path.stem] = unit_rows(track_means(unit_rows(V), ds.clip_track, ds.n_tracks))
-    reference = label_scores(unit_rows(embed(ds, "mfcc").track), ds.labels)
+        members[str(path)] = normalize_rows(
+            track_means(normalize_rows(V), ds.clip_track, ds.n_tracks)
+        )
+    reference = label_scores(normalize_rows(embed(ds, "mfcc").track), ds.labels)
     by_size = {}
     for n in range(1, len(members) + 1):
         rows = [
