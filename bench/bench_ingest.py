@@ -74,7 +74,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_files(root, args.files)
-        files = scan_audio(root)
+        files = scan_audio(root).files
         ingest_audio(
             root, params=p, n_jobs=default_jobs(), progress=lambda *a: None
         )  # warm the worker pool

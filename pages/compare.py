@@ -23,7 +23,7 @@ for target in targets:
     try:
         heatmap, scores, left_out = ui.comparison(ds, kind, k, target)
     except ui.SongsimError as exc:
-        st.error(str(exc))
+        ui.show_error(exc)
         continue
     st.vega_lite_chart(spec=heatmap, width="stretch")
     if left_out:

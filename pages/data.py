@@ -38,7 +38,7 @@ for n, track in enumerate(examples):
     t = ds.tracks.iloc[track]
     col.image(
         ui.clip_png(ds, clip),
-        caption=f"{t['title']} ({t['label'] or t['track_id']})",
+        caption=ui.plain(f"{t['title']} ({t['label'] or t['track_id']})"),
         width="stretch",
         output_format="PNG",
     )
@@ -66,7 +66,7 @@ with st.form("ingest"):
         try:
             new = ui.ingest_folder(folder, name, kind=kind, labels_from_parent=by_parent, bar=bar)
         except ui.SongsimError as exc:
-            st.error(str(exc))
+            ui.show_error(exc)
         else:
             st.success(
                 f"Ingested {new.n_tracks} tracks into '{ui.plain(new.name)}' "

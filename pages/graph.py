@@ -57,7 +57,7 @@ c4.number_input("Min playlists per song", 1, 100, **ui.widget_key("min_playlists
 try:
     g, res = ui.current_graph(ds)
 except ui.SongsimError as exc:
-    st.error(str(exc))
+    ui.show_error(exc)
     st.stop()
 
 m1, m2, m3, m4 = st.columns(4)

@@ -64,8 +64,15 @@ class AudioParams:
 
 def cache_dir() -> Path:
     """The cache root: ``$SONGSIM_CACHE`` or ``./cache``; created on demand."""
+    from .errors import DatasetError
+
     path = Path(os.environ.get("SONGSIM_CACHE", "cache")).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(
+            f"{path}: cannot create the cache folder ({exc.strerror or exc})"
+        ) from None
     return path
 
 

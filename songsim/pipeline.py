@@ -20,17 +20,34 @@ log = logging.getLogger("songsim")
 
 
 def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> Dataset:
-    """The demo dataset from the cache, built and saved first when missing or corrupted."""
+    """The demo dataset from the cache, built and saved first when missing or corrupted.
+
+    One build per cache: the build holds a lock file (``datasets/.demo.build.lock``) across
+    processes and threads, and a caller that waited for it loads what the other one built.
+    """
+    from filelock import FileLock
+
+    from .data.datasets import datasets_root
     from .data.demo import build_demo
 
-    if not rebuild and DEMO_NAME in list_datasets():
+    if not rebuild and (ds := _cached_demo()) is not None:
+        return ds
+    datasets_root().mkdir(parents=True, exist_ok=True)
+    with FileLock(str(datasets_root() / ".demo.build.lock")):
+        if not rebuild and (ds := _cached_demo()) is not None:  # built while we waited
+            return ds
+        ds = build_demo(progress=progress)
+        save_dataset(ds)
+    return ds
+
+
+def _cached_demo() -> Dataset | None:
+    if DEMO_NAME in list_datasets():
         try:
             return load_dataset(DEMO_NAME)
         except DatasetError as exc:
             log.warning("rebuilding the demo dataset: %s", exc)
-    ds = build_demo(progress=progress)
-    save_dataset(ds)
-    return ds
+    return None
 
 
 def ingest(
@@ -53,6 +70,7 @@ def ingest(
     """
     import dataclasses
 
+    from .data.datasets import datasets_root
     from .data.ingest import (
         dataset_from_tracks,
         folder_playlists,
@@ -60,11 +78,12 @@ def ingest(
         ingest_spectrograms,
         read_playlist_files,
     )
-    from .storage import check_name
+    from .storage import check_name, check_writable
 
     check_name(name)
     if (audio is None) == (spectrograms is None):
         raise SongsimError("give exactly one of an audio folder or a spectrogram folder")
+    check_writable(datasets_root())  # a read-only or full cache is found before decoding
     params = params or AudioParams()
     if n_clips is not None:
         if n_clips < 1:
@@ -81,7 +100,7 @@ def ingest(
             client=client,
             progress=progress,
         )
-        kind, source = "audio", str(audio)
+        kind, source = "audio", str(Path(audio).resolve())
     else:
         tracks, skipped = ingest_spectrograms(
             Path(spectrograms),
@@ -89,11 +108,11 @@ def ingest(
             label_from_parent=labels_from_parent,
             progress=progress,
         )
-        kind, source = "spectrograms", str(spectrograms)
+        kind, source = "spectrograms", str(Path(spectrograms).resolve())
     info = {
         "kind": kind,
         "sources": [source],
-        "playlist_sources": [str(p) for p in playlists],
+        "playlist_sources": [str(Path(p).resolve()) for p in playlists],
         "skipped_files": skipped,
     }
     ds = dataset_from_tracks(name, tracks, table, params=params, info=info)

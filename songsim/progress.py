@@ -57,3 +57,51 @@ def terminal_callback() -> Callback:
             state["bar"] = None
 
     return callback
+
+
+class BackgroundTask:
+    """``fn(progress=callback)`` run once in a daemon thread, its progress readable from any thread.
+
+    The dashboard starts long shared work (the demo corpus on first open) this way: a visitor who
+    clicks away interrupts only the page that was watching, never the work, and every page and
+    visitor reads the same progress. :meth:`start` joins the running task, or starts it again
+    once it has ended.
+    """
+
+    def __init__(self, fn: Callable[..., object], name: str):
+        import threading
+
+        self.fn, self.name = fn, name
+        self._lock = threading.Lock()
+        self._thread = None
+        self.done, self.total, self.message = 0, 0, "starting"
+        self.error: BaseException | None = None
+
+    def start(self) -> BackgroundTask:
+        import threading
+
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self.error, self.done, self.total, self.message = None, 0, 0, "starting"
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.fn(progress=self._progress)
+        except BaseException as exc:  # kept for the pages to show; the thread ends
+            self.error = exc
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.done, self.total, self.message = done, total, message
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds; True when the task has ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running

@@ -6,6 +6,11 @@ with :func:`os.replace`, so a reader sees either the old entry or the new one, n
 either, and a write killed midway leaves the old one intact. Each version has a
 ``manifest.json`` with a schema version and the SHA-256 of every file; :func:`read_manifest`
 checks them.
+
+Writers of one entry are serialised across processes by a lock file in it (``.lock``,
+:mod:`filelock`): two ingests to one name both finish, one after the other,
+and neither removes what the other is writing. A reader that loses a race with a writer's
+clean-up reads the new ``CURRENT`` again (:func:`read_current`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,12 @@ import time
 import uuid
 from pathlib import Path
 
-from .errors import DatasetError
+from .errors import DatasetError, SongsimError
+
+#: Seconds a writer waits for another writer of the same entry before giving up.
+LOCK_TIMEOUT = 600
+#: Free bytes a write needs beyond its own estimate.
+MIN_FREE_BYTES = 64 * 1024 * 1024
 
 SCHEMA_VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -49,30 +59,91 @@ def write_json_atomic(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
+def writer_lock(entry: Path):
+    """The cross-process lock that serialises writers of ``entry`` (a :class:`filelock.FileLock`)."""
+    from filelock import FileLock
+
+    return FileLock(str(entry / ".lock"), timeout=LOCK_TIMEOUT)
+
+
+def disk_error(path: Path, exc: OSError) -> DatasetError:
+    """One line for a disk problem (read-only, full, no permission) at ``path``."""
+    return DatasetError(f"{path}: cannot write ({exc.strerror or exc})")
+
+
+def check_writable(folder: Path, need_bytes: int = 0) -> None:
+    """Raise :class:`DatasetError` unless ``folder`` can be created and written and its disk has
+    ``need_bytes`` (+ :data:`MIN_FREE_BYTES`) free: checked before long work starts."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe.{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        free = shutil.disk_usage(folder).free
+    except OSError as exc:
+        raise disk_error(folder, exc) from None
+    if free < need_bytes + MIN_FREE_BYTES:
+        raise DatasetError(
+            f"{folder}: only {free // 2**20} MiB free, about {(need_bytes + MIN_FREE_BYTES) // 2**20} MiB needed"
+        )
+
+
 @contextlib.contextmanager
 def new_version(entry: Path):
     """Context manager giving an empty folder to write a new version of ``entry`` into.
 
     On a clean exit the caller must have written ``manifest.json`` there (see
     :func:`write_manifest`); the version then becomes current and older versions are removed.
-    On an exception the partial folder is removed and the current version is untouched.
+    On an exception only this partial folder is removed and the current version is untouched.
+    The whole write holds :func:`writer_lock`; a disk error becomes a one-line DatasetError.
     """
-    entry.mkdir(parents=True, exist_ok=True)
-    version = entry / f"v{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    version.mkdir()
+    from filelock import Timeout
+
     try:
-        yield version
-        if not (version / "manifest.json").exists():
-            raise RuntimeError("new_version: no manifest.json was written")
-        pointer = entry / f".CURRENT.{uuid.uuid4().hex}.tmp"
-        pointer.write_text(version.name)
-        os.replace(pointer, entry / "CURRENT")
-    except BaseException:
-        shutil.rmtree(version, ignore_errors=True)
-        raise
-    for old in entry.iterdir():
-        if old.is_dir() and old.name.startswith("v") and old.name != version.name:
-            shutil.rmtree(old, ignore_errors=True)
+        entry.mkdir(parents=True, exist_ok=True)
+        lock = writer_lock(entry)
+        lock.acquire()
+    except Timeout:
+        raise DatasetError(f"{entry}: another writer has held it for {LOCK_TIMEOUT} s") from None
+    except OSError as exc:
+        raise disk_error(entry, exc) from None
+    try:
+        version = entry / f"v{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        try:
+            version.mkdir()
+            yield version
+            if not (version / "manifest.json").exists():
+                raise RuntimeError("new_version: no manifest.json was written")
+            pointer = entry / f".CURRENT.{uuid.uuid4().hex}.tmp"
+            pointer.write_text(version.name)
+            os.replace(pointer, entry / "CURRENT")
+        except BaseException as exc:
+            shutil.rmtree(version, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise disk_error(entry, exc) from None
+            raise
+        # Under the lock no other writer is midway: every other version folder is an old one
+        # (or one left by a writer that was killed).
+        for old in entry.iterdir():
+            if old.is_dir() and old.name.startswith("v") and old.name != version.name:
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        lock.release()
+
+
+def read_current(entry: Path, load):
+    """``load(version)`` of the current version, read again when a writer replaced it midway.
+
+    ``load`` returns None when the entry has no current version.
+    """
+    for _ in range(3):
+        version = current_version(entry)
+        try:
+            return load(version)
+        except SongsimError:
+            if current_version(entry) == version:
+                raise
+    return load(current_version(entry))
 
 
 def write_manifest(version: Path, manifest: dict) -> dict:

@@ -245,7 +245,10 @@ def test_exports_neutralise_formulas():
         assert f"'{bad}" in csv
     assert neutralise("fine") == "fine"
     m3u = to_m3u8(table.assign(title=["Line\nbreak", "ok"]))
-    assert m3u.startswith("#EXTM3U") and "#EXTINF:10,-x - Line break" in m3u
+    assert m3u.startswith("#EXTM3U") and "#EXTINF:10,'-x - Line break" in m3u
+    # a path that would start a formula stays the same file to a player
+    assert "\n./=cmd|' /C calc'!A0\n" in m3u
+    assert not any(line.startswith(("=", "+", "-", "@")) for line in m3u.splitlines())
 
 
 def test_maps():

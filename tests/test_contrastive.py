@@ -133,7 +133,8 @@ def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
     for clips, clip_track, _, kw in seen:
         assert isinstance(clips, np.ndarray) and clips.dtype == np.float32 and clips.ndim == 3
         assert np.array_equal(clip_track, ds.clip_track)
-        assert set(kw) <= {"device", "resume_path", "progress", "init_state"}
+        assert set(kw) <= {"device", "resume_path", "resume_key", "progress", "init_state"}
+    assert seen[0][3]["resume_key"] == seen[1][3]["resume_key"]  # the data's key, not its labels
     for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(va, vb), k
 

@@ -118,9 +118,8 @@ def test_a_million_rows_parse():
 
 
 def test_gzip_bomb_is_bounded(monkeypatch):
-    import songsim.io.playlists as pl
-
-    monkeypatch.setattr(pl, "MAX_BYTES", 1_000_000)
+    monkeypatch.setenv("SONGSIM_LIMIT_INFLATED_BYTES", "1000000")
+    monkeypatch.setenv("SONGSIM_LIMIT_INFLATE_RATIO", "100000")
     bomb = gzip.compress(b"\x00" * 20_000_000)
     with pytest.raises(PlaylistFormatError, match="more than 1000000 bytes"):
         read_playlists("bomb.json.gz", bomb)

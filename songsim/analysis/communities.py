@@ -18,6 +18,7 @@ import dataclasses
 import random
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -209,6 +210,8 @@ def detect(
         return _detect_on_operator(graph, method, max_communities, refine_partition, random_state)
     g = graph.to_igraph() if hasattr(graph, "to_igraph") else graph
     weights = "weight" if "weight" in g.es.attributes() else None
+    if weights:
+        check_weights(np.asarray(g.es["weight"], dtype=float))
     with _seeded_igraph(random_state):
         membership, used, notes = _detect_per_component(g, method, max_communities, weights)
     A = _adjacency(g)
@@ -221,6 +224,16 @@ def detect(
         modularity(A, membership),
         "; ".join(notes),
     )
+
+
+def check_weights(weights: np.ndarray, where: str = "edge weights") -> None:
+    """Raise SongsimError unless every weight is finite and positive and modularity's sums of
+    them (up to the squared total) stay finite: igraph aborts the process on such input."""
+    if len(weights) and not (np.isfinite(weights).all() and (weights > 0).all()):
+        raise SongsimError(f"{where}: every weight must be a finite positive number")
+    total = float(weights.sum()) * 2
+    if not np.isfinite(total * total):
+        raise SongsimError(f"{where}: weights too large (their total is {total:.3g})")
 
 
 def _detect_on_operator(graph, method, max_communities, refine_partition, random_state):
@@ -311,10 +324,12 @@ def read_edgelist(path) -> object:
     """
     import igraph as ig
 
+    from ..limits import read_file
+
     names, edges, weights = {}, [], []
     try:
-        lines = open(path, encoding="utf-8").read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = read_file(Path(path), str(path)).decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
         raise SongsimError(f"{path}: cannot read edge list ({exc})") from None
     for i, line in enumerate(lines, start=1):
         parts = line.split("#", 1)[0].split()
@@ -326,14 +341,15 @@ def read_edgelist(path) -> object:
             w = float(parts[2]) if len(parts) == 3 else 1.0
         except ValueError:
             raise SongsimError(f"{path}: line {i}: weight '{parts[2]}' is not a number") from None
-        if not w > 0:
-            raise SongsimError(f"{path}: line {i}: weight must be positive")
+        if not (w > 0 and np.isfinite(w)):
+            raise SongsimError(f"{path}: line {i}: weight must be a finite positive number")
         a, b = (names.setdefault(p, len(names)) for p in parts[:2])
         if a != b:
             edges.append((a, b))
             weights.append(w)
     if not edges:
         raise SongsimError(f"{path}: no edges")
+    check_weights(np.asarray(weights), str(path))
     g = ig.Graph(n=len(names), edges=edges)
     g.es["weight"] = weights
     g.vs["name"] = list(names)

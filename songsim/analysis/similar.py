@@ -94,11 +94,17 @@ def to_csv(table: pd.DataFrame) -> str:
 
 
 def to_m3u8(table: pd.DataFrame, *, name: str = "songsim playlist") -> str:
-    """Extended M3U (UTF-8) of ``table`` rows (``track_id``, ``title``, ``artist``, optional ``duration``)."""
+    """Extended M3U (UTF-8) of ``table`` rows (``track_id``, ``title``, ``artist``, optional ``duration``).
+
+    Neutralised like :func:`to_csv` for a spreadsheet that opens it (one line a row, split at
+    commas): the text after ``#EXTINF:secs,`` gets a leading ' when it starts a formula, and a
+    path that would start one is written as ``./path`` (the same file to a player).
+    """
     clean = lambda s: " ".join(str(s).split())  # noqa: E731 — no line breaks inside an entry
     lines = ["#EXTM3U", f"#PLAYLIST:{clean(name)}"]
     for row in table.itertuples(index=False):
         secs = int(round(getattr(row, "duration", -1) or -1))
-        lines.append(f"#EXTINF:{secs},{clean(row.artist)} - {clean(row.title)}")
-        lines.append(clean(row.track_id))
+        lines.append(f"#EXTINF:{secs},{neutralise(f'{clean(row.artist)} - {clean(row.title)}')}")
+        path = clean(row.track_id)
+        lines.append("./" + path if path.startswith(FORMULA_START) else path)
     return "\n".join(lines) + "\n"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from .output import print_json
 
 
 def cmd_train(args) -> None:
@@ -69,6 +70,19 @@ def _random_state_option(s) -> None:
         metavar="N",
         help="seed for every random choice (default 0)",
     )
+
+
+def _positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
 
 
 def add_commands(sub) -> None:
@@ -141,7 +155,7 @@ def cmd_evaluate(args) -> None:
         progress=terminal_callback(),
     )
     if args.json:
-        print(json.dumps(out, indent=2, default=float))
+        print_json(out)
         return
     g = out["graph"]
     if "error" in g:
@@ -191,7 +205,7 @@ def cmd_communities(args) -> None:
     }
     if args.json:
         out["membership"] = dict(zip(g.vs["name"], res.membership.tolist()))
-        print(json.dumps(out, indent=2))
+        print_json(out)
     else:
         print(
             f"{res.method}: modularity {res.modularity:.4f}, {res.n_communities} communities, sizes {res.sizes}"
@@ -267,5 +281,7 @@ def add_analysis_commands(sub) -> None:
     s.add_argument("name")
     s.add_argument("track_id")
     s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
-    s.add_argument("--n", type=int, default=10)
+    s.add_argument(
+        "--n", type=_positive, default=10, metavar="N", help="how many songs (default 10)"
+    )
     s.set_defaults(func=cmd_similar)

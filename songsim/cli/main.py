@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from pathlib import Path
 
 from ..errors import SongsimError
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2, default=str))
-
+from .output import print_json
 
 # -- commands ----------------------------------------------------------------------------------
 
@@ -76,7 +71,7 @@ def cmd_info(args) -> None:
         load_dataset(args.name), min_playlists=args.min_playlists, min_weight=args.min_weight
     )
     if args.json:
-        _print_json(info)
+        print_json(info)
         return
     for key in (
         "name",
@@ -122,7 +117,7 @@ def cmd_graph(args) -> None:
         )
     out = {"name": args.name, **g.summary(), "edges_dir": str(args.edges) if args.edges else None}
     if args.json:
-        _print_json(out)
+        print_json(out)
         return
     print(
         f"{args.name}: graph of {g.n_nodes} songs and {g.n_edges} edges (largest of "
@@ -151,7 +146,7 @@ def _graph_as_incidence(ds, args) -> None:
         "modularity": result.modularity,
     }
     if args.json:
-        _print_json(out)
+        print_json(out)
         return
     edges = f"{out['edges']} edges, " if args.count_edges else ""
     print(
@@ -298,7 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except SongsimError as exc:
-        print(f"songsim: error: {exc}", file=sys.stderr)
+        print(f"songsim: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the disk or the system said no (read-only, full, no permission)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"songsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("songsim: interrupted", file=sys.stderr)

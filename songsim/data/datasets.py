@@ -30,9 +30,9 @@ from ..errors import DatasetError, SongsimError
 from ..io.table import TEXT_COLUMNS, compact
 from ..storage import (
     check_name,
-    current_version,
     list_entries,
     new_version,
+    read_current,
     read_manifest,
     write_manifest,
 )
@@ -96,11 +96,16 @@ class Dataset:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 (first 16 hex digits) of the clips, track ids and playlists."""
+        """SHA-256 (first 16 hex digits) of the clips, the track table (ids, titles, artists,
+        labels: everything a view shows of a track) and the playlists."""
         if "_fingerprint" not in self.__dict__:
             h = hashlib.sha256()
             h.update(np.ascontiguousarray(self.clips.astype(np.float16)).tobytes())
-            h.update("\n".join(self.tracks["track_id"]).encode())
+            h.update(
+                pd.util.hash_pandas_object(
+                    self.tracks[["track_id", "title", "artist", "label"]].astype(str), index=False
+                ).values.tobytes()
+            )
             h.update(
                 pd.util.hash_pandas_object(
                     self.playlists[["playlist_id", "track_id"]], index=False
@@ -164,13 +169,17 @@ def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.Data
         _unique_map(ids, lambda t: t.rsplit("/", 1)[-1]),
         _unique_map(ids, lambda t: t.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
     )
+    # A trailing part of an entry can only equal a track id of as many folders: only the last
+    # `depth` parts of an entry are ever joined, so matching is linear in the entry's length.
+    depth = max((t.count("/") + 1 for t in ids), default=1)
 
     def resolve(entry: str) -> str | None:
         if entry in by_id:
             return entry
         if "://" in entry:
             return None
-        parts = entry.split("/")
+        pieces = entry.rsplit("/", depth)
+        parts = pieces[1:] if len(pieces) > depth else pieces
         tails = ["/".join(parts[k:]) for k in range(len(parts))]
         for lookup, key in ((by_id, str), (by_lower, str.lower)):
             found = next((lookup[key(t)] for t in tails if key(t) in lookup), None)
@@ -250,7 +259,10 @@ def load_dataset(name: str, *, verify: bool = True) -> Dataset:
     DatasetError  when there is none of that name, or its files are missing or corrupted.
     """
     check_name(name)
-    folder = current_version(datasets_root() / name)
+    return read_current(datasets_root() / name, lambda folder: _load_version(name, folder, verify))
+
+
+def _load_version(name: str, folder: Path | None, verify: bool) -> Dataset:
     if folder is None:
         have = ", ".join(list_datasets()) or "none"
         raise DatasetError(f"no dataset named '{name}' in {datasets_root()} (available: {have})")

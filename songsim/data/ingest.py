@@ -16,6 +16,7 @@ from ..config import AudioParams
 from ..errors import AudioFormatError, SongsimError
 from ..io.audio import load_track, scan_audio
 from ..io.playlists import PLAYLIST_SUFFIXES, read_playlists
+from ..io.scan import scan_folder
 from ..io.spectrograms import read_spectrogram_png, scan_spectrograms
 from ..io.table import COLUMNS, concat_playlists
 from ..progress import Callback, track
@@ -63,7 +64,8 @@ def ingest_audio(
     root = Path(root)
     if not root.is_dir():
         raise SongsimError(f"{root}: not a folder")
-    files = scan_audio(root)
+    scan = scan_audio(root)
+    files = scan.files
     if not files:
         raise SongsimError(f"{root}: no audio files (.wav .flac .ogg .opus .mp3) found")
     n_jobs = n_jobs or default_jobs()
@@ -82,7 +84,7 @@ def ingest_audio(
         results = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(jobs)
     else:
         results = (_load_audio_or_reason(p, root, params, label_from_parent) for p in files)
-    tracks, skipped = [], []
+    tracks, skipped = [], list(scan.skipped)
     for path, result in zip(files, track(results, len(files), "decoding audio", progress)):
         if isinstance(result, str):
             skipped.append({"file": path.relative_to(root).as_posix(), "reason": result})
@@ -118,13 +120,7 @@ def playlist_files(paths: list[Path]) -> list[Path]:
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file()
-                and f.suffix.lower() in PLAYLIST_SUFFIXES
-                and not f.name.startswith(".")
-            )
+            found = scan_folder(p, PLAYLIST_SUFFIXES, hidden=False).files
             if not found:
                 raise SongsimError(
                     f"{p}: no playlist files ({', '.join(PLAYLIST_SUFFIXES)}) in this folder"
@@ -138,11 +134,7 @@ def playlist_files(paths: list[Path]) -> list[Path]:
 def folder_playlists(root: Path) -> list[Path]:
     """The M3U/M3U8 playlists found below an audio folder (sorted): a music library's own
     playlists, read by every ingest of that folder (CLI and dashboard alike)."""
-    return sorted(
-        p
-        for p in Path(root).rglob("*")
-        if p.is_file() and p.suffix.lower() in (".m3u", ".m3u8") and not p.name.startswith(".")
-    )
+    return scan_folder(Path(root), (".m3u", ".m3u8"), hidden=False).files
 
 
 def read_playlist_files(
@@ -185,10 +177,11 @@ def ingest_spectrograms(
     root = Path(root)
     if not root.is_dir():
         raise SongsimError(f"{root}: not a folder")
-    files = scan_spectrograms(root)
+    scan = scan_spectrograms(root)
+    files = scan.files
     if not files:
         raise SongsimError(f"{root}: no .png spectrograms found")
-    tracks, skipped = [], []
+    tracks, skipped = [], list(scan.skipped)
     for path in track(files, len(files), "reading spectrograms", progress):
         try:
             t = _PngTrack(path.stem, read_spectrogram_png(path, params), params)

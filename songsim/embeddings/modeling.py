@@ -165,6 +165,7 @@ def train_and_save(
         params,
         device=device,
         resume_path=resume,
+        resume_key=f"{'+'.join(d.audio_fingerprint for d in datasets)}:{init_id}",
         progress=progress,
         init_state=init,
     )

@@ -15,6 +15,8 @@ import numpy as np
 from ..config import AudioParams
 from ..data.features import clip_starts, fit_length, log_mel_clips
 from ..errors import AudioFormatError
+from ..limits import check_audio
+from .scan import Scan, scan_folder
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 
@@ -32,13 +34,14 @@ class AudioTrack:
     clips: np.ndarray  # [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
 
 
-def scan_audio(root: Path) -> list[Path]:
-    """Audio files below ``root``, recursively, sorted by relative path."""
-    root = Path(root)
-    return sorted(
-        (p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS),
-        key=lambda p: p.relative_to(root).as_posix(),
-    )
+def scan_audio(root: Path) -> Scan:
+    """Audio files below ``root``, recursively, sorted by relative path, and the paths passed
+    over (:func:`~songsim.io.scan.scan_folder`)."""
+    return scan_folder(Path(root), AUDIO_EXTENSIONS)
+
+
+#: Samples (all channels) decoded at once while mixing a clip down to mono.
+BLOCK_SAMPLES = 1 << 20
 
 
 def read_tags(path: Path) -> tuple[str, str]:
@@ -76,6 +79,8 @@ def read_audio_clips(
     try:
         with sf.SoundFile(str(path)) as f:
             sr_native, n_frames = f.samplerate, f.frames
+            # The header's numbers decide what decoding costs: refuse those no recording has.
+            check_audio(str(path), sr_native, f.channels, n_frames, AudioFormatError)
             duration = n_frames / sr_native
             starts = clip_starts(duration, params)
             if not starts:
@@ -84,13 +89,47 @@ def read_audio_clips(
             segments = []
             for start in starts:
                 f.seek(int(start * sr_native))
-                seg = f.read(frames=seg_frames, dtype="float32", always_2d=True)
-                segments.append(fit_length(seg.mean(axis=1), seg_frames))
+                segments.append(fit_length(_read_mono(f, seg_frames), seg_frames))
     except AudioFormatError:
         raise
     except Exception as exc:  # libsndfile raises several types for corrupt data
         raise AudioFormatError(f"{path}: cannot decode audio ({_one_line(exc)})") from None
     return resample_clips(np.stack(segments), sr_native, params), starts, duration
+
+
+def _read_mono(f, n_frames: int) -> np.ndarray:
+    """The next ``n_frames`` frames of an open SoundFile mixed to mono, decoded a block at a
+    time so memory does not grow with the channel count; fewer at the end of the file."""
+    block = max(1, BLOCK_SAMPLES // f.channels)
+    parts = []
+    for done in range(0, n_frames, block):
+        part = f.read(frames=min(block, n_frames - done), dtype="float32", always_2d=True)
+        if not len(part):
+            break
+        parts.append(part.mean(axis=1))
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
+def read_excerpt(path: Path, start: float, seconds: float, sr: int = 22050) -> np.ndarray:
+    """Mono audio ``[shape=(≤ seconds·sr,)]`` float32 of ``seconds`` from ``start`` (s), at ``sr``:
+    a bounded preview, whatever the file's length.
+
+    Raises AudioFormatError if the file cannot be decoded.
+    """
+    import soundfile as sf
+    import soxr
+
+    try:
+        with sf.SoundFile(str(path)) as f:
+            check_audio(str(path), f.samplerate, f.channels, f.frames, AudioFormatError)
+            f.seek(min(int(start * f.samplerate), max(0, f.frames - 1)))
+            y = _read_mono(f, int(seconds * f.samplerate))
+            sr_native = f.samplerate
+    except AudioFormatError:
+        raise
+    except Exception as exc:
+        raise AudioFormatError(f"{path}: cannot decode audio ({_one_line(exc)})") from None
+    return soxr.resample(y, sr_native, sr, quality="HQ") if sr_native != sr else y
 
 
 def resample_clips(

@@ -9,7 +9,8 @@ import urllib.parse
 
 import pandas as pd
 
-from .playlists import _check_size, _frame, _text
+from ..errors import PlaylistFormatError
+from .table import TableBuilder, decode_text
 
 
 def read_m3u(
@@ -23,8 +24,8 @@ def read_m3u(
     ingested audio by relative path, then by unique file name. ``.m3u`` files that are not UTF-8
     are read as cp1252 (Windows players write them so); line ends may be LF, CRLF or CR.
     """
-    text = _text(data, label, fallback=None if utf8 else "cp1252")
-    out, pending, name = [], ("", ""), ""
+    text = decode_text(data, label, PlaylistFormatError, fallback=None if utf8 else "cp1252")
+    table, pending, name = TableBuilder(label, PlaylistFormatError), ("", ""), ""
     for line in text.splitlines():
         line = line.strip()
         if not line:
@@ -39,10 +40,9 @@ def read_m3u(
             continue
         if line.startswith("#"):
             continue
-        out.append((playlist_id, normalise_entry(line), len(out), pending[0], pending[1]))
+        table.add(playlist_id, normalise_entry(line), len(table), *pending)
         pending = ("", "")
-        _check_size(len(out), label)
-    return _frame(out, label, {playlist_id: name} if name else None)
+    return table.frame({playlist_id: name} if name else None)
 
 
 _DRIVE = re.compile(r"^/?[A-Za-z]:(?=/|$)")

@@ -28,21 +28,17 @@ naming the file and the line or field.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import zipfile
-import zlib
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import PlaylistFormatError
-from .table import COLUMNS, compact
+from ..errors import PlaylistFormatError, SongsimError
+from ..limits import bounded_read, inflate_gzip, inflate_limit, limits, read_file
+from .table import COLUMNS, TableBuilder, decode_text
 
-MAX_BYTES = 512 * 1024 * 1024  # decompressed bytes read from one file
-MAX_ENTRIES = 5_000_000  # playlist entries in one file
-MAX_RATIO = 200  # compressed → decompressed size ratio of an archive
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
 
 #: Exportify's track column, by header version: the original ``Spotify URI``; ``Track URI`` (with
@@ -101,67 +97,41 @@ def read_playlists(
     path : path of the file (its name picks the format; read from disk unless ``data`` is given)
     data : the file's bytes, e.g. from an upload (then ``path`` is only used for its name)
     name : how the file is named in error messages (default: ``path``)
+
+    This is the one boundary between other people's files and songsim: whatever goes wrong in
+    reading (a limit of :mod:`songsim.limits`, a malformed field, an integer out of range) is a
+    :class:`~songsim.errors.PlaylistFormatError` of one line naming the file.
     """
     path = Path(path)
-    label = name or str(path)
+    label = " ".join((name or str(path)).split())
     if data is None:
-        try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                raise PlaylistFormatError(
-                    f"{label}: file of {size} bytes is over the {MAX_BYTES}-byte limit"
-                )
-            data = path.read_bytes()
-        except OSError as exc:
-            raise PlaylistFormatError(
-                f"{label}: cannot read file ({exc.strerror or exc})"
-            ) from None
-    suffix = path.suffix.lower()
+        data = read_file(path, label, PlaylistFormatError)
+    try:
+        return _read(path.suffix.lower(), path.stem, data, label)
+    except SongsimError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise PlaylistFormatError(f"{label}: cannot read playlists ({reason})") from None
+
+
+def _read(suffix: str, stem: str, data: bytes, label: str) -> pd.DataFrame:
     if suffix in (".m3u", ".m3u8"):
         from .m3u import read_m3u
 
-        return read_m3u(data, label, playlist_id=path.stem, utf8=suffix == ".m3u8")
+        return read_m3u(data, label, playlist_id=stem, utf8=suffix == ".m3u8")
     if suffix == ".zip":
         return read_mpd(_unzip(data, label), label)
     if suffix == ".gz":
-        return read_mpd([_gunzip(data, label)], label)
+        return read_mpd([inflate_gzip(data, label, PlaylistFormatError)], label)
     if suffix == ".json":
         return read_mpd([data], label)
     if suffix == ".csv":
-        return read_csv_playlists(data, label, playlist_id=path.stem)
+        return read_csv_playlists(data, label, playlist_id=stem)
     raise PlaylistFormatError(
-        f"{label}: unknown playlist format '{suffix or path.name}' "
+        f"{label}: unknown playlist format '{suffix or stem}' "
         f"(expected one of {', '.join(PLAYLIST_SUFFIXES)})"
     )
-
-
-def _text(data: bytes, label: str, *, fallback: str | None = None) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if fallback:
-            return data.decode(fallback, errors="replace")
-        raise PlaylistFormatError(
-            f"{label}: not UTF-8 text (bad byte at offset {exc.start})"
-        ) from None
-
-
-def _frame(rows: list[tuple], label: str, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """The table of ``rows`` ``(playlist_id, track_id, position, title, artist)``; ``names`` maps
-    playlist ids to their names."""
-    if not rows:
-        raise PlaylistFormatError(f"{label}: no playlist entries found")
-    df = pd.DataFrame(rows, columns=COLUMNS[:5])
-    df["position"] = df["position"].astype("int64")
-    for col in ("playlist_id", "track_id", "title", "artist"):
-        df[col] = df[col].astype(str)
-    df["playlist_name"] = df["playlist_id"].map(names).fillna("").astype(str) if names else ""
-    return compact(df)
-
-
-def _check_size(n: int, label: str) -> None:
-    if n > MAX_ENTRIES:
-        raise PlaylistFormatError(f"{label}: more than {MAX_ENTRIES} playlist entries")
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -169,22 +139,21 @@ def _check_size(n: int, label: str) -> None:
 
 def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist") -> pd.DataFrame:
     """Plain ``playlist_id,track_id`` CSV, Exportify CSV, or DEEJ-A.I. rows (see module doc)."""
-    text = _text(data, label)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    text = decode_text(data, label, PlaylistFormatError)
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = ";" if ";" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = ((n, r) for n, r in enumerate(_csv_rows(reader, label), start=1) if _filled(r))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise PlaylistFormatError(f"{label}: malformed CSV ({exc})") from None
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise PlaylistFormatError(f"{label}: file is empty")
-    header = [c.strip() for c in rows[0]]
+        line, row = next(rows)
+    except StopIteration:
+        raise PlaylistFormatError(f"{label}: file is empty") from None
+    header = [c.strip() for c in row]
     lower = [c.lower() for c in header]
     if any(c in EXPORTIFY_ID_COLUMNS for c in lower):
-        return _read_exportify(header, rows[1:], label, playlist_id)
+        return _read_exportify(header, rows, label, playlist_id)
     if "playlist_id" in lower or "track_id" in lower:
-        return _read_plain(lower, rows[1:], label)
+        return _read_plain(lower, rows, label)
     if any(c in HEADER_WORDS or "(ms)" in c for c in lower):
         shown = ", ".join(repr(c[:40]) for c in header[:12]) + (", …" if len(header) > 12 else "")
         raise PlaylistFormatError(
@@ -192,60 +161,73 @@ def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist"
             f"an Exportify header with one of {', '.join(repr(c) for c in EXPORTIFY_ID_COLUMNS)}, or header-less "
             "DEEJ-A.I. rows"
         )
-    return _read_rows(rows, label)
+    return _read_rows(_chain((line, row), rows), label)
 
 
-def _read_plain(header: list[str], rows: list[list[str]], label: str) -> pd.DataFrame:
+def _csv_rows(reader, label: str):
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise PlaylistFormatError(f"{label}: malformed CSV ({exc})") from None
+
+
+def _filled(row: list[str]) -> bool:
+    return any(c.strip() for c in row)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _read_plain(header: list[str], rows, label: str) -> pd.DataFrame:
     for col in ("playlist_id", "track_id"):
         if col not in header:
             raise PlaylistFormatError(
-                f"{label}: line 1: missing column '{col}' (header is {','.join(header)})"
+                f"{label}: line 1: missing column '{col}' (header is {','.join(header)[:200]})"
             )
-    _check_size(len(rows), label)
     idx = {c: header.index(c) for c in COLUMNS if c in header}
-    out, counters, names = [], {}, {}
-    for line, row in enumerate(rows, start=2):
+    table, counters, names = TableBuilder(label, PlaylistFormatError), {}, {}
+    for n, (_, row) in enumerate(rows, start=2):
         if len(row) != len(header):
             raise PlaylistFormatError(
-                f"{label}: line {line}: {len(row)} fields, header has {len(header)}"
+                f"{label}: line {n}: {len(row)} fields, header has {len(header)}"
             )
         pid, tid = row[idx["playlist_id"]].strip(), row[idx["track_id"]].strip()
         if not pid or not tid:
-            raise PlaylistFormatError(f"{label}: line {line}: empty playlist_id or track_id")
+            raise PlaylistFormatError(f"{label}: line {n}: empty playlist_id or track_id")
         pos = counters.get(pid, 0)
         if "position" in idx:
             try:
                 pos = int(row[idx["position"]])
             except ValueError:
                 raise PlaylistFormatError(
-                    f"{label}: line {line}: position '{row[idx['position']][:40]}' is not an integer"
+                    f"{label}: line {n}: position '{row[idx['position']][:40]}' is not an integer"
                 ) from None
         counters[pid] = counters.get(pid, 0) + 1
-        out.append(
-            (
-                pid,
-                tid,
-                pos,
-                row[idx["title"]] if "title" in idx else "",
-                row[idx["artist"]] if "artist" in idx else "",
-            )
+        table.add(
+            pid,
+            tid,
+            pos,
+            row[idx["title"]] if "title" in idx else "",
+            row[idx["artist"]] if "artist" in idx else "",
         )
         if "playlist_name" in idx and row[idx["playlist_name"]].strip():
             names.setdefault(pid, row[idx["playlist_name"]].strip())
-    return _frame(out, label, names)
+    return table.frame(names)
 
 
-def _read_rows(rows: list[list[str]], label: str) -> pd.DataFrame:
-    out = []
-    for line, row in enumerate(rows, start=1):
+def _read_rows(rows, label: str) -> pd.DataFrame:
+    table = TableBuilder(label, PlaylistFormatError)
+    for line, row in rows:
         cells = [c.strip() for c in row]
         if len(cells) < 2 or not cells[0] or not all(cells[1:]):
             raise PlaylistFormatError(
                 f"{label}: line {line}: expected 'playlist_id,track_id[,track_id…]' or a 'playlist_id,track_id' header"
             )
-        out.extend((cells[0], tid, pos, "", "") for pos, tid in enumerate(cells[1:]))
-        _check_size(len(out), label)
-    return _frame(out, label)
+        for pos, tid in enumerate(cells[1:]):
+            table.add(cells[0], tid, pos)
+    return table.frame()
 
 
 def _spotify_id(uri: str) -> str:
@@ -258,16 +240,13 @@ def _spotify_id(uri: str) -> str:
     return uri
 
 
-def _read_exportify(
-    header: list[str], rows: list[list[str]], label: str, playlist_id: str
-) -> pd.DataFrame:
+def _read_exportify(header: list[str], rows, label: str, playlist_id: str) -> pd.DataFrame:
     lower = [c.lower() for c in header]
     uri_col = next(lower.index(c) for c in EXPORTIFY_ID_COLUMNS if c in lower)
     title_col = next((lower.index(c) for c in EXPORTIFY_TITLE_COLUMNS if c in lower), None)
     artist_col = next((lower.index(c) for c in EXPORTIFY_ARTIST_COLUMNS if c in lower), None)
-    _check_size(len(rows), label)
-    out = []
-    for line, row in enumerate(rows, start=2):
+    table = TableBuilder(label, PlaylistFormatError)
+    for line, (_, row) in enumerate(rows, start=2):
         if len(row) <= uri_col:
             raise PlaylistFormatError(f"{label}: line {line}: no '{header[uri_col]}' field")
         tid = _spotify_id(row[uri_col])
@@ -276,25 +255,16 @@ def _read_exportify(
         title, artist = (
             row[c] if c is not None and c < len(row) else "" for c in (title_col, artist_col)
         )
-        out.append((playlist_id, tid, len(out), title, artist))
-    return _frame(out, label)
+        table.add(playlist_id, tid, len(table), title, artist)
+    return table.frame()
 
 
 # -- Million Playlist Dataset JSON -------------------------------------------------------------
 
 
-def _gunzip(data: bytes, label: str) -> bytes:
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
-            out = f.read(MAX_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PlaylistFormatError(f"{label}: not a valid gzip file ({exc})") from None
-    if len(out) > MAX_BYTES:
-        raise PlaylistFormatError(f"{label}: decompresses to more than {MAX_BYTES} bytes")
-    return out
-
-
 def _unzip(data: bytes, label: str) -> list[bytes]:
+    """The ``.json`` members of a zip archive, inflated in chunks up to :func:`inflate_limit`
+    of the archive's size in all (the sizes an archive declares are not trusted)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         members = [
@@ -302,20 +272,10 @@ def _unzip(data: bytes, label: str) -> list[bytes]:
         ]
         if not members:
             raise PlaylistFormatError(f"{label}: the zip archive holds no .json file")
-        total = sum(i.file_size for i in members)
-        packed = max(1, sum(i.compress_size for i in members))
-        if total > MAX_BYTES or total / packed > MAX_RATIO:
-            raise PlaylistFormatError(
-                f"{label}: archive expands to {total} bytes (ratio {total / packed:.0f}), over the limits"
-            )
-        out, budget = [], MAX_BYTES
+        out, budget = [], inflate_limit(len(data))
         for info in members:
             with zf.open(info) as f:
-                chunk = f.read(budget + 1)
-            if len(chunk) > budget:
-                raise PlaylistFormatError(
-                    f"{label}: archive expands to more than {MAX_BYTES} bytes"
-                )
+                chunk = bounded_read(f, budget, label, PlaylistFormatError)
             budget -= len(chunk)
             out.append(chunk)
         return out
@@ -323,8 +283,20 @@ def _unzip(data: bytes, label: str) -> list[bytes]:
         raise
     except Exception as exc:  # zipfile raises many types on corrupt archives
         raise PlaylistFormatError(
-            f"{label}: not a valid zip archive ({' '.join(str(exc).split())})"
+            f"{label}: not a valid zip archive ({' '.join(str(exc).split())[:200]})"
         ) from None
+
+
+#: The only MPD fields read; every other key is dropped while parsing (a slice's tracks have 8).
+MPD_FIELDS = frozenset(
+    {"playlists", "pid", "name", "tracks", "track_uri", "pos", "track_name", "artist_name"}
+)
+_EMPTY: dict = {}
+
+
+def _mpd_object(pairs: list[tuple]) -> dict:
+    kept = {k: v for k, v in pairs if k in MPD_FIELDS}
+    return kept or _EMPTY  # one shared object for every object without a known field
 
 
 def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
@@ -332,16 +304,26 @@ def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
 
     The challenge set's forms are read too: no ``info``, playlists with no ``name`` or with no
     (or an empty) ``tracks`` list; other fields (``collaborative`` as a bool or a string…) are
-    ignored.
+    ignored. Each JSON text is at most :attr:`~songsim.limits.Limits.json_bytes`.
     """
-    out, names = [], {}
+    table, names, max_text = TableBuilder(label, PlaylistFormatError), {}, limits().json_bytes
     for blob in blobs:
+        if len(blob) > max_text:
+            raise PlaylistFormatError(
+                f"{label}: JSON text of {len(blob)} bytes is over the {max_text}-byte limit"
+            )
         try:
-            doc = json.loads(_text(blob, label))
+            doc = json.loads(
+                decode_text(blob, label, PlaylistFormatError), object_pairs_hook=_mpd_object
+            )
         except (json.JSONDecodeError, RecursionError) as exc:
             where = f"line {exc.lineno}: " if isinstance(exc, json.JSONDecodeError) else ""
             raise PlaylistFormatError(
                 f"{label}: {where}invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
+            ) from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise PlaylistFormatError(
+                f"{label}: invalid JSON ({' '.join(str(exc).split())[:120]})"
             ) from None
         playlists = doc.get("playlists") if isinstance(doc, dict) else None
         if not isinstance(playlists, list):
@@ -362,14 +344,11 @@ def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
                         f"{label}: playlists[{i}].tracks[{j}]: field 'track_uri' is missing"
                     )
                 pos = tr.get("pos", j)
-                out.append(
-                    (
-                        pid,
-                        _spotify_id(uri),
-                        pos if isinstance(pos, int) else j,
-                        str(tr.get("track_name", "")),
-                        str(tr.get("artist_name", "")),
-                    )
+                table.add(
+                    pid,
+                    _spotify_id(uri),
+                    pos if type(pos) is int else j,
+                    str(tr.get("track_name", "")),
+                    str(tr.get("artist_name", "")),
                 )
-            _check_size(len(out), label)
-    return _frame(out, label, names)
+    return table.frame(names)

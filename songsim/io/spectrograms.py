@@ -14,15 +14,13 @@ import numpy as np
 
 from ..config import AudioParams
 from ..errors import AudioFormatError
+from ..limits import check_pixels
+from .scan import Scan, scan_folder
 
 
-def scan_spectrograms(root: Path) -> list[Path]:
-    """PNG files below ``root``, recursively, sorted by relative path."""
-    root = Path(root)
-    return sorted(
-        (p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".png"),
-        key=lambda p: p.relative_to(root).as_posix(),
-    )
+def scan_spectrograms(root: Path) -> Scan:
+    """PNG files below ``root``, recursively, sorted by relative path, and the paths passed over."""
+    return scan_folder(Path(root), (".png",))
 
 
 def read_spectrogram_png(path: Path, params: AudioParams = AudioParams()) -> np.ndarray:
@@ -43,8 +41,7 @@ def read_spectrogram_png(path: Path, params: AudioParams = AudioParams()) -> np.
             if img.format != "PNG":
                 raise AudioFormatError(f"{path}: not a PNG image ({img.format})")
             img.draft("L", img.size)
-            if img.width * img.height > 50_000_000:
-                raise AudioFormatError(f"{path}: image of {img.width}×{img.height} is too large")
+            check_pixels(str(path), img.width, img.height, AudioFormatError)
             a = np.asarray(img.convert("L"), dtype=np.float32)
     except AudioFormatError:
         raise

@@ -50,3 +50,79 @@ def concat_playlists(frames: list[pd.DataFrame], *, batch: int = 64) -> pd.DataF
     while len(done) > 1:
         done = [join(done[i : i + batch]) for i in range(0, len(done), batch)]
     return compact(done[0])
+
+
+class TableBuilder:
+    """Playlist entries added one at a time, held as codes from the first one.
+
+    Each text value is stored once and each entry costs five 32-bit integers, so reading a file
+    costs about what its table will, not a Python tuple per entry. Positions are range-checked
+    (0 to 2³¹ − 1, never wrapped) and the entry count is bounded by
+    :attr:`songsim.limits.Limits.entries`; both raise ``error`` naming ``label``.
+    """
+
+    _TEXT = ("playlist_id", "track_id", "title", "artist")
+
+    def __init__(self, label: str, error):
+        from array import array
+
+        from ..limits import limits
+
+        self.label, self.error, self.max_entries = label, error, limits().entries
+        self._values: list[dict[str, int]] = [{} for _ in self._TEXT]
+        self._codes = [array("i") for _ in self._TEXT]
+        self._position = array("i")
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+    def add(self, playlist_id: str, track_id: str, position: int, title="", artist="") -> None:
+        from ..limits import check_count, check_int, check_line
+
+        check_int(position, self.label, "position", self.error)
+        for values, codes, value, col in zip(
+            self._values, self._codes, (playlist_id, track_id, title, artist), self._TEXT
+        ):
+            code = values.get(value)
+            if code is None:
+                check_line(value, self.label, f"entry {len(self) + 1}: {col}", self.error)
+                code = values[value] = len(values)
+            codes.append(code)
+        self._position.append(position)
+        if len(self._position) > self.max_entries:
+            check_count(len(self._position), self.label, error=self.error)
+
+    def frame(self, names: dict[str, str] | None = None) -> pd.DataFrame:
+        """The table (:data:`COLUMNS`, text as sorted categories); ``names`` maps playlist ids to
+        their names. Raises ``error`` when no entry was added."""
+        if not len(self):
+            raise self.error(f"{self.label}: no playlist entries found")
+        cols = {}
+        for col, values, codes in zip(self._TEXT, self._values, self._codes):
+            cats = np.array(list(values), dtype=object)
+            order = np.argsort(cats, kind="stable")
+            rank = np.empty(len(order), dtype=np.int32)
+            rank[order] = np.arange(len(order), dtype=np.int32)
+            cols[col] = pd.Categorical.from_codes(
+                rank[np.frombuffer(codes, dtype=np.int32)], categories=pd.Index(cats[order])
+            )
+        cols["position"] = np.frombuffer(self._position, dtype=np.int32).copy()
+        df = pd.DataFrame(cols)
+        pid = df["playlist_id"].cat
+        names = names or {}
+        name_of = np.array([names.get(p, "") for p in pid.categories], dtype=object)
+        df["playlist_name"] = pd.Categorical(
+            name_of[pid.codes.to_numpy()] if names else [""] * len(df)
+        )
+        return df[COLUMNS]
+
+
+def decode_text(data: bytes, label: str, error, *, fallback: str | None = None) -> str:
+    """``data`` as UTF-8 text (a BOM dropped), else decoded as ``fallback`` when given;
+    ``error`` naming the offset of the first bad byte otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if fallback:
+            return data.decode(fallback, errors="replace")
+        raise error(f"{label}: not UTF-8 text (bad byte at offset {exc.start})") from None

@@ -10,6 +10,7 @@ atomically, so an interrupted run continues where it stopped.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import time
 import uuid
@@ -22,6 +23,8 @@ from ..devices import pick_device
 from ..errors import SongsimError
 from ..progress import Callback
 from . import DEFAULT_LATENT, MODELS
+
+log = logging.getLogger("songsim")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +105,26 @@ def _save_resume(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
+def _load_resume(path: Path | None, params: TrainParams, key: str | None) -> dict | None:
+    """The resume state at ``path`` when it was written for ``params`` and ``key``, else None
+    (a corrupt, truncated or foreign file is passed over with a warning)."""
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(state, dict):
+            raise ValueError("not a resume state")
+    except Exception as exc:  # truncated, corrupt, or not a torch file at all
+        log.warning(
+            "%s: unreadable resume file ignored (%s)", path, " ".join(str(exc).split())[:200]
+        )
+        return None
+    if state.get("params") != params.to_dict() or state.get("key") != key:
+        log.warning("%s: resume file of other data or parameters ignored", path)
+        return None
+    return state
+
+
 class Batches:
     """Mini-batches of one epoch, as ``(x, groups)`` on the training device.
 
@@ -169,6 +192,7 @@ def train(
     *,
     device: str = "auto",
     resume_path: Path | None = None,
+    resume_key: str | None = None,
     progress: Callback | None = None,
     amp: bool | None = None,
     channels_last: bool | None = None,
@@ -182,6 +206,10 @@ def train(
     clip_track : np.ndarray [shape=(n_clips,)] track of each clip (for the split, and the
         contrastive encoder's positives); labels never reach training
     resume_path : where the per-epoch resume state is kept; an existing one is resumed from
+        when it was written for the same parameters and ``resume_key``; a corrupt or foreign
+        one is ignored with a warning on the ``songsim`` logger
+    resume_key : what the data is (e.g. the datasets' audio fingerprints): a resume file of
+        other data is never resumed from
     amp : bf16 autocast; defaults to True on CUDA, False elsewhere
     channels_last : defaults to True on CUDA and the CPU, False on MPS
     init_state : weights to start from (fine-tuning), instead of a random initialisation
@@ -228,21 +256,20 @@ def train(
         )
     history = {"train_loss": [], "val_loss": [], "lr": [], "best_epoch": -1, "resumed_from": None}
     best_state, best_val, bad_epochs, start_epoch = None, float("inf"), 0, 0
-    if resume_path is not None and Path(resume_path).is_file():
-        state = torch.load(resume_path, map_location="cpu", weights_only=True)
-        if state.get("params") == params.to_dict():
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            gen.set_state(state["generator"])
-            torch.set_rng_state(state["torch_rng"])
-            history = state["history"]
-            best_state, best_val, bad_epochs = (
-                state["best_model"],
-                state["best_val"],
-                state["bad_epochs"],
-            )
-            start_epoch = history["resumed_from"] = len(history["train_loss"])
+    state = _load_resume(resume_path, params, resume_key)
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        history = state["history"]
+        best_state, best_val, bad_epochs = (
+            state["best_model"],
+            state["best_val"],
+            state["bad_epochs"],
+        )
+        start_epoch = history["resumed_from"] = len(history["train_loss"])
 
     batches = Batches(X, clip_track, params, dev, memory_format)
 
@@ -299,6 +326,7 @@ def train(
                 Path(resume_path),
                 {
                     "params": params.to_dict(),
+                    "key": resume_key,
                     "model": model.state_dict(),
                     "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict(),

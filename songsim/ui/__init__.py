@@ -39,7 +39,7 @@ from .cached import (
     tsne,
 )
 from .graphs import community_series, current_graph, graph_html_for, graph_key
-from .media import clip_png, plain, play, track_audio, track_label, track_labels
+from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
 from .session import (
     MAX_UPLOAD_BYTES,
     UPLOAD_TYPES,
@@ -102,6 +102,7 @@ __all__ = [
     "router",
     "scores_table",
     "setting",
+    "show_error",
     "similar",
     "sweep",
     "track_audio",

@@ -8,33 +8,63 @@ import streamlit as st
 
 from ..data.datasets import Dataset
 
+#: Seconds of a track the player gets: an excerpt from its first clip, never the whole file.
+PREVIEW_SECONDS = 20.0
 
-def track_audio(ds: Dataset, index: int):
-    """``(data, sample_rate)`` to play a track — a re-rendered demo track or the source file — or None."""
+
+def track_audio(ds: Dataset, index: int) -> tuple[bytes, str] | None:
+    """``(data, mime type)`` to play a track — a re-rendered demo track, or an excerpt of the
+    source file of :data:`PREVIEW_SECONDS` from its first clip, encoded once — or None."""
+    from ..errors import AudioFormatError
+    from ..limits import is_regular_file
+
     if ds.info.get("kind") == "demo":
         spec = ds.info.get("demo", {})
         return _demo_audio(int(spec.get("seed", 0)), int(spec.get("n_tracks", 320)), index)
     if ds.info.get("kind") == "audio" and ds.info.get("sources"):
         root = Path(ds.info["sources"][0]).resolve()
         path = (root / ds.tracks["track_id"].iloc[index]).resolve()
-        if root in path.parents and path.is_file():
-            return path.read_bytes(), None
+        if root in path.parents and is_regular_file(path):
+            starts = ds.clip_start[ds.clip_track == index]
+            stat = path.stat()
+            try:
+                return _excerpt(
+                    str(path),
+                    stat.st_mtime_ns,
+                    stat.st_size,
+                    float(starts.min()) if len(starts) else 0.0,
+                )
+            except AudioFormatError:
+                return None
     return None
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _demo_audio(seed: int, n_tracks: int, index: int) -> tuple[bytes, None]:
-    """A demo track rendered again, as 16-bit WAV bytes (encoded once, then cached)."""
+def _encode(y, sr: int, fmt: str, subtype: str) -> bytes:
     import io
 
     import soundfile as sf
 
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _excerpt(path: str, mtime_ns: int, size: int, start: float) -> tuple[bytes, str]:
+    """Ogg Vorbis of the excerpt (about 200–400 kB), cached per file version and start."""
+    from ..io.audio import read_excerpt
+
+    y = read_excerpt(Path(path), start, PREVIEW_SECONDS, sr=22050)
+    return _encode(y, 22050, "OGG", "VORBIS"), "audio/ogg"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _demo_audio(seed: int, n_tracks: int, index: int) -> tuple[bytes, str]:
+    """A demo track rendered again, as 16-bit WAV bytes (encoded once, then cached)."""
     from ..data.demo import render_demo_track
 
     y, sr = render_demo_track({"seed": seed, "n_tracks": n_tracks}, index)
-    buf = io.BytesIO()
-    sf.write(buf, y, sr, format="WAV", subtype="PCM_16")
-    return buf.getvalue(), None
+    return _encode(y, sr, "WAV", "PCM_16"), "audio/wav"
 
 
 def clip_png(ds: Dataset, clip: int) -> bytes:
@@ -51,11 +81,11 @@ def _clip_png(_ds: Dataset, audio_key: str, clip: int) -> bytes:
 
 def track_labels(ds: Dataset) -> list[str]:
     """ "Title — Artist (id)" of every track, for searchable song pickers."""
-    return _track_labels(ds, ds.audio_fingerprint)
+    return _track_labels(ds, ds.fingerprint)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _track_labels(_ds: Dataset, audio_key: str) -> list[str]:
+def _track_labels(_ds: Dataset, key: str) -> list[str]:
     t = _ds.tracks
     return [
         f"{ti} — {ar} ({tid})" if ar else f"{ti} ({tid})"
@@ -66,18 +96,30 @@ def _track_labels(_ds: Dataset, audio_key: str) -> list[str]:
 def play(ds: Dataset, index: int, container=st) -> None:
     audio = track_audio(ds, index)
     if audio is None:
-        container.caption("No audio for this track (spectrogram dataset).")
+        container.caption("No audio for this track (a spectrogram dataset, or its file is gone).")
     else:
-        data, sr = audio
-        container.audio(data, sample_rate=sr) if sr else container.audio(data)
+        data, mime = audio
+        container.audio(data, format=mime)
 
 
 def plain(text) -> str:
-    """User text made safe for Streamlit markdown: markdown and HTML characters escaped."""
+    """User text made safe for Streamlit markdown: the one escaping rule for every caption,
+    message and label that shows a title, a file or folder name or an error.
+
+    HTML is escaped (``<`` → ``&lt;``) and every character markdown, Streamlit's directives
+    (``:red[…]``, ``:material/…:``) or LaTeX (``$…$``) give a meaning is backslash-escaped, so
+    ``![x](http://host/p.png)`` shows as those characters and fetches nothing.
+    """
     import html as _html
     import re
 
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>$])", r"\\\1", _html.escape(str(text), quote=False))
+    text = " ".join(str(text).split())  # one line: no block syntax from line starts
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>$:])", r"\\\1", _html.escape(text, quote=False))
+
+
+def show_error(message, container=st) -> None:
+    """``st.error`` of an exception or text, escaped by :func:`plain`."""
+    container.error(plain(message))
 
 
 def track_label(ds: Dataset, i: int) -> str:

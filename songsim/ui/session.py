@@ -22,6 +22,7 @@ from .. import pipeline
 from ..data.datasets import Dataset, datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
 from ..io.playlists import PLAYLIST_SUFFIXES
+from ..progress import BackgroundTask
 from ..storage import current_version
 from .media import plain
 
@@ -59,15 +60,31 @@ def progress_callback(bar):
     return callback
 
 
+#: The demo build of this server process, shared by every session (see :func:`bootstrap`).
+_DEMO_BUILD = BackgroundTask(pipeline.ensure_demo, "songsim-demo-build")
+
+
 def bootstrap() -> None:
-    """On an empty cache, build the demo dataset with a progress bar (once per server)."""
-    if pipeline.DEMO_NAME in list_datasets():
+    """On an empty cache, build the demo dataset once, in the background, and show its progress.
+
+    The build runs in a thread of its own (:class:`~songsim.progress.BackgroundTask`), under
+    :func:`~songsim.pipeline.ensure_demo`'s cross-process lock: a visitor who opens another page
+    mid-build only stops watching, and every page and visitor watches the same build.
+    """
+    if pipeline.DEMO_NAME in list_datasets() and not _DEMO_BUILD.running:
         return
+    build = _DEMO_BUILD.start()
     with st.status(
         "First start: building the demo corpus (320 songs in 8 styles)…", expanded=True
     ) as status:
-        bar = st.progress(0.0)
-        pipeline.ensure_demo(progress=progress_callback(bar))
+        bar = st.progress(0.0, text="starting…")
+        while not build.wait(0.5):
+            progress_callback(bar)(build.done, build.total, build.message)
+        if build.error is not None:
+            status.update(label="The demo corpus could not be built", state="error")
+            st.error(plain(f"{type(build.error).__name__}: {build.error}"))
+            st.stop()
+        bar.progress(1.0, text="done")
         status.update(label="Demo corpus ready", state="complete")
 
 
