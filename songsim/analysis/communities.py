@@ -231,8 +231,10 @@ def check_weights(weights: np.ndarray, where: str = "edge weights") -> None:
     them (up to the squared total) stay finite: igraph aborts the process on such input."""
     if len(weights) and not (np.isfinite(weights).all() and (weights > 0).all()):
         raise SongsimError(f"{where}: every weight must be a finite positive number")
-    total = float(weights.sum()) * 2
-    if not np.isfinite(total * total):
+    with np.errstate(over="ignore"):
+        total = float(weights.sum()) * 2
+        square = total * total
+    if not np.isfinite(square):
         raise SongsimError(f"{where}: weights too large (their total is {total:.3g})")
 
 

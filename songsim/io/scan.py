@@ -32,7 +32,7 @@ class Scan:
 
 def _rel(path: str, root: str) -> str:
     rel = os.path.relpath(path, root).replace(os.sep, "/")
-    return rel.encode("utf-8", "backslashreplace").decode("utf-8")  # printable even when not UTF-8
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")  # printable even when not UTF-8
 
 
 def scan_folder(root: Path, suffixes: tuple[str, ...], *, hidden: bool = True) -> Scan:
@@ -90,7 +90,10 @@ def scan_folder(root: Path, suffixes: tuple[str, ...], *, hidden: bool = True) -
                 continue
             if not is_regular_file(entry.path):
                 skipped.append(
-                    {"file": rel, "reason": "not a regular file (a FIFO, device or broken link)"}
+                    {
+                        "file": rel,
+                        "reason": "not a regular file (a FIFO, a device, or a broken or looping link)",
+                    }
                 )
                 continue
             files.append((rel, Path(entry.path)))
