@@ -71,6 +71,33 @@ def test_data_page_ingest_refuses_folders_outside_the_roots(tmp_path):
     assert any("outside the folders" in e.value for e in at.error)
 
 
+def test_data_page_ingest_refuses_an_empty_folder():
+    at = open_page("data")
+    at.button[0].click().run()  # the Folder field left empty
+    assert any("give the folder to ingest" in e.value for e in at.error)
+    assert not at.success
+
+
+def test_graph_page_hostile_uploads_end_in_an_error_and_keep_the_graph(tmp_path):
+    from bench.hostile_files import gzip_bomb
+
+    at = open_page("graph")
+    hostile = {
+        "pid.json": b'{"playlists":[{"pid":' + b"9" * 5000 + b',"tracks":[]}]}',
+        "pos.csv": b"playlist_id,track_id,position\np,demo/techno/0001,9223372036854775808\n",
+        "deep.m3u8": b"#EXTM3U\n" + b"a/" * 50_000 + b"x.wav\n",
+        "bomb.json.gz": gzip_bomb(tmp_path / "bomb.json.gz").read_bytes(),
+    }
+    for name, data in hostile.items():
+        at.file_uploader[0].set_value((name, data, "application/octet-stream")).run()
+        assert not at.exception, name
+        assert any(
+            name in e.value.replace("\\", "") and "previous graph is kept" in e.value
+            for e in at.error
+        ), name
+        assert {m.label: m.value for m in at.metric}["Songs in the largest component"] == "320"
+
+
 def test_model_page_loads_shipped_weights_and_switches_model():
     at = open_page("model")
     assert at.radio[0].value == "contrastive"

@@ -224,6 +224,13 @@ HOSTILE = [
     'see <a href="javascript:window.top.__pwned=3">href</a>',
     '"><svg onload=alert(4)>',
 ]
+#: Markdown, Streamlit-directive and LaTeX payloads: each must show as its own characters.
+MARKUP = [
+    "![x](http://127.0.0.1:9/pwned.png)",
+    "[click me](javascript:window.top.__pwned=6)",
+    ":red[RED] :material/warning:",
+    "$x^2$ and $$y$$",
+]
 
 
 def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
@@ -232,9 +239,13 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
 
     ds = build_demo(random_state=9, n_tracks=24, n_playlists=80, n_jobs=1)
     ds.name = "hostile"
-    ds.tracks["title"] = [HOSTILE[i % len(HOSTILE)] for i in range(ds.n_tracks)]
-    ds.tracks["artist"] = [HOSTILE[(i + 1) % len(HOSTILE)] for i in range(ds.n_tracks)]
+    payloads = HOSTILE + MARKUP
+    ds.tracks["title"] = [payloads[i % len(payloads)] for i in range(ds.n_tracks)]
+    ds.tracks["artist"] = [payloads[(i + 1) % len(payloads)] for i in range(ds.n_tracks)]
     save_dataset(ds)
+    fetched = []  # every request the page makes: a rendered markdown image would be one
+    page.on("request", lambda r: fetched.append(r.url))
+    seen_text = []
     page.goto(
         server
     )  # a new session; the dataset is chosen in its sidebar and kept while it navigates
@@ -262,6 +273,13 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
         assert set(in_frames(page, "() => window.top.__pwned")) <= {None}
         injected = "() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length"
         assert set(in_frames(page, injected)) <= {0}
+        rendered = '() => document.querySelectorAll(\'.katex, a[href^="javascript"], [src*="pwned"]\').length'
+        assert set(in_frames(page, rendered)) <= {0}
+        seen_text.append(page.locator('[data-testid="stMain"]').inner_text())
+    assert not [u for u in fetched if "pwned" in u]
+    shown = "\n".join(seen_text)
+    for payload in MARKUP:  # shown as text somewhere (captions, song lists), never rendered
+        assert payload.split(" ")[0] in shown, payload
     # a playlist upload whose file name and titles are hostile
     hostile_file = tmp_path / '<img src=x onerror="window.top.__pwned=5">.m3u8'
     lines = ["#EXTM3U"] + [
@@ -285,4 +303,16 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
         sidebar
     )  # the name, shown as text
     assert set(in_frames(page, "() => window.top.__pwned")) <= {None}
+    # an error message naming a file whose name is markdown: shown as the name, nothing fetched
+    bad_name = tmp_path / "![x](pwned-error.png) $y$ :red[R].csv"
+    bad_name.write_text("no header we know\n")
+    nav.get_by_text("Graph", exact=True).click()
+    settle(page)
+    page.get_by_text("Upload playlists to rebuild the graph").click()
+    page.locator('input[type="file"]').set_input_files(str(bad_name))
+    page.get_by_text("previous graph is kept").wait_for(timeout=60_000)
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="previous graph is kept")
+    assert "![x](pwned-error.png) $y$ :red[R].csv" in error.inner_text()
+    assert set(in_frames(page, "() => document.querySelectorAll('.katex').length")) <= {0}
+    assert not [u for u in fetched if "pwned" in u]
     page.screenshot(path=str(SHOTS / "hostile-titles.png"), full_page=True)

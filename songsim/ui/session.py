@@ -250,6 +250,8 @@ def ingest_roots() -> list[Path]:
 
 def ingest_folder(folder: str, name: str, *, kind: str, labels_from_parent: bool, bar) -> Dataset:
     """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``."""
+    if not str(folder).strip():
+        raise SongsimError("give the folder to ingest (an empty field would mean the server's own)")
     path = Path(folder).expanduser().resolve()
     if not any(path == r or r in path.parents for r in ingest_roots()):
         raise SongsimError(
