@@ -1,0 +1,154 @@
+"""musicnn, the pretrained music tagger of Pons & Serra (2019), as a PyTorch module.
+
+The weights are the ``MSD_musicnn`` checkpoint of the ``musicnn`` 0.1.0 package (trained with the
+Million Song Dataset's 50 most frequent tags; ISC licence, notice in
+``songsim/weights/musicnn-msd/LICENSE``), converted once by ``scripts/convert_musicnn.py`` with
+NumPy alone: no TensorFlow at run time. ``tests/test_musicnn.py`` checks this forward pass
+against outputs of the original TensorFlow model stored at conversion.
+
+Input: log-mel patches ``[shape=(n, 187, 96)]`` (3 s at 16 kHz, hop 256; see
+:func:`musicnn_patches`). The network, with its layer shapes for one patch:
+
+======================= ========================================================= ===============
+front end, timbral      time padded 3 + 3, Conv 7×38 and 7×67 (204 each) → ReLU → BN, max over freq  2 × 204 × 187
+front end, temporal     Conv 128×1, 64×1, 32×1 (51 each, TF 'same' in time) → ReLU → BN, max over freq 3 × 51 × 187
+mid end                 3 × (Conv1d 7 over 561 / 64 channels, 64) → ReLU → BN, residual on 2 and 3   3 × 64 × 187
+back end                max and mean over time of the 753 channels (interleaved), BN, Dense 200 → ReLU → BN
+                        (``penultimate``), Dense 50 → sigmoid (the tags)
+======================= ========================================================= ===============
+
+Batch norms use their stored statistics (ε = 1e-3), after the ReLU, as the original does.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..config import package_dir
+
+SR = 16000
+N_FFT = 512
+HOP = 256
+N_MELS = 96
+PATCH_FRAMES = 187  # 3 s: librosa.time_to_frames(3, sr=16000, n_fft=512, hop_length=256) + 1
+WEIGHTS = "musicnn-msd"
+EPS = 1e-3
+
+
+def _bn2d(c: int) -> nn.BatchNorm2d:
+    return nn.BatchNorm2d(c, eps=EPS)
+
+
+def _bn1d(c: int) -> nn.BatchNorm1d:
+    return nn.BatchNorm1d(c, eps=EPS)
+
+
+class MusiCNN(nn.Module):
+    """musicnn's MSD model (792,079 parameters); :meth:`forward` returns its named layers."""
+
+    TEMPORAL = (128, 64, 32)
+
+    def __init__(self, n_mels: int = N_MELS, n_tags: int = 50):
+        super().__init__()
+        self.bn_input = _bn2d(1)
+        self.timbral = nn.ModuleList([nn.Conv2d(1, 204, (7, int(f * n_mels))) for f in (0.4, 0.7)])
+        self.bn_timbral = nn.ModuleList([_bn2d(204), _bn2d(204)])
+        self.temporal = nn.ModuleList([nn.Conv2d(1, 51, (k, 1)) for k in self.TEMPORAL])
+        self.bn_temporal = nn.ModuleList([_bn2d(51) for _ in self.TEMPORAL])
+        self.mid = nn.ModuleList(
+            [nn.Conv1d(561, 64, 7), nn.Conv1d(64, 64, 7), nn.Conv1d(64, 64, 7)]
+        )
+        self.bn_mid = nn.ModuleList([_bn1d(64) for _ in range(3)])
+        self.bn_pool = _bn1d(2 * 753)
+        self.dense = nn.Linear(2 * 753, 200)
+        self.bn_dense = _bn1d(200)
+        self.tags = nn.Linear(200, n_tags)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``x [shape=(n, 187, 96)]`` → ``{"mean_pool", "max_pool": (n, 753), "penultimate":
+        (n, 200), "tags": (n, 50) probabilities}``."""
+        x = self.bn_input(x.unsqueeze(1))  # (n, 1, time, freq)
+        padded = F.pad(x, (0, 0, 3, 3))
+        front = [
+            bn(F.relu(conv(padded))).amax(dim=3) for conv, bn in zip(self.timbral, self.bn_timbral)
+        ]
+        for k, conv, bn in zip(self.TEMPORAL, self.temporal, self.bn_temporal):
+            before = (k - 1) // 2  # TensorFlow's 'same': the odd frame goes at the end
+            front.append(bn(F.relu(conv(F.pad(x, (0, 0, before, k - 1 - before))))).amax(dim=3))
+        h = torch.cat(front, dim=1)  # (n, 561, time)
+        layers = [h]
+        for i, (conv, bn) in enumerate(zip(self.mid, self.bn_mid)):
+            out = bn(F.relu(conv(F.pad(layers[-1], (3, 3)))))
+            layers.append(out if i == 0 else out + layers[-1])
+        features = torch.cat(layers, dim=1)  # (n, 753, time)
+        max_pool, mean_pool = features.amax(dim=2), features.mean(dim=2)
+        flat = torch.stack([max_pool, mean_pool], dim=2).flatten(1)  # TF's flatten interleaves
+        penultimate = self.bn_dense(F.relu(self.dense(self.bn_pool(flat))))
+        return {
+            "mean_pool": mean_pool,
+            "max_pool": max_pool,
+            "penultimate": penultimate,
+            "tags": torch.sigmoid(self.tags(penultimate)),
+        }
+
+
+def weights_dir() -> Path:
+    return package_dir() / "weights" / WEIGHTS
+
+
+@lru_cache(maxsize=1)
+def tag_names() -> tuple[str, ...]:
+    """The 50 Million Song Dataset tags, in the order of the model's outputs."""
+    return tuple(json.loads((weights_dir() / "manifest.json").read_text())["tags"])
+
+
+@lru_cache(maxsize=1)
+def load_musicnn() -> MusiCNN:
+    """The converted MSD_musicnn weights in eval mode, channels-last (loaded once a process)."""
+    from safetensors.torch import load_file
+
+    net = MusiCNN()
+    net.load_state_dict(load_file(weights_dir() / "weights.safetensors"))
+    return net.eval()
+
+
+def musicnn_patches(y: np.ndarray) -> np.ndarray:
+    """Non-overlapping 3-s input patches ``[shape=(n, 187, 96)]`` float32 of mono audio ``y`` at 16 kHz.
+
+    As musicnn computes them: mel power spectrogram (n_fft 512, hop 256, 96 Slaney bands, centred
+    frames), cast to float16 as the model was trained with, then ``log10(10000·x + 1)``. The
+    arithmetic is done in float32: in float16 (NumPy ≥ 2 keeps ``10000 * float16`` in float16)
+    powers above 6.55 overflow to inf and a loud track comes out as NaN.
+    """
+    import librosa
+
+    S = librosa.feature.melspectrogram(
+        y=np.asarray(y, dtype=np.float32), sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS
+    ).T
+    X = np.log10(10000.0 * S.astype(np.float16).astype(np.float32) + 1.0)
+    n = len(X) // PATCH_FRAMES
+    return np.ascontiguousarray(X[: n * PATCH_FRAMES].reshape(n, PATCH_FRAMES, N_MELS))
+
+
+def run_musicnn(patches: np.ndarray, *, batch: int = 32) -> dict[str, np.ndarray]:
+    """The model's layers for ``patches [shape=(n, 187, 96)]``, in batches: each ``(n, dim)`` float32."""
+    net = load_musicnn()
+    out: dict[str, list] = {}
+    with torch.inference_mode():
+        for i in range(0, len(patches), batch):
+            x = torch.from_numpy(np.ascontiguousarray(patches[i : i + batch], dtype=np.float32))
+            for name, value in net(x).items():
+                out.setdefault(name, []).append(value.numpy())
+    if not out:
+        return {
+            k: np.zeros((0, d), np.float32)
+            for k, d in (("mean_pool", 753), ("max_pool", 753), ("penultimate", 200), ("tags", 50))
+        }
+    return {k: np.concatenate(v) for k, v in out.items()}

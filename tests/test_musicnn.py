@@ -1,0 +1,64 @@
+"""The musicnn port against the original: TensorFlow's outputs for fixture clips, stored once by
+scripts/musicnn_reference.py, and the float16 overflow that made a loud track all NaN."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import librosa
+import numpy as np
+import pytest
+
+from songsim.models.musicnn import musicnn_patches, run_musicnn, tag_names, weights_dir
+
+REF = Path(__file__).parent / "data" / "musicnn_reference.npz"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return np.load(REF)
+
+
+def audio(ref, name: str) -> np.ndarray:
+    return ref[f"audio_{name}"].astype(np.float32) / 32767
+
+
+def test_input_patches_are_musicnns(ref):
+    for name in ("chord", "drums", "loud"):
+        mine = musicnn_patches(audio(ref, name))
+        theirs = ref["musicnn_input"][ref["clip"] == name]  # the package's own batch_data
+        assert mine.shape == theirs.shape and mine.shape[1:] == (187, 96)
+        assert np.allclose(mine, theirs, atol=1e-3), name  # float16 rounding of the powers
+
+
+def test_forward_pass_reproduces_tensorflow(ref):
+    out = run_musicnn(ref["input"])
+    assert np.allclose(out["penultimate"], ref["penultimate"], atol=2e-5)
+    assert np.allclose(out["mean_pool"], ref["mean_pool"], atol=5e-5)
+    assert np.allclose(out["max_pool"], ref["max_pool"], rtol=1e-5, atol=5e-4)
+    assert np.allclose(out["tags"], ref["taggram"], atol=5e-6)
+    assert out["tags"].shape == (len(ref["input"]), 50) and len(tag_names()) == 50
+
+
+def test_a_loud_track_is_finite_where_float16_arithmetic_overflows(ref):
+    y = audio(ref, "loud")
+    S = librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512, hop_length=256, n_mels=96).T
+    with np.errstate(over="ignore"):
+        naive = np.log10(10000 * S.astype(np.float16) + 1)  # musicnn's line under NumPy ≥ 2
+    assert naive.dtype == np.float16 and np.isinf(naive).any()
+    patches = musicnn_patches(y)
+    assert np.isfinite(patches).all()
+    assert np.isfinite(run_musicnn(patches)["penultimate"]).all()
+
+
+def test_weights_ship_with_their_licence_and_checksum():
+    folder = weights_dir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    licence = (folder / "LICENSE").read_text()
+    assert (
+        "ISC" in licence
+        and "Copyright (c) Music Technology Group, Universitat Pompeu Fabra 2019" in licence
+    )
+    assert "Permission to use, copy, modify" in licence
+    digest = hashlib.sha256((folder / "weights.safetensors").read_bytes()).hexdigest()
+    assert digest == manifest["weights_sha256"] and manifest["parameters"] == 787_159
