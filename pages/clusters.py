@@ -34,3 +34,15 @@ st.caption(
 st.subheader(f"{k} clusters")
 sizes = ui.chart_spec(ds, ("sizes", kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k)))
 st.vega_lite_chart(spec=sizes, width="stretch")
+
+if ui.tags_available(ds) and st.toggle(
+    "Say it in words: the musicnn tags that set each cluster apart",
+    help="musicnn, a tagger pretrained on the Million Song Dataset, hears each track's clip "
+    "windows (computed once per dataset: about a second a track on 2 cores).",
+    **ui.widget_key("show_tags", False),
+):
+    st.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+    st.caption(
+        "A cluster's tags are those whose mean probability in the cluster rises most above the "
+        "mean over all tracks (of musicnn's 50 Million Song Dataset tags)."
+    )

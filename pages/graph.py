@@ -90,3 +90,16 @@ st.vega_lite_chart(
     spec=ui.chart_spec(ds, ("community_sizes",), lambda: bar_sizes(res.sizes, what="community")),
     width="stretch",
 )
+
+if ui.tags_available(ds) and st.toggle(
+    "Say it in words: the musicnn tags that set each community apart",
+    help="Playlist communities described by what the songs sound like: musicnn, a tagger "
+    "pretrained on the Million Song Dataset, hears each track (computed once per dataset).",
+    **ui.widget_key("show_tags", False),
+):
+    st.dataframe(ui.community_tags(ds), width="stretch", hide_index=True)
+    st.caption(
+        "A community's tags are those whose mean probability rises most above the mean over all "
+        "tracks; compare them with the clusters' on the Clusters page to see how audio groups and "
+        "playlist groups differ."
+    )

@@ -7,7 +7,6 @@ import gzip
 import io
 import json
 import logging
-import multiprocessing
 import os
 import zipfile
 from pathlib import Path
@@ -26,7 +25,7 @@ from bench.hostile_files import (
     spectrogram_folder,
 )
 from songsim.cli import main
-from songsim.errors import AudioFormatError, DatasetError, PlaylistFormatError, SongsimError
+from songsim.errors import AudioFormatError, DatasetError, PlaylistFormatError
 from songsim.io.playlists import read_playlists
 
 
@@ -282,25 +281,35 @@ def test_the_audio_player_gets_a_bounded_excerpt_of_a_two_hour_file(tmp_path):
 # -- writers, resume state, caches -------------------------------------------------------------
 
 
-def _ingest_pngs(args):
-    folder, cache, name = args
-    os.environ["SONGSIM_CACHE"] = cache
-    from songsim.pipeline import ingest
-
-    try:
-        return len(ingest(name, spectrograms=Path(folder)).tracks)
-    except SongsimError as exc:
-        return str(exc)
-
-
 def test_concurrent_ingests_to_one_name_leave_a_complete_dataset(tmp_path, fresh_cache):
+    import subprocess
+    import sys
+
     from songsim.data.datasets import datasets_root, load_dataset
 
     folders = [spectrogram_folder(tmp_path / f"pngs{i}", 30 + 10 * i, seed=i) for i in range(4)]
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(4) as pool:
-        results = pool.map(_ingest_pngs, [(str(f), str(fresh_cache), "shared") for f in folders])
-    assert all(isinstance(r, int) for r in results), results  # every writer finished
+    env = {**os.environ, "SONGSIM_CACHE": str(fresh_cache)}
+    writers = [  # real processes, started together, each writing its own folder to one name
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "songsim",
+                "ingest",
+                "--spectrograms",
+                str(f),
+                "--name",
+                "shared",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in folders
+    ]
+    results = [(w.wait(timeout=600), w.stderr.read()) for w in writers]
+    assert all(rc == 0 for rc, _ in results), results  # every writer finished
     ds = load_dataset("shared")  # readable, checksums intact
     assert ds.n_tracks in (30, 40, 50, 60) and len(ds.clips) == ds.n_tracks
     versions = [p for p in (datasets_root() / "shared").iterdir() if p.is_dir()]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.datasets import Dataset
-from ..embeddings import KINDS, available_kinds, best_kind, embed
+from ..embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
 from ..errors import SongsimError
 from ..progress import Callback
 from .clustering import KSweep, kmeans
@@ -68,7 +68,9 @@ def evaluate(
     progress: Callback | None = None,
 ) -> dict:
     """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
-    README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`."""
+    README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
+    ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
+    it decodes the audio again), which is scored when named."""
     from ..pipeline import dataset_graph
 
     out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
@@ -88,7 +90,10 @@ def evaluate(
     except SongsimError as exc:
         out["graph"] = {"error": str(exc)}
     labels = ds.complete_labels
-    kinds = kinds or (available_kinds(ds) if not train_if_missing else list(KINDS))
+    # the kinds that listen to the audio again are scored when named (``kinds``), not by default
+    kinds = kinds or [
+        k for k in (available_kinds(ds) if not train_if_missing else KINDS) if k not in AUDIO_KINDS
+    ]
     out["best_embedding"] = best_kind(kinds)
     for i, kind in enumerate(kinds):
         if progress:

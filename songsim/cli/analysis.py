@@ -1,4 +1,4 @@
-"""CLI commands for models and analysis: train, embed, evaluate, communities, similar."""
+"""CLI commands for models and analysis: train, embed, evaluate, tags, communities, similar."""
 
 from __future__ import annotations
 
@@ -148,6 +148,7 @@ def cmd_evaluate(args) -> None:
 
     out = evaluate(
         load_dataset(args.name),
+        kinds=args.kinds,
         method=args.method,
         refine=not args.no_refine,
         min_playlists=args.min_playlists,
@@ -214,6 +215,59 @@ def cmd_communities(args) -> None:
             print(f"note: {res.note}")
 
 
+def cmd_tags(args) -> None:
+    from ..analysis.tags import distinctive_tags, top_tags, track_tags
+    from ..data.datasets import load_dataset
+    from ..progress import terminal_callback
+
+    ds = load_dataset(args.name)
+    probs = track_tags(ds, progress=terminal_callback())
+    if args.by == "track":
+        tops = top_tags(probs, args.n)
+        rows = [
+            {"track_id": t, "title": ti, "tags": tg}
+            for t, ti, tg in zip(ds.tracks["track_id"], ds.tracks["title"], tops)
+        ]
+        if args.json:
+            print_json(rows)
+        else:
+            for r in rows:
+                print(f"{r['track_id']}  {', '.join(r['tags'])}")
+        return
+    groups, what = _groups(ds, args)
+    table = distinctive_tags(probs, groups, args.n)
+    if args.json:
+        print_json({"by": args.by, "what": what, "groups": table.to_dict(orient="records")})
+        return
+    print(f"{args.by}s: {what}; the tags that rise most above the corpus mean (musicnn, MSD tags)")
+    for r in table.itertuples():
+        tags = ", ".join(f"{t} (+{lift:.2f})" for t, lift in zip(r.tags, r.lift)) or "—"
+        print(f"  {args.by} {r.group}  ({r.size} tracks): {tags}")
+
+
+def _groups(ds, args):
+    """The cluster or community of every track, and a line saying how they were found."""
+    import numpy as np
+
+    if args.by == "cluster":
+        from ..analysis.clustering import kmeans
+        from ..embeddings import embed
+
+        labels, _ = kmeans(embed(ds, args.kind).track, args.k, random_state=args.random_state)
+        return labels, f"k-means, k = {args.k}, on the {args.kind} embedding"
+    from ..analysis.communities import detect
+    from ..pipeline import dataset_graph
+
+    graph = dataset_graph(ds)
+    res = detect(graph, refine_partition=True, random_state=args.random_state)
+    groups = np.full(ds.n_tracks, None, dtype=object)
+    groups[graph.nodes] = res.membership
+    return (
+        groups,
+        f"{res.method} on the song graph ({graph.n_nodes} songs in its largest component)",
+    )
+
+
 def cmd_similar(args) -> None:
     from ..analysis.similar import nearest
     from ..data.datasets import load_dataset
@@ -249,7 +303,44 @@ def add_analysis_commands(sub) -> None:
     s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
     s.add_argument("--min-playlists", type=int, default=1, metavar="N")
     s.add_argument("--train", action="store_true", help="train models that have no checkpoint yet")
+    s.add_argument(
+        "--kinds",
+        nargs="+",
+        choices=list(KINDS),
+        metavar="KIND",
+        help="the embeddings to score (default: every available one but musicnn, which decodes "
+        "the audio again; name it to score it)",
+    )
     s.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser(
+        "tags",
+        help="musicnn tags per track, and the tags that set clusters or communities apart",
+        description="Words for the groups: the pretrained musicnn tagger's 50 Million Song Dataset "
+        "tags for every track (heard from the audio: the demo or an audio dataset), and per k-means "
+        "cluster or playlist community the tags whose mean probability rises most above the "
+        "corpus mean.",
+        epilog="examples: python -m songsim tags demo --by community; "
+        "python -m songsim tags demo --by cluster --k 8 --kind mfcc --json",
+    )
+    s.add_argument("name", help="dataset name")
+    s.add_argument(
+        "--by",
+        choices=["track", "cluster", "community"],
+        default="cluster",
+        help="what to describe (default: cluster)",
+    )
+    s.add_argument("--k", type=_positive, default=8, help="clusters, with --by cluster (default 8)")
+    s.add_argument(
+        "--kind",
+        choices=list(KINDS),
+        default=best_kind(KINDS),
+        help=KIND_HELP + "; with --by cluster",
+    )
+    s.add_argument("--n", type=_positive, default=3, metavar="N", help="tags per group (default 3)")
+    _random_state_option(s)
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_tags)
 
     s = sub.add_parser(
         "communities",

@@ -5,6 +5,7 @@ not imported here)."""
 
 from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_means
 from .kinds import (
+    AUDIO_KINDS,
     KINDS,
     MODEL_KINDS,
     PREFERENCE,
@@ -15,6 +16,7 @@ from .kinds import (
 )
 
 __all__ = [
+    "AUDIO_KINDS",
     "KINDS",
     "MODEL_KINDS",
     "N_MFCC",

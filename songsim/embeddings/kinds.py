@@ -15,6 +15,9 @@ cae    the convolutional autoencoder's latent vector           latent
 vae    the VAE's posterior mean                                latent
 contr. the contrastive encoder's time-pooled embedding,         latent
        L2-normalised per clip
+musi.  the pretrained musicnn tagger's ``mean_pool`` of the     753
+       clip window's first 3 s, heard at 16 kHz (audio only);
+       its 50 tag probabilities come with it (``tags``)
 =====  ======================================================  ========
 
 ``contrastive`` is the best of them on real music (docs/RESULTS.md); :data:`PREFERENCE` ranks
@@ -36,11 +39,14 @@ from ..storage import check_name, current_version, new_version, read_manifest, w
 from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_means
 
 log = logging.getLogger("songsim")
+MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool"}
 
-KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive")
+KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn")
 MODEL_KINDS = ("cae", "vae", "contrastive")
+#: Kinds that listen to the source audio again (slow: scored only when asked for by name).
+AUDIO_KINDS = ("musicnn",)
 #: Kinds from best to worst by precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
-PREFERENCE = ("contrastive", "mfcc", "vae", "cae", "pca", "raw")
+PREFERENCE = ("contrastive", "musicnn", "mfcc", "vae", "cae", "pca", "raw")
 
 
 @dataclasses.dataclass
@@ -59,6 +65,16 @@ class Embedding:
     clip: np.ndarray
     track: np.ndarray
     params: dict
+    tags: np.ndarray | None = None  # musicnn: [shape=(n_clips, 50)] tag probabilities per clip
+
+    def track_tags(self, clip_track: np.ndarray, n_tracks: int) -> np.ndarray | None:
+        """Tag probabilities per track ``(n_tracks, 50)`` (mean over its clips), or None."""
+        return None if self.tags is None else track_means(self.tags, clip_track, n_tracks)
+
+
+def _key(kind: str, params: dict) -> str:
+    """The cache entry name of a kind with its parameters (a checkpoint is matched inside)."""
+    return kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
 
 
 def _entry(ds: Dataset, key: str):
@@ -78,13 +94,20 @@ def _load_cached(ds: Dataset, key: str, params: dict) -> Embedding | None:
         return None
     clip = np.load(folder / "clip.npy", allow_pickle=False)
     track = np.load(folder / "track.npy", allow_pickle=False)
-    return Embedding(manifest["kind"], clip, track, manifest["params"])
+    tags = (
+        np.load(folder / "tags.npy", allow_pickle=False)
+        if (folder / "tags.npy").is_file()
+        else None
+    )
+    return Embedding(manifest["kind"], clip, track, manifest["params"], tags)
 
 
 def _save(ds: Dataset, key: str, emb: Embedding) -> None:
     with new_version(_entry(ds, key)) as folder:
         np.save(folder / "clip.npy", emb.clip)
         np.save(folder / "track.npy", emb.track)
+        if emb.tags is not None:
+            np.save(folder / "tags.npy", emb.tags)
         write_manifest(
             folder,
             {
@@ -120,6 +143,7 @@ def embed(
     params = {
         "pca": {"n_components": n_components, "random_state": random_state},
         "mfcc": {"n_mfcc": N_MFCC},
+        "musicnn": MUSICNN_PARAMS,
     }.get(kind)
     model = None
     if kind in MODEL_KINDS:
@@ -129,7 +153,7 @@ def embed(
         latent = latent or DEFAULT_LATENT[kind]
         entry = find_checkpoint(ds, kind, latent)  # by manifest: no weights loaded yet
         params = {"latent": latent, "checkpoint": entry and checkpoint_id(entry)}
-    key = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
+    key = _key(kind, params)
     have_weights = kind not in MODEL_KINDS or params["checkpoint"] is not None
     cached = _load_cached(ds, key, params) if have_weights else None
     if cached is not None:
@@ -139,7 +163,12 @@ def embed(
             ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
         )
         params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
-    if kind == "pca":
+    tags = None
+    if kind == "musicnn":
+        from .musicnn import musicnn_vectors
+
+        clip, tags = musicnn_vectors(ds, progress=progress)
+    elif kind == "pca":
         clip = pca_vectors(ds.clips, n_components=n_components, random_state=random_state)
     elif kind == "mfcc":
         clip = mfcc_vectors(ds.clips, top_db=ds.params.top_db)
@@ -149,13 +178,25 @@ def embed(
         clip = embed_clips(model, ds.clips)
         if kind == "contrastive":  # its loss compares directions only
             clip = clip / np.maximum(np.linalg.norm(clip, axis=1, keepdims=True), 1e-12)
-    emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params)
+    emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
     _save(ds, key, emb)
     return emb
 
 
+def cached_embedding(ds: Dataset, kind: str) -> Embedding | None:
+    """The stored embedding of a kind without model or audio (``pca``, ``mfcc``, ``musicnn``),
+    or None when it has not been computed yet for ``ds``."""
+    params = {"pca": {"n_components": 64, "random_state": 0}, "mfcc": {"n_mfcc": N_MFCC}}.get(
+        kind, MUSICNN_PARAMS if kind == "musicnn" else None
+    )
+    if params is None:
+        return None
+    return _load_cached(ds, _key(kind, params), params)
+
+
 def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
-    """Embedding kinds that can be had for ``ds`` without training a model.
+    """Embedding kinds that can be had for ``ds`` without training a model (``musicnn`` only
+    for datasets with audio).
 
     ``has_checkpoint(ds, kind)`` tells whether a model of ``kind`` (default size) fits ``ds``;
     default: :func:`songsim.embeddings.modeling.find_checkpoint` (the dashboard passes a cached one)."""
@@ -165,7 +206,21 @@ def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
         def has_checkpoint(ds, kind):
             return find_checkpoint(ds, kind) is not None
 
-    return [k for k in KINDS if k not in MODEL_KINDS or has_checkpoint(ds, k)]
+    def has_audio(ds):
+        from .musicnn import needs_audio
+
+        try:
+            needs_audio(ds)
+        except SongsimError:
+            return False
+        return True
+
+    return [
+        k
+        for k in KINDS
+        if (k not in MODEL_KINDS or has_checkpoint(ds, k))
+        and (k not in AUDIO_KINDS or has_audio(ds))
+    ]
 
 
 def best_kind(kinds) -> str:

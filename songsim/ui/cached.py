@@ -28,6 +28,7 @@ KINDS_LABELS = {
     "cae": "Convolutional autoencoder",
     "vae": "Variational autoencoder",
     "contrastive": "Contrastive encoder",
+    "musicnn": "musicnn (pretrained tagger)",
 }
 
 
@@ -191,6 +192,48 @@ def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
     return labels[k]
 
 
+def tags_available(ds: Dataset) -> bool:
+    """Whether musicnn can hear ``ds`` (the demo or an audio dataset), so groups get words."""
+    from ..embeddings import AUDIO_KINDS
+
+    return all(k in available_kinds(ds) for k in AUDIO_KINDS)
+
+
+@st.cache_data(
+    max_entries=8, show_spinner="Listening with musicnn (once per dataset; minutes on a large one)…"
+)
+def _track_tags(_ds: Dataset, audio_key: str) -> pd.DataFrame:
+    from ..analysis.tags import track_tags
+
+    return track_tags(_ds)
+
+
+def _words(table: pd.DataFrame, what: str) -> pd.DataFrame:
+    from ..analysis.tags import describe
+
+    return pd.DataFrame(
+        {what: table["group"], "songs": table["size"], "tags that set it apart": describe(table)}
+    )
+
+
+def cluster_tags(ds: Dataset, kind: str, k: int) -> pd.DataFrame:
+    """Per cluster: its size and the musicnn tags that rise most above the corpus mean."""
+    from ..analysis.tags import distinctive_tags
+
+    probs = _track_tags(ds, ds.audio_fingerprint)
+    return _words(distinctive_tags(probs, clusters(ds, kind, k)), "cluster")
+
+
+def community_tags(ds: Dataset) -> pd.DataFrame:
+    """Per community of the session's graph: its size and the tags that set it apart."""
+    from ..analysis.tags import distinctive_tags
+
+    probs = _track_tags(ds, ds.audio_fingerprint)
+    comm = community_series(ds).reindex(np.arange(ds.n_tracks))
+    groups = np.array([None if pd.isna(c) else int(c) for c in comm], dtype=object)
+    return _words(distinctive_tags(probs, groups), "community")
+
+
 def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
     return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
 
@@ -287,8 +330,20 @@ def _comparison(
 
 
 def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
-    """Every embedding scored side by side (see :func:`songsim.analysis.evaluation.score_embedding`)."""
+    """Every embedding scored side by side (see :func:`songsim.analysis.evaluation.score_embedding`);
+    musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`: it decodes the audio again) only once it has
+    been computed for the dataset, as ``songsim evaluate`` does."""
+    from ..embeddings import AUDIO_KINDS
+
+    listened = _track_tags_computed(ds)
+    kinds = tuple(k for k in kinds if k not in AUDIO_KINDS or listened)
     return _embeddings_table(ds, graph_key(ds), kinds)
+
+
+def _track_tags_computed(ds: Dataset) -> bool:
+    from ..embeddings.kinds import cached_embedding
+
+    return cached_embedding(ds, "musicnn") is not None
 
 
 @st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")
