@@ -159,6 +159,27 @@ def test_graph_page_and_upload(tmp_path):
     assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
 
 
+def test_clusters_and_communities_in_words(fresh_cache, monkeypatch, tiny_dataset):
+    from songsim import pipeline
+    from songsim.models.musicnn import tag_names
+
+    monkeypatch.setattr(
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+    )
+    pipeline.ensure_demo()  # a demo of 8 tracks: musicnn hears it in seconds
+    at = open_page("clusters")
+    at.toggle[0].set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["cluster", "songs", "tags that set it apart"]
+    words = {t for cell in table["tags that set it apart"] for t in cell.split(", ")} - {"—"}
+    assert words and words <= set(tag_names())
+    at.switch_page("pages/graph.py").run()
+    assert not at.exception
+    assert at.toggle[0].value  # the same setting, kept across pages
+    assert any("community" in d.value.columns for d in at.dataframe)
+
+
 def test_map_perplexity_slider_changes_the_map():
     at = open_page("map")
     assert at.slider[0].label == "Perplexity"

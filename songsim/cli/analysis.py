@@ -239,7 +239,8 @@ def cmd_tags(args) -> None:
     if args.json:
         print_json({"by": args.by, "what": what, "groups": table.to_dict(orient="records")})
         return
-    print(f"{args.by}s: {what}; the tags that rise most above the corpus mean (musicnn, MSD tags)")
+    plural = {"cluster": "clusters", "community": "communities"}[args.by]
+    print(f"{plural}: {what}; the tags that rise most above the corpus mean (musicnn, MSD tags)")
     for r in table.itertuples():
         tags = ", ".join(f"{t} (+{lift:.2f})" for t, lift in zip(r.tags, r.lift)) or "—"
         print(f"  {args.by} {r.group}  ({r.size} tracks): {tags}")

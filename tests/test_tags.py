@@ -1,0 +1,66 @@
+"""Words for groups: musicnn tags per track, and the tags that set clusters and communities
+apart — against a brute-force reference, on the command line and on the pages."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from songsim.analysis.tags import distinctive_tags, top_tags
+from songsim.cli import main
+
+
+def test_distinctive_tags_equal_the_group_mean_minus_the_corpus_mean():
+    rng = np.random.default_rng(4)
+    probs = pd.DataFrame(rng.random((60, 7)), columns=list("abcdefg"))
+    groups = rng.integers(0, 4, 60).astype(object)
+    groups[:5] = None  # not in the graph: left out of the groups, kept in the corpus mean
+    table = distinctive_tags(probs, groups, n=3)
+    overall = probs.to_numpy().mean(axis=0)
+    for row in table.itertuples():
+        members = probs.to_numpy()[[g == row.group for g in groups]]
+        lift = members.mean(axis=0) - overall
+        expected = [probs.columns[i] for i in np.argsort(-lift)[:3] if lift[i] > 0]
+        assert row.tags == expected and row.size == len(members)
+        assert np.allclose(row.lift, np.sort(lift)[::-1][: len(expected)], atol=1e-4)
+    assert set(table["group"]) == {0, 1, 2, 3}
+    assert top_tags(probs.iloc[:2], 2) == [
+        list(probs.columns[np.argsort(-probs.iloc[i].to_numpy())[:2]]) for i in range(2)
+    ]
+
+
+@pytest.fixture()
+def tiny_saved(fresh_cache, tiny_dataset):
+    from songsim.data.datasets import save_dataset
+
+    ds = tiny_dataset("tiny")
+    save_dataset(ds)
+    return ds
+
+
+def test_tags_on_the_command_line(tiny_saved, capsys):
+    from songsim.models.musicnn import tag_names
+
+    assert main(["tags", "tiny", "--by", "track", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == tiny_saved.n_tracks and all(
+        set(r["tags"]) <= set(tag_names()) for r in rows
+    )
+    assert main(["tags", "tiny", "--by", "cluster", "--k", "3", "--kind", "mfcc", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["by"] == "cluster" and sum(g["size"] for g in out["groups"]) == tiny_saved.n_tracks
+    assert main(["tags", "tiny", "--by", "community"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("communities: leading-eigenvector") and "community 0" in text
+
+
+def test_tags_need_audio(fresh_cache, tiny_dataset, capsys):
+    from songsim.data.datasets import save_dataset
+
+    ds = tiny_dataset("pngs")
+    ds.info = {**ds.info, "kind": "spectrograms"}
+    save_dataset(ds)
+    assert main(["tags", "pngs"]) == 2
+    err = capsys.readouterr().err
+    assert "needs audio" in err and len(err.strip().splitlines()) == 1
