@@ -4,7 +4,9 @@ Ingests CORPUS (a folder of folders of audio; each track's label is its folder, 
 that ``realmusic.sh`` builds: game soundtracks, label = soundtrack) into a private cache, then
 for each embedding — raw spectrogram, PCA, MFCC statistics (the reference), CAE and VAE trained
 on the corpus, the contrastive encoder with the shipped pretrained weights alone, fine-tuned on
-the corpus, and trained from scratch on it — reports, at track level:
+the corpus, and trained from scratch on it, the pretrained musicnn tagger (``mean_pool``, its
+clip windows heard at 16 kHz) and ``fused`` (unit-length contrastive ‖ unit-length musicnn) —
+reports, at track level:
 
 * AMI and V-measure of k-means (k = number of labels) against the labels,
 * precision@10: the share of each track's 10 nearest tracks (cosine) with its label,
@@ -13,7 +15,7 @@ the corpus, and trained from scratch on it — reports, at track level:
 Labels are used only here, for scoring: training sees clips and track numbers alone. Also
 measures how long the shipped encoder takes to embed 1,000 tracks (6,000 clips) on this machine.
 
-Usage: python bench/bench_quality.py CORPUS [--skip cae vae scratch] [--cache DIR]
+Usage: python bench/bench_quality.py CORPUS [--skip cae vae finetuned scratch musicnn] [--cache DIR]
 """
 
 import argparse
@@ -34,6 +36,8 @@ KINDS = [
     "contrastive",
     "contrastive-finetuned",
     "contrastive-scratch",
+    "musicnn",
+    "fused",
 ]
 
 
@@ -50,6 +54,11 @@ def score(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict:
     }
 
 
+def unit(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (so two embeddings weigh the same when concatenated)."""
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -59,7 +68,7 @@ def main():
         "--skip",
         nargs="*",
         default=[],
-        choices=["cae", "vae", "finetuned", "scratch"],
+        choices=["cae", "vae", "finetuned", "scratch", "musicnn"],
         help="leave out these training runs",
     )
     ap.add_argument("--cache", type=Path, help="cache folder to use (default: a new temporary one)")
@@ -104,6 +113,17 @@ def main():
     shipped = find_checkpoint(ds, "contrastive")
     net, manifest = load_checkpoint(shipped)
     run("contrastive", lambda: embed(ds, "contrastive", train_if_missing=False).track)
+    if "musicnn" not in args.skip:  # the pretrained tagger (MSD_musicnn), and it fused with ours
+        run("musicnn", lambda: embed(ds, "musicnn").track)
+        run(
+            "fused",
+            lambda: np.hstack(
+                [
+                    unit(embed(ds, "contrastive", train_if_missing=False).track),
+                    unit(embed(ds, "musicnn").track),
+                ]
+            ),
+        )
 
     def latent_vectors(model):
         clip = embed_clips(model, ds.clips)
