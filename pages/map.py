@@ -39,7 +39,7 @@ else:
 
 # everything the map shows: the points (embedding, projection), the graph, k and the colouring
 k = ui.setting("k", 8)  # set on the Clusters page
-key = ("map", kind, method, perplexity, k, color)
+key = ("map", kind, method, perplexity, k, color, ui.tags_computed(ds))
 chart = ui.chart_spec(ds, key, lambda: scatter_map(ui.map_points(ds, xy, kind, k), color=color))
 event = st.vega_lite_chart(spec=chart, width="stretch", on_select="rerun", key="map_chart")
 picked = ui.picked_track(ds, event)

@@ -183,15 +183,20 @@ def embed(
     return emb
 
 
-def cached_embedding(ds: Dataset, kind: str) -> Embedding | None:
-    """The stored embedding of a kind without model or audio (``pca``, ``mfcc``, ``musicnn``),
-    or None when it has not been computed yet for ``ds``."""
+def embedding_stored(ds: Dataset, kind: str) -> bool:
+    """Whether the embedding of a kind without a model (``pca``, ``mfcc``, ``musicnn``) is stored
+    for ``ds`` at its default parameters (a cheap check: the manifest only, no checksums)."""
     params = {"pca": {"n_components": 64, "random_state": 0}, "mfcc": {"n_mfcc": N_MFCC}}.get(
         kind, MUSICNN_PARAMS if kind == "musicnn" else None
     )
-    if params is None:
-        return None
-    return _load_cached(ds, _key(kind, params), params)
+    folder = current_version(_entry(ds, _key(kind, params))) if params is not None else None
+    if folder is None:
+        return False
+    try:
+        manifest = read_manifest(folder, verify=False)
+    except DatasetError:
+        return False
+    return manifest.get("fingerprint") == ds.audio_fingerprint and manifest.get("params") == params
 
 
 def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:

@@ -281,6 +281,10 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
     )
     if ds.labels is not None:
         pts["label"] = ds.labels
+    if tags_computed(ds):  # musicnn has heard this dataset: its top tags in the tooltip
+        from ..analysis.tags import top_tags
+
+        pts["tags"] = [", ".join(t) for t in top_tags(_track_tags(ds, ds.audio_fingerprint), 3)]
     return pts
 
 
@@ -335,15 +339,17 @@ def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
     been computed for the dataset, as ``songsim evaluate`` does."""
     from ..embeddings import AUDIO_KINDS
 
-    listened = _track_tags_computed(ds)
+    listened = tags_computed(ds)
     kinds = tuple(k for k in kinds if k not in AUDIO_KINDS or listened)
     return _embeddings_table(ds, graph_key(ds), kinds)
 
 
-def _track_tags_computed(ds: Dataset) -> bool:
-    from ..embeddings.kinds import cached_embedding
+def tags_computed(ds: Dataset) -> bool:
+    """Whether musicnn has already heard ``ds`` (its embedding is stored): then its tags are shown
+    wherever they cost nothing more (map tooltips, the Compare table)."""
+    from ..embeddings.kinds import embedding_stored
 
-    return cached_embedding(ds, "musicnn") is not None
+    return embedding_stored(ds, "musicnn")
 
 
 @st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 import altair as alt
 import numpy as np
@@ -161,7 +162,8 @@ def scatter_map(points: pd.DataFrame, *, color: str, selectable: bool = True) ->
             x=alt.X("x:Q", title=None, axis=None),
             y=alt.Y("y:Q", title=None, axis=None),
             color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)),
-            tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"],
+            tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"]
+            + (["tags:N"] if "tags" in points else []),
         )
         .properties(height=520)
     )
@@ -240,4 +242,16 @@ def graph_html(
     for a, b in np.asarray(edges, dtype=int).reshape(-1, 2):
         net.add_edge(int(a), int(b), color="rgba(120,120,120,0.25)", width=0.5)
     net.toggle_physics(False)
-    return net.generate_html(notebook=False)
+    return offline(net.generate_html(notebook=False))
+
+
+#: Tags of pyvis's page template that fetch from a CDN (Bootstrap, for menus songsim does not use).
+_REMOTE_TAG = re.compile(
+    r"<(link|script)\b[^>]*\b(?:href|src)\s*=\s*[\"']https?://[^>]*>(?:\s*</script>)?", re.I
+)
+
+
+def offline(page: str) -> str:
+    """``page`` without the tags that load anything from another host: the graph works offline
+    (vis-network itself is inlined)."""
+    return _REMOTE_TAG.sub("", page)
