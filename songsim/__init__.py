@@ -1,3 +1,3 @@
 """songsim: similar songs from their audio alone, checked against playlists."""
 
-__version__ = "0.1.0"
+__version__ = "0.5.0"

@@ -132,7 +132,7 @@ def add_commands(sub) -> None:
         help="compute and store embeddings",
         description="Compute clip and track embeddings of a dataset and store them in the cache.",
     )
-    s.add_argument("name")
+    s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
     s.add_argument(
         "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
@@ -294,15 +294,21 @@ def add_analysis_commands(sub) -> None:
         "against the graph's communities and the labels (AMI, ARI, V-measure), and "
         "precision@10; plus the graph's modularity. Keys are documented in the README.",
     )
-    s.add_argument("name")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("name", help="dataset name (see 'list')")
+    s.add_argument("--json", action="store_true", help="print JSON (keys in the README)")
     s.add_argument(
         "--method",
         default="leading-eigenvector",
         choices=list(METHODS),
     )
     s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
-    s.add_argument("--min-playlists", type=int, default=1, metavar="N")
+    s.add_argument(
+        "--min-playlists",
+        type=int,
+        default=1,
+        metavar="N",
+        help="songs need at least N playlists to join the graph (default 1; the paper uses 10)",
+    )
     s.add_argument("--train", action="store_true", help="train models that have no checkpoint yet")
     s.add_argument(
         "--kinds",
@@ -348,7 +354,13 @@ def add_analysis_commands(sub) -> None:
         help="communities of any edge list",
         description="Communities of a whitespace-separated edge list 'source target [weight]'.",
     )
-    s.add_argument("--edgelist", required=True, type=Path, metavar="FILE")
+    s.add_argument(
+        "--edgelist",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="whitespace-separated 'source target [weight]' lines; '#' starts a comment",
+    )
     s.add_argument(
         "--method",
         default="leading-eigenvector",
@@ -362,7 +374,7 @@ def add_analysis_commands(sub) -> None:
     )
     s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
     _random_state_option(s)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="print JSON, with every node's community")
     s.set_defaults(func=cmd_communities)
 
     s = sub.add_parser(
@@ -370,8 +382,8 @@ def add_analysis_commands(sub) -> None:
         help="songs most similar to one song",
         description="The N songs nearest to TRACK_ID by cosine similarity of an embedding.",
     )
-    s.add_argument("name")
-    s.add_argument("track_id")
+    s.add_argument("name", help="dataset name (see 'list')")
+    s.add_argument("track_id", help="the song's id, as 'info' and the dashboard show it")
     s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
     s.add_argument(
         "--n", type=_positive, default=10, metavar="N", help="how many songs (default 10)"

@@ -181,7 +181,7 @@ CLUSTER_HELP = (
 
 
 def _graph_options(s) -> None:
-    s.add_argument("name")
+    s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.add_argument(
         "--min-playlists",
@@ -200,11 +200,22 @@ def _graph_options(s) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     p = argparse.ArgumentParser(
         prog="python -m songsim",
         description="Find similar songs from their audio alone and check them against playlists. "
         "Data lives under $SONGSIM_CACHE (default ./cache).",
+        epilog="examples:\n"
+        "  python -m songsim demo\n"
+        "  python -m songsim ingest --audio ~/Music --labels parent --name mine\n"
+        "  python -m songsim evaluate mine --json\n"
+        "  python -m songsim similar demo demo/techno/0001 --n 5\n"
+        "  python -m songsim tags demo --by community\n"
+        "user errors print one line and exit with status 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"songsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser(
