@@ -184,3 +184,22 @@ def test_graph_held_as_incidence_on_demo(demo_ds, cache_root):
     assert got["modularity"] == pytest.approx(want.modularity, abs=1e-9)
     r = run("graph", "demo", "--incidence", "--min-weight", "2", cache=cache_root)
     assert r.returncode == 2 and "--incidence holds no edges" in r.stderr
+
+
+def test_every_argument_says_what_it_is_for():
+    import argparse
+
+    from songsim import __version__
+    from songsim.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"{name}: {action.dest} has no help"
+    assert "examples:" in parser.format_help()
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["--version"])
+    assert exc.value.code == 0 and __version__ == "0.5.0"

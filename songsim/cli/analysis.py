@@ -102,7 +102,9 @@ def add_commands(sub) -> None:
         "unless --from-scratch. An interrupted run resumes from its last epoch.",
     )
     s.add_argument("name", nargs="+", help="dataset name (several, pooled, only with --ship)")
-    s.add_argument("--model", choices=list(MODEL_KINDS), default="cae")
+    s.add_argument(
+        "--model", choices=list(MODEL_KINDS), default="cae", help="the model to train (default cae)"
+    )
     s.add_argument(
         "--epochs",
         type=int,
@@ -300,6 +302,7 @@ def add_analysis_commands(sub) -> None:
         "--method",
         default="leading-eigenvector",
         choices=list(METHODS),
+        help="community method (default leading-eigenvector)",
     )
     s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
     s.add_argument(
@@ -365,6 +368,7 @@ def add_analysis_commands(sub) -> None:
         "--method",
         default="leading-eigenvector",
         choices=list(METHODS),
+        help="community method (default leading-eigenvector)",
     )
     s.add_argument(
         "--max-communities",
