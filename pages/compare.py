@@ -14,9 +14,19 @@ kind = c1.selectbox(
     format_func=ui.KINDS_LABELS.get,
     **ui.widget_key("kind", ui.default_kind(kinds)),
 )
-k = c2.slider("k (clusters)", 2, 20, **ui.widget_key("k", 8))
+ks = ui.sweep(ds, kind)["table"]["k"]
+k = c2.slider(
+    "k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", ui.sweep_k(ds, kind, 8))
+)
 
-targets = ["communities"] + (["labels"] if ds.labels is not None else [])
+targets = (["communities"] if ui.has_graph(ds) else []) + (
+    ["labels"] if ds.labels is not None else []
+)
+if not targets:
+    st.info(
+        "This library has neither playlists nor labels: there is nothing to compare the clusters "
+        "with. Upload playlists on the Graph page, or ingest with labels from folder names."
+    )
 rows = []
 for target in targets:
     st.subheader(f"Clusters × {target}")

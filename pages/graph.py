@@ -73,7 +73,8 @@ color_by = left.radio(
     "Colour nodes by", ["community", "cluster"], horizontal=True, key="graph_color"
 )
 max_nodes = mid.slider("Nodes drawn (top by degree)", 20, 500, 300, step=10, key="graph_nodes")
-kind, k = ui.setting("kind", ui.default_kind(ui.available_kinds(ds))), ui.setting("k", 8)
+kind = ui.setting("kind", ui.default_kind(ui.available_kinds(ds)))
+k = ui.sweep_k(ds, kind, ui.setting("k", 8))
 if color_by == "cluster":
     right.caption(
         f"Clusters: k-means, k = {k} on {ui.KINDS_LABELS[kind]} (set on the Clusters page)."

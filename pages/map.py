@@ -18,7 +18,11 @@ kind = c1.selectbox(
 method = c2.radio(
     "Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_key("projection", "t-SNE")
 )
-color_options = ["cluster", "community"] + (["label"] if ds.labels is not None else [])
+color_options = (
+    ["cluster"]
+    + (["community"] if ui.has_graph(ds) else [])
+    + (["label"] if ds.labels is not None else [])
+)
 color = c3.radio(
     "Colour by", color_options, horizontal=True, **ui.widget_key("map_color", color_options[-1])
 )
@@ -38,7 +42,7 @@ else:
     )
 
 # everything the map shows: the points (embedding, projection), the graph, k and the colouring
-k = ui.setting("k", 8)  # set on the Clusters page
+k = ui.sweep_k(ds, kind, ui.setting("k", 8))  # set on the Clusters page
 key = ("map", kind, method, perplexity, k, color, ui.tags_computed(ds))
 chart = ui.chart_spec(ds, key, lambda: scatter_map(ui.map_points(ds, xy, kind, k), color=color))
 event = st.vega_lite_chart(spec=chart, width="stretch", on_select="rerun", key="map_chart")

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -178,6 +179,32 @@ def test_clusters_and_communities_in_words(fresh_cache, monkeypatch, tiny_datase
     assert not at.exception
     assert at.toggle[0].value  # the same setting, kept across pages
     assert any("community" in d.value.columns for d in at.dataframe)
+
+
+@pytest.mark.parametrize("shape", ["no-playlists-no-labels", "no-playlists-labels"])
+def test_every_page_works_for_a_small_library_without_playlists(shape, tiny_dataset):
+    from songsim.data.datasets import save_dataset
+    from songsim.io.table import COLUMNS
+
+    ds = tiny_dataset("bare")
+    ds.playlists = ds.playlists.iloc[:0]  # a folder of songs and no playlists
+    ds.info = {**ds.info, "kind": "spectrograms"}  # no audio to play
+    if shape == "no-playlists-no-labels":
+        ds.tracks = ds.tracks.assign(label=None)
+    ds.playlists = pd.DataFrame(columns=COLUMNS).astype({"position": "int32"})
+    save_dataset(ds)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.sidebar.selectbox[0].set_value("bare").run()
+    for page in ("data", "model", "clusters", "graph", "map", "compare", "similar"):
+        if page != "data":
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert "8 tracks" in at.sidebar.caption[0].value
+        if page == "graph":
+            assert any("no playlist entries" in e.value for e in at.error)
+        else:
+            assert not at.error, (page, [e.value for e in at.error])
 
 
 def test_map_perplexity_slider_changes_the_map():

@@ -36,13 +36,14 @@ from .cached import (
     scores_table,
     similar,
     sweep,
+    sweep_k,
     tags_available,
     tags_computed,
     train_model,
     training_views,
     tsne,
 )
-from .graphs import community_series, current_graph, graph_html_for, graph_key
+from .graphs import community_series, current_graph, graph_html_for, graph_key, has_graph
 from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
 from .session import (
     MAX_UPLOAD_BYTES,
@@ -94,6 +95,7 @@ __all__ = [
     "graph_html_for",
     "graph_key",
     "grow",
+    "has_graph",
     "ingest_folder",
     "ingest_roots",
     "map_points",
@@ -111,6 +113,7 @@ __all__ = [
     "show_error",
     "similar",
     "sweep",
+    "sweep_k",
     "tags_available",
     "tags_computed",
     "track_audio",

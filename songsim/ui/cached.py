@@ -184,6 +184,12 @@ def _sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int) -> dict:
     return {"table": s.table(), "labels": s.labels_, "elbow_k": s.elbow_k_, "best_k": s.best_k_}
 
 
+def sweep_k(ds: Dataset, kind: str, k: int) -> int:
+    """``k`` clipped to the sweep's range for ``ds`` (a library of 8 tracks sweeps k = 2–6)."""
+    ks = sweep(ds, kind)["table"]["k"]
+    return int(min(max(int(k), int(ks.min())), int(ks.max())))
+
+
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
     """k-means labels ``(n_tracks,)`` at ``k`` (from the cached sweep)."""
     labels = sweep(ds, kind)["labels"]

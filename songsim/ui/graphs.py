@@ -41,10 +41,23 @@ def current_graph(ds: Dataset):
     return graph(ds, ds.fingerprint, *_graph_params())
 
 
+def has_graph(ds: Dataset) -> bool:
+    """Whether the session's playlists give a song graph (a library without playlists has none)."""
+    from ..errors import SongsimError
+
+    try:
+        current_graph(ds)
+    except SongsimError:
+        return False
+    return True
+
+
 def community_series(ds: Dataset) -> pd.Series:
-    """Community of each track in the session's graph, indexed by track row."""
+    """Community of each track in the session's graph, indexed by track row (empty without one)."""
     from ..analysis.evaluation import community_labels
 
+    if not has_graph(ds):
+        return pd.Series([], index=pd.Index([], dtype=np.int64), dtype=np.int64, name="community")
     return community_labels(*current_graph(ds))
 
 
