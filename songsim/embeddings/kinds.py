@@ -16,7 +16,8 @@ vae    the VAE's posterior mean                                latent
 contr. the contrastive encoder's time-pooled embedding,         latent
        L2-normalised per clip
 musi.  the pretrained musicnn tagger's ``mean_pool`` of the     753
-       clip window's first 3 s, heard at 16 kHz (audio only);
+       clip window's first 3 s, heard at 16 kHz (audio only),
+       standardised over the dataset and L2-normalised;
        its 50 tag probabilities come with it (``tags``)
 =====  ======================================================  ========
 
@@ -39,7 +40,7 @@ from ..storage import check_name, current_version, new_version, read_manifest, w
 from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_means
 
 log = logging.getLogger("songsim")
-MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool"}
+MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool", "scaling": "standardised"}
 
 KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn")
 MODEL_KINDS = ("cae", "vae", "contrastive")

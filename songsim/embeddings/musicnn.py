@@ -5,8 +5,11 @@ from the audio itself, for the same clip windows: the first 3 s (one 187-frame p
 5-s clip window of a track, read again from the source file (an audio dataset) or rendered again
 (the demo). A dataset of spectrogram images has no audio for it.
 
-Each clip gets ``mean_pool`` (753 values: the mid-end's features averaged over time; the layer
-that measured best for retrieval) and the 50 tag probabilities.
+Each clip gets ``mean_pool`` (753 values: the mid-end's features averaged over time) and the 50
+tag probabilities. The features are standardised per dimension over the dataset's clips and then
+scaled to unit length (:func:`standardise`): its dimensions differ in scale by orders of
+magnitude, and on the real-music benchmark this lifted AMI from 0.231 to 0.282 and precision@10
+from 0.331 to 0.384 (docs/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -61,10 +64,17 @@ def _track_windows(ds: Dataset, row: int, starts: np.ndarray) -> list[np.ndarray
     return [read_excerpt(path, float(s), PATCH_SECONDS, sr=SR) for s in starts]
 
 
+def standardise(X: np.ndarray) -> np.ndarray:
+    """Each column to mean 0 and standard deviation 1 over the rows, then each row to unit length."""
+    Z = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-6)
+    return (Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def musicnn_vectors(
     ds: Dataset, *, progress: Callback | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` float32 of every clip."""
+    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` float32 of every clip;
+    the features :func:`standardise`-d over the dataset."""
     from ..models.musicnn import PATCH_FRAMES, musicnn_patches, run_musicnn
 
     needs_audio(ds)
@@ -82,4 +92,4 @@ def musicnn_vectors(
         layers = run_musicnn(patches[i : i + batch], batch=batch)
         out[FEATURE].append(layers[FEATURE])
         out["tags"].append(layers["tags"])
-    return np.concatenate(out[FEATURE]), np.concatenate(out["tags"])
+    return standardise(np.concatenate(out[FEATURE])), np.concatenate(out["tags"])
