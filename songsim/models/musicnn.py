@@ -77,11 +77,11 @@ class MusiCNN(nn.Module):
         x = self.bn_input(x.unsqueeze(1))  # (n, 1, time, freq)
         padded = F.pad(x, (0, 0, 3, 3))
         front = [
-            bn(F.relu(conv(padded))).amax(dim=3) for conv, bn in zip(self.timbral, self.bn_timbral)
+            _max_over_freq(conv(padded), bn) for conv, bn in zip(self.timbral, self.bn_timbral)
         ]
         for k, conv, bn in zip(self.TEMPORAL, self.temporal, self.bn_temporal):
             before = (k - 1) // 2  # TensorFlow's 'same': the odd frame goes at the end
-            front.append(bn(F.relu(conv(F.pad(x, (0, 0, before, k - 1 - before))))).amax(dim=3))
+            front.append(_max_over_freq(conv(F.pad(x, (0, 0, before, k - 1 - before))), bn))
         h = torch.cat(front, dim=1)  # (n, 561, time)
         layers = [h]
         for i, (conv, bn) in enumerate(zip(self.mid, self.bn_mid)):
@@ -99,6 +99,21 @@ class MusiCNN(nn.Module):
         }
 
 
+def _max_over_freq(conv: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """``max over frequency of BN(ReLU(conv))`` for ``conv [shape=(n, c, time, freq)]`` → ``(n, c, time)``.
+
+    ReLU and a batch norm with stored statistics are monotone per channel (increasing where the
+    norm's scale is positive, decreasing where it is negative), so the maximum over frequency is
+    taken first — of ``conv`` or of ``-conv`` — and the two run on a tensor 59–96 times smaller:
+    the same values, a third less time.
+    """
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    picked = torch.where(scale[None, :, None] >= 0, conv.amax(dim=3), conv.amin(dim=3))
+    return F.batch_norm(
+        F.relu(picked), bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps
+    )
+
+
 def weights_dir() -> Path:
     return package_dir() / "weights" / WEIGHTS
 
@@ -111,7 +126,7 @@ def tag_names() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def load_musicnn() -> MusiCNN:
-    """The converted MSD_musicnn weights in eval mode, channels-last (loaded once a process)."""
+    """The converted MSD_musicnn weights in eval mode (loaded once a process)."""
     from safetensors.torch import load_file
 
     net = MusiCNN()
