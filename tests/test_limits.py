@@ -434,7 +434,7 @@ def test_a_relative_audio_folder_is_stored_as_an_absolute_one(tmp_path, fresh_ca
     lib.mkdir()
     sf.write(lib / "a.wav", np.random.default_rng(0).standard_normal(22050 * 3) * 0.1, 22050)
     monkeypatch.chdir(tmp_path)
-    ds = ingest("rel", audio=Path("lib"))
+    ds = ingest("rel", audio=Path("lib"))  # decoded by worker processes with another cwd
     assert ds.info["sources"] == [str(lib.resolve())]
 
 

@@ -64,3 +64,33 @@ def test_tags_need_audio(fresh_cache, tiny_dataset, capsys):
     assert main(["tags", "pngs"]) == 2
     err = capsys.readouterr().err
     assert "needs audio" in err and len(err.strip().splitlines()) == 1
+
+
+def test_musicnn_hears_an_audio_library_and_says_when_a_file_is_gone(tmp_path, fresh_cache):
+    import soundfile as sf
+
+    from songsim.embeddings import embed
+    from songsim.errors import SongsimError
+    from songsim.pipeline import ingest
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        t = np.arange(22050 * 8) / 22050
+        y = 0.3 * np.sin(2 * np.pi * (220 + 110 * i) * t) + 0.05 * rng.standard_normal(len(t))
+        sf.write(lib / f"t{i}.wav", y.astype(np.float32), 22050)
+    ds = ingest("lib", audio=lib)
+    emb = embed(ds, "musicnn")
+    assert emb.clip.shape == (len(ds.clips), 753) and emb.tags.shape == (len(ds.clips), 50)
+    assert np.allclose(np.linalg.norm(emb.clip, axis=1), 1, atol=1e-5)  # standardised, unit length
+    (lib / "t1.wav").unlink()
+    from songsim.data.datasets import load_dataset
+
+    again = load_dataset("lib")
+    assert again.source_file(1) is None and again.source_file(0) == (lib / "t0.wav").resolve()
+    from songsim.embeddings.musicnn import musicnn_vectors
+
+    assert np.allclose(embed(again, "musicnn").clip, emb.clip)  # stored: nothing to hear again
+    with pytest.raises(SongsimError, match=r"t1\.wav: the audio file is gone"):
+        musicnn_vectors(again)  # hearing it again needs every file

@@ -87,6 +87,18 @@ class Dataset:
         labels = self.labels
         return None if labels is None or (labels == "").any() else labels
 
+    def source_file(self, row: int) -> Path | None:
+        """The audio file track ``row`` was read from, when it is still a regular file inside
+        the ingested folder (never a path outside it); None for the demo, PNG datasets, or a
+        file that is gone."""
+        from ..limits import is_regular_file
+
+        if self.info.get("kind") != "audio" or not self.info.get("sources"):
+            return None
+        root = Path(self.info["sources"][0]).resolve()
+        path = (root / str(self.tracks["track_id"].iloc[row])).resolve()
+        return path if root in path.parents and is_regular_file(path) else None
+
     def track_row(self, track_id: str) -> int:
         """Row of ``track_id`` in :attr:`tracks`; SongsimError when there is none."""
         rows = np.flatnonzero(self.tracks["track_id"].to_numpy() == track_id)

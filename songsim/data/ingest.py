@@ -61,7 +61,7 @@ def ingest_audio(
     """
     from joblib import Parallel, delayed
 
-    root = Path(root)
+    root = Path(root).resolve()  # worker processes may have another working folder
     if not root.is_dir():
         raise SongsimError(f"{root}: not a folder")
     scan = scan_audio(root)

@@ -53,13 +53,12 @@ def _track_windows(ds: Dataset, row: int, starts: np.ndarray) -> list[np.ndarray
         y = soxr.resample(y.astype(np.float32), sr, SR, quality="HQ")
         return [y[int(s * SR) : int(s * SR) + n] for s in starts]
     from ..io.audio import read_excerpt
-    from ..limits import is_regular_file
 
-    root = Path(ds.info["sources"][0])
-    path = root / ds.tracks["track_id"].iloc[row]
-    if not is_regular_file(path):
+    path = ds.source_file(row)
+    if path is None:
+        gone = Path(ds.info["sources"][0]) / str(ds.tracks["track_id"].iloc[row])
         raise SongsimError(
-            f"{path}: the audio file is gone; the musicnn embedding reads the source audio"
+            f"{gone}: the audio file is gone; the musicnn embedding reads the source audio"
         )
     return [read_excerpt(path, float(s), PATCH_SECONDS, sr=SR) for s in starts]
 

@@ -16,27 +16,20 @@ def track_audio(ds: Dataset, index: int) -> tuple[bytes, str] | None:
     """``(data, mime type)`` to play a track — a re-rendered demo track, or an excerpt of the
     source file of :data:`PREVIEW_SECONDS` from its first clip, encoded once — or None."""
     from ..errors import AudioFormatError
-    from ..limits import is_regular_file
 
     if ds.info.get("kind") == "demo":
         spec = ds.info.get("demo", {})
         return _demo_audio(int(spec.get("seed", 0)), int(spec.get("n_tracks", 320)), index)
-    if ds.info.get("kind") == "audio" and ds.info.get("sources"):
-        root = Path(ds.info["sources"][0]).resolve()
-        path = (root / ds.tracks["track_id"].iloc[index]).resolve()
-        if root in path.parents and is_regular_file(path):
-            starts = ds.clip_start[ds.clip_track == index]
-            stat = path.stat()
-            try:
-                return _excerpt(
-                    str(path),
-                    stat.st_mtime_ns,
-                    stat.st_size,
-                    float(starts.min()) if len(starts) else 0.0,
-                )
-            except AudioFormatError:
-                return None
-    return None
+    path = ds.source_file(index)
+    if path is None:
+        return None
+    starts = ds.clip_start[ds.clip_track == index]
+    stat = path.stat()
+    try:
+        start = float(starts.min()) if len(starts) else 0.0
+        return _excerpt(str(path), stat.st_mtime_ns, stat.st_size, start)
+    except AudioFormatError:
+        return None
 
 
 def _encode(y, sr: int, fmt: str, subtype: str) -> bytes:
