@@ -27,7 +27,7 @@ from ..models.checkpoints import (
 )
 from ..models.train import TrainParams, train
 from ..progress import Callback
-from ..storage import current_version
+from ..storage import check_writable, current_version
 
 log = logging.getLogger("songsim")
 
@@ -145,7 +145,7 @@ def train_and_save(
     entry = entry or checkpoint_entry(
         "+".join(d.name for d in datasets), params.model, params.latent
     )
-    entry.mkdir(parents=True, exist_ok=True)
+    check_writable(entry)  # a read-only or full cache is found before training, not after
     init, init_id = (
         (None, None)
         if from_scratch or pretrained or params.model != "contrastive"
