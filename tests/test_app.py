@@ -223,7 +223,11 @@ def test_compare_page():
     assert any(s.value == "Clusters × labels" for s in at.subheader)
     assert len(at.dataframe) == 2
     table = at.dataframe[1].value
-    assert set(table["embedding"]) == {"raw", "pca", "mfcc", "cae", "vae", "contrastive"}
+    from songsim.ui import KINDS_LABELS
+
+    kinds = ("raw", "pca", "mfcc", "cae", "vae", "contrastive")
+    assert set(table["embedding"]) == {KINDS_LABELS[k] for k in kinds}
+    assert "AMI vs labels" in table.columns and not any("_" in c for c in table.columns)
     before = at.dataframe[0].value.to_dict()
     at.slider[0].set_value(4).run()
     assert at.dataframe[0].value.to_dict() != before

@@ -370,8 +370,27 @@ def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFram
             labels=labels,
             communities=community_series(_ds),
         )
-        rows.append({"embedding": kind, **{k: v for k, v in e.items() if k != "silhouette"}})
-    return pd.DataFrame(rows)
+        rows.append({"embedding": KINDS_LABELS.get(kind, kind), **e})
+    table = pd.DataFrame(rows).drop(columns=["silhouette"])
+    return table[[c for c in SCORE_NAMES if c in table]].rename(columns=SCORE_NAMES)
+
+
+#: The Compare table's columns as a reader says them (``songsim evaluate --json`` keeps the keys).
+SCORE_NAMES = {
+    "embedding": "embedding",
+    "dim": "dimensions",
+    "best_k_silhouette": "best k (silhouette)",
+    "elbow_k": "elbow k",
+    "silhouette_at_best_k": "silhouette at best k",
+    "silhouette_at_elbow_k": "silhouette at elbow k",
+    "ami_communities": "AMI vs communities",
+    "ari_communities": "ARI vs communities",
+    "v_measure_communities": "V-measure vs communities",
+    "ami_labels": "AMI vs labels",
+    "ari_labels": "ARI vs labels",
+    "v_measure_labels": "V-measure vs labels",
+    "precision_at_10": "precision@10 vs labels",
+}
 
 
 def similar(ds: Dataset, kind: str, index: int, n: int) -> pd.DataFrame:
