@@ -26,7 +26,7 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
                 f"{counts['playlists']} playlists, {counts['matched']} entries "
                 f"matched, {counts['unmatched']} unmatched. The graph is rebuilt.",
             )
-        ds = ui.current_dataset()
+        st.rerun()  # the whole app again: the sidebar's counts and file name follow the upload
     level, message = st.session_state.get("upload_message", (None, None))
     if level == "error":
         st.error(f"{ui.plain(message)} — the previous graph is kept.")

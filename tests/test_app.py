@@ -99,6 +99,28 @@ def test_graph_page_hostile_uploads_end_in_an_error_and_keep_the_graph(tmp_path)
         assert {m.label: m.value for m in at.metric}["Songs in the largest component"] == "320"
 
 
+def test_an_ingested_folder_is_shown_at_once(tmp_path, monkeypatch, fresh_cache, demo_ds):
+    import songsim.pipeline as pipeline
+    from bench.hostile_files import spectrogram_folder
+
+    monkeypatch.setattr(pipeline, "ensure_demo", lambda **kw: demo_ds)
+    from songsim.data.datasets import save_dataset
+
+    save_dataset(demo_ds)
+    monkeypatch.setenv("SONGSIM_INGEST_ROOTS", str(tmp_path))
+    folder = spectrogram_folder(tmp_path / "pngs", 6)
+    at = open_page("data")
+    at.text_input[0].set_value(str(folder))
+    at.text_input[1].set_value("fresh")
+    at.radio[0].set_value("spectrograms")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Ingested 6 tracks into" in s.value for s in at.success)
+    picker = at.sidebar.selectbox[0]
+    assert "fresh" in picker.options and picker.value == "fresh"
+    assert "6 tracks" in at.sidebar.caption[0].value
+
+
 def test_model_page_loads_shipped_weights_and_switches_model():
     at = open_page("model")
     assert at.radio[0].value == "contrastive"
@@ -150,6 +172,8 @@ def test_graph_page_and_upload(tmp_path):
     ).run()
     assert not at.exception and not at.error
     assert any("1 unmatched" in s.value for s in at.success)
+    sidebar = " ".join(c.value for c in at.sidebar.caption)  # the sidebar follows the upload
+    assert "6 playlists" in sidebar and "mine" in sidebar.replace("\\", "")
     assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
     # a bad upload shows the reason and keeps the uploaded graph
     at.file_uploader[0].set_value(("bad.json", b'{"playlists": [', "application/json")).run()
