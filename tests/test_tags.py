@@ -94,3 +94,10 @@ def test_musicnn_hears_an_audio_library_and_says_when_a_file_is_gone(tmp_path, f
     assert np.allclose(embed(again, "musicnn").clip, emb.clip)  # stored: nothing to hear again
     with pytest.raises(SongsimError, match=r"t1\.wav: the audio file is gone"):
         musicnn_vectors(again)  # hearing it again needs every file
+    import shutil
+
+    from songsim.embeddings import available_kinds
+
+    assert "musicnn" in available_kinds(again)
+    shutil.rmtree(lib)  # the whole library moved away: musicnn is no longer offered
+    assert "musicnn" not in available_kinds(again) and "mfcc" in available_kinds(again)

@@ -37,6 +37,11 @@ def needs_audio(ds: Dataset) -> None:
             f"dataset '{ds.name}': the musicnn embedding needs audio, and this dataset holds "
             "spectrogram images; ingest the audio folder instead"
         )
+    if ds.n_tracks and ds.source_file(0) is None:
+        raise SongsimError(
+            f"{ds.info['sources'][0]}: the audio of dataset '{ds.name}' is not there any more; "
+            "the musicnn embedding needs it"
+        )
 
 
 def _track_windows(ds: Dataset, row: int, starts: np.ndarray) -> list[np.ndarray]:
