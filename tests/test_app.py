@@ -246,6 +246,7 @@ def test_compare_page():
     assert any(s.value == "Clusters × communities" for s in at.subheader)
     assert any(s.value == "Clusters × labels" for s in at.subheader)
     assert len(at.dataframe) == 2
+    assert {"AMI", "ARI", "V-measure"} <= set(at.dataframe[0].value.columns)
     table = at.dataframe[1].value
     from songsim.ui import KINDS_LABELS
 

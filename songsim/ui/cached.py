@@ -309,7 +309,9 @@ def picked_track(ds: Dataset, event) -> int | None:
 
 
 def scores_table(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows).round(4)
+    """The agreement scores of each comparison, rounded, with the metrics' own names."""
+    names = {"n": "tracks", "ami": "AMI", "ari": "ARI", "nmi": "NMI", "v_measure": "V-measure"}
+    return pd.DataFrame(rows).round(4).rename(columns=names)
 
 
 def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
