@@ -8,7 +8,8 @@ module instead of checking on its own:
   folder), and at most :attr:`Limits.file_bytes`, counting what it reads, not ``st_size``;
 * :func:`inflate_gzip` and :func:`bounded_read` inflate in chunks and stop at the limit
   (:attr:`Limits.inflated_bytes`, and :attr:`Limits.inflate_ratio` times the packed size);
-* :func:`check_count`, :func:`check_int`, :func:`check_line` bound entries, integers and lines;
+* :func:`check_count` and :func:`check_int` bound entries and integers (the playlist table
+  builder bounds line length with :attr:`Limits.line_chars`);
 * :func:`check_audio` refuses sample rates, channel counts and durations no real file has;
 * :func:`check_pixels` bounds images.
 
@@ -170,13 +171,6 @@ def check_int(value: int, label: str, what: str, error=SongsimError, *, high=INT
         shown = str(value) if abs(value) < 10**30 else f"{str(value)[:20]}…"
         raise error(f"{label}: {what} {shown} is out of range (0 to {high})")
     return value
-
-
-def check_line(text: str, label: str, where: str, error=SongsimError) -> str:
-    lim = limits().line_chars
-    if len(text) > lim:
-        raise error(f"{label}: {where}: longer than {lim} characters (limit)")
-    return text
 
 
 def check_audio(label: str, sample_rate: int, channels: int, frames: int, error=SongsimError):

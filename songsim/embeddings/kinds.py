@@ -73,6 +73,15 @@ class Embedding:
         return None if self.tags is None else track_means(self.tags, clip_track, n_tracks)
 
 
+def _plain_params(kind: str, n_components: int = 64, random_state: int = 0) -> dict | None:
+    """What an embedding of a kind without a model depends on (None for the model kinds)."""
+    return {
+        "pca": {"n_components": n_components, "random_state": random_state},
+        "mfcc": {"n_mfcc": N_MFCC},
+        "musicnn": MUSICNN_PARAMS,
+    }.get(kind)
+
+
 def _key(kind: str, params: dict) -> str:
     """The cache entry name of a kind with its parameters (a checkpoint is matched inside)."""
     return kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
@@ -141,11 +150,7 @@ def embed(
     if kind == "raw":
         clip = raw_vectors(ds.clips)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
-    params = {
-        "pca": {"n_components": n_components, "random_state": random_state},
-        "mfcc": {"n_mfcc": N_MFCC},
-        "musicnn": MUSICNN_PARAMS,
-    }.get(kind)
+    params = _plain_params(kind, n_components, random_state)
     model = None
     if kind in MODEL_KINDS:
         from ..models import DEFAULT_LATENT
@@ -187,9 +192,7 @@ def embed(
 def embedding_stored(ds: Dataset, kind: str) -> bool:
     """Whether the embedding of a kind without a model (``pca``, ``mfcc``, ``musicnn``) is stored
     for ``ds`` at its default parameters (a cheap check: the manifest only, no checksums)."""
-    params = {"pca": {"n_components": 64, "random_state": 0}, "mfcc": {"n_mfcc": N_MFCC}}.get(
-        kind, MUSICNN_PARAMS if kind == "musicnn" else None
-    )
+    params = _plain_params(kind)
     folder = current_version(_entry(ds, _key(kind, params))) if params is not None else None
     if folder is None:
         return False

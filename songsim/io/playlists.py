@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import zipfile
 from pathlib import Path
@@ -161,7 +162,7 @@ def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist"
             f"an Exportify header with one of {', '.join(repr(c) for c in EXPORTIFY_ID_COLUMNS)}, or header-less "
             "DEEJ-A.I. rows"
         )
-    return _read_rows(_chain((line, row), rows), label)
+    return _read_rows(itertools.chain([(line, row)], rows), label)
 
 
 def _csv_rows(reader, label: str):
@@ -173,11 +174,6 @@ def _csv_rows(reader, label: str):
 
 def _filled(row: list[str]) -> bool:
     return any(c.strip() for c in row)
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 def _read_plain(header: list[str], rows, label: str) -> pd.DataFrame:

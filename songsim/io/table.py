@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..limits import check_count, check_int, limits
+
 COLUMNS = ["playlist_id", "track_id", "position", "title", "artist", "playlist_name"]
 TEXT_COLUMNS = ("playlist_id", "track_id", "title", "artist", "playlist_name")
 
@@ -66,9 +68,9 @@ class TableBuilder:
     def __init__(self, label: str, error):
         from array import array
 
-        from ..limits import limits
-
-        self.label, self.error, self.max_entries = label, error, limits().entries
+        lim = limits()  # read once a file: add() runs once an entry
+        self.label, self.error = label, error
+        self.max_entries, self.max_chars = lim.entries, lim.line_chars
         self._values: list[dict[str, int]] = [{} for _ in self._TEXT]
         self._codes = [array("i") for _ in self._TEXT]
         self._position = array("i")
@@ -77,15 +79,17 @@ class TableBuilder:
         return len(self._position)
 
     def add(self, playlist_id: str, track_id: str, position: int, title="", artist="") -> None:
-        from ..limits import check_count, check_int, check_line
-
         check_int(position, self.label, "position", self.error)
         for values, codes, value, col in zip(
             self._values, self._codes, (playlist_id, track_id, title, artist), self._TEXT
         ):
             code = values.get(value)
             if code is None:
-                check_line(value, self.label, f"entry {len(self) + 1}: {col}", self.error)
+                if len(value) > self.max_chars:
+                    raise self.error(
+                        f"{self.label}: entry {len(self) + 1}: {col}: longer than "
+                        f"{self.max_chars} characters (limit)"
+                    )
                 code = values[value] = len(values)
             codes.append(code)
         self._position.append(position)
