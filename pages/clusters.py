@@ -16,7 +16,14 @@ kind = st.selectbox(
 )
 result = ui.sweep(ds, kind)
 ks = result["table"]["k"]
-k = st.slider("k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", result["best_k"]))
+k = st.slider(
+    "k (clusters)",
+    int(ks.min()),
+    int(ks.max()),
+    help="Used on every page that shows clusters (Map, Graph, Compare), for this dataset and "
+    "embedding; a dataset starts at its best-silhouette k.",
+    **ui.k_widget(ds, kind),
+)
 
 sweep_chart = ui.chart_spec(
     ds,
@@ -32,8 +39,16 @@ st.caption(
 )
 
 st.subheader(f"{k} clusters")
-sizes = ui.chart_spec(ds, ("sizes", kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k)))
-st.vega_lite_chart(spec=sizes, width="stretch")
+sizes = ui.chart_spec(
+    ds, ("sizes", kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k), selectable=True)
+)
+ui.forget_chart("cluster_bars")
+event = st.vega_lite_chart(
+    spec=sizes, width="stretch", on_select="rerun", selection_mode="focus", key="cluster_bars"
+)
+if ui.focus_from_chart(ds, event, "cluster", "cluster_bars"):
+    st.rerun()
+ui.focus_caption(ds)
 
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each cluster apart",

@@ -7,17 +7,15 @@ from songsim import ui
 ds = ui.current_dataset()
 st.title("Compare")
 kinds = ui.available_kinds(ds)
-c1, c2 = st.columns(2)
-kind = c1.selectbox(
+kind = st.selectbox(
     "Embedding",
     kinds,
     format_func=ui.KINDS_LABELS.get,
     **ui.widget_key("kind", ui.default_kind(kinds)),
 )
-ks = ui.sweep(ds, kind)["table"]["k"]
-k = c2.slider(
-    "k (clusters)", int(ks.min()), int(ks.max()), **ui.widget_key("k", ui.sweep_k(ds, kind, 8))
-)
+k = ui.chosen_k(ds, kind)
+st.caption(f"Its k-means clusters at k = {k}, the k chosen on the Clusters page.")
+st.page_link("pages/clusters.py", label="Change k on the Clusters page", icon="📊")
 
 targets = (["communities"] if ui.has_graph(ds) else []) + (
     ["labels"] if ds.labels is not None else []
@@ -43,14 +41,31 @@ for target in targets:
 if rows:
     st.subheader("Agreement")
     st.dataframe(ui.scores_table(rows), width="stretch", hide_index=True)
+    st.caption(
+        "AMI (adjusted mutual information) and ARI (adjusted Rand index) are 0 for chance "
+        "agreement and 1 for the same grouping; NMI is mutual information scaled to 0–1, not "
+        "corrected for chance; V-measure is the harmonic mean of homogeneity and completeness (0–1)."
+    )
 
 st.subheader("All embeddings side by side")
+scorable = ui.scorable_kinds(ds, kinds)
+with_raw = "raw" in scorable and st.checkbox(
+    "Include the raw spectrogram",
+    help="20,736 dimensions per track: its k sweep takes far longer than the others'.",
+    **ui.widget_key("compare_raw", False),
+)
+chosen = [k for k in scorable if k != "raw" or with_raw]
+bar = st.progress(0.0, text="Scoring the embeddings…")
+table_rows = []
+for i, each in enumerate(chosen):
+    bar.progress(i / len(chosen), text=f"Scoring {ui.KINDS_LABELS[each]} ({i + 1}/{len(chosen)})…")
+    table_rows.append(ui.embedding_scores(ds, each))
+bar.empty()
+st.dataframe(ui.embeddings_table(table_rows), width="stretch", hide_index=True)
 st.caption(
     "Each embedding's k-means clusters, with k = the number of communities (or of labels), against "
-    "the communities and the labels. AMI (adjusted mutual information) and ARI (adjusted Rand "
-    "index) are 0 for chance agreement and 1 for the same grouping; V-measure is the harmonic mean "
-    "of homogeneity and completeness (0–1). The silhouette (−1 to 1) says how well separated the "
-    "clusters are at the best and the elbow k of a k sweep from 2 to 20. precision@10: the share "
-    "of each song's 10 nearest songs (by cosine similarity) that have its label."
+    "the communities and the labels (AMI, ARI, V-measure as above). The silhouette (−1 to 1) says "
+    "how well separated the clusters are at the best and the elbow k of a k sweep from 2 to 20 "
+    "(the sweep the Clusters page shows). precision@10: the share of each song's 10 nearest songs "
+    "(by cosine similarity) that have its label. Each row is computed once per dataset and graph."
 )
-st.dataframe(ui.embeddings_table(ds, tuple(kinds)), width="stretch", hide_index=True)

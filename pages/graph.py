@@ -3,7 +3,7 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.ui.charts import bar_sizes
+from songsim.ui.charts import bar_sizes, graph_chart
 
 ds = ui.current_dataset()
 st.title("Song graph")
@@ -74,23 +74,81 @@ color_by = left.radio(
 )
 max_nodes = mid.slider("Nodes drawn (top by degree)", 20, 500, 300, step=10, key="graph_nodes")
 kind = ui.setting("kind", ui.default_kind(ui.available_kinds(ds)))
-k = ui.sweep_k(ds, kind, ui.setting("k", 8))
+k = ui.chosen_k(ds, kind)
 if color_by == "cluster":
     right.caption(
         f"Clusters: k-means, k = {k} on {ui.KINDS_LABELS[kind]} (set on the Clusters page)."
     )
-html, n_drawn, e_drawn = ui.graph_html_for(ds, color_by, kind, k, max_nodes)
-st.caption(
-    f"Showing {n_drawn} of {g.n_nodes} songs (highest degree) and {e_drawn:,} edges "
-    f"(each song's 4 strongest links), sized by degree; hover a node for its title."
+picked = ui.selected_song(ds)
+near = ui.graph_neighbours(ds, picked) if picked is not None else None
+mask = ui.highlight(ds, kind, k, group=ui.focus(ds))
+nodes, lines = ui.graph_view(ds, color_by, kind, k, max_nodes, mask)
+spec = ui.chart_spec(
+    ds,
+    ("graph", color_by, kind, k, max_nodes, picked, ui.focus(ds)),
+    lambda: graph_chart(
+        nodes,
+        lines,
+        color=color_by,
+        picked=picked,
+        neighbours=[] if near is None else near["row"].tolist(),
+    ),
 )
-st.iframe(html, height=620)
+ui.forget_chart("graph_chart")
+view, details = st.columns([3, 1])
+with view:
+    event = st.vega_lite_chart(
+        spec=spec, width="stretch", on_select="rerun", selection_mode="picked", key="graph_chart"
+    )
+if ui.pick_from_chart(ds, event, "graph_chart"):
+    st.rerun()
+st.caption(
+    f"Showing {len(nodes)} of {g.n_nodes} songs (highest degree) and {len(lines):,} edges "
+    f"(each song's {ui.EDGES_PER_NODE} strongest links), sized by degree. Hover a node for its "
+    "title, click it to pick the song; scroll to zoom, drag to pan, double-click to reset."
+)
+with details:
+    if picked is None:
+        st.caption("Click a node to pick its song: it is then picked on every page.")
+    else:
+        st.markdown(f"**{ui.plain(ui.track_label(ds, picked))}**")
+        ui.play(ds, picked)
+        community = ui.community_series(ds).get(picked)
+        if community is None:
+            st.caption("Not in the graph's largest component (no community).")
+        else:
+            st.caption(f"Community {community} ({res.sizes[community]} songs).")
+            if st.button(f"Highlight community {community}", key="focus_community"):
+                ui.set_focus(ds, "community", community)
+                st.rerun()
+            st.caption("Its strongest links (songs sharing the most playlists):")
+            st.dataframe(
+                near[["shared playlists", "title", "artist"]], hide_index=True, width="stretch"
+            )
+        st.page_link("pages/similar.py", label="Songs that sound like it", icon="🎧")
+st.download_button(
+    "Download this graph as an interactive page (HTML, works offline)",
+    data=lambda: ui.graph_html_for(ds, color_by, kind, k, max_nodes)[0],
+    file_name="songsim-graph.html",
+    mime="text/html",
+)
 
 st.subheader("Community sizes")
-st.vega_lite_chart(
-    spec=ui.chart_spec(ds, ("community_sizes",), lambda: bar_sizes(res.sizes, what="community")),
+ui.forget_chart("community_bars")
+event = st.vega_lite_chart(
+    spec=ui.chart_spec(
+        ds,
+        ("community_sizes",),
+        lambda: bar_sizes(res.sizes, what="community", selectable=True),
+    ),
     width="stretch",
+    on_select="rerun",
+    selection_mode="focus",
+    key="community_bars",
 )
+if ui.focus_from_chart(ds, event, "community", "community_bars"):
+    st.rerun()
+ui.focus_caption(ds)
 
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each community apart",

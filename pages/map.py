@@ -1,4 +1,4 @@
-"""Map: t-SNE (perplexity slider) and PCA of the track embeddings; click a point to play it."""
+"""Map: t-SNE (perplexity slider) and PCA of the track embeddings; click a song to pick it."""
 
 import streamlit as st
 
@@ -27,28 +27,67 @@ color = c3.radio(
     "Colour by", color_options, horizontal=True, **ui.widget_key("map_color", color_options[-1])
 )
 
+c1, c2 = st.columns([1, 2])
+search = c1.text_input(
+    "Find songs", placeholder="title, artist or id", help="Matching songs stay bright."
+)
 perplexity = None
 if method == "t-SNE":
-    perplexity = st.slider("Perplexity", 5, 50, **ui.widget_key("perplexity", 30))
+    top = ui.max_perplexity(ds)
+    lowest = min(5, max(1, top - 1))
+    perplexity = top
+    if top > lowest:
+        perplexity = c2.slider(
+            "Perplexity",
+            lowest,
+            top,
+            help="About how many neighbours each song keeps close (at most a third of the tracks).",
+            **ui.widget_key("perplexity", 30, bounds=(lowest, top)),
+        )
     xy = ui.tsne(ds, kind, float(perplexity))
-    st.caption(
-        f"t-SNE of {ds.n_tracks} track vectors at perplexity {perplexity} "
-        "(the neighbour search is done once and reused for every perplexity)."
+    about = f"t-SNE of {ds.n_tracks} track vectors at perplexity {perplexity}" + (
+        f" (at most {top} for {ds.n_tracks} tracks)" if top < ui.MAX_PERPLEXITY else ""
     )
 else:
     xy, ratio = ui.pca(ds, kind)
-    st.caption(
-        f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance."
-    )
+    about = f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance"
 
-# everything the map shows: the points (embedding, projection), the graph, k and the colouring
-k = ui.sweep_k(ds, kind, ui.setting("k", 8))  # set on the Clusters page
-key = ("map", kind, method, perplexity, k, color, ui.tags_computed(ds))
-chart = ui.chart_spec(ds, key, lambda: scatter_map(ui.map_points(ds, xy, kind, k), color=color))
-event = st.vega_lite_chart(spec=chart, width="stretch", on_select="rerun", key="map_chart")
-picked = ui.picked_track(ds, event)
-if picked is None:
-    st.caption("Click a point to play its song.")
-else:
-    st.markdown(f"**{ui.plain(ui.track_label(ds, picked))}**")
-    ui.play(ds, picked)
+k = ui.chosen_k(ds, kind)
+picked = ui.selected_song(ds)
+near = ui.similar(ds, kind, picked, 10) if picked is not None else None
+mask = ui.highlight(ds, kind, k, search, ui.focus(ds))
+chart, details = st.columns([3, 1])
+spec = ui.chart_spec(
+    ds,
+    ("map", kind, method, perplexity, k, color, ui.tags_computed(ds), picked, search, ui.focus(ds)),
+    lambda: scatter_map(
+        ui.map_points(ds, xy, kind, k),
+        color=color,
+        picked=picked,
+        neighbours=[] if near is None else near["row"].tolist(),
+        highlight=mask,
+    ),
+)
+ui.forget_chart("map_chart")
+with chart:
+    event = st.vega_lite_chart(
+        spec=spec, width="stretch", on_select="rerun", selection_mode="picked", key="map_chart"
+    )
+if ui.pick_from_chart(ds, event, "map_chart"):
+    st.rerun()
+st.caption(
+    f"{about}. Clusters: k = {k} (set on the Clusters page). Scroll to zoom, drag to pan, "
+    "double-click to reset; click a song to pick it, empty space to let go."
+    + (f" {int(mask.sum())} songs match." if mask is not None else "")
+)
+ui.focus_caption(ds, hint="")
+
+with details:
+    if picked is None:
+        st.caption("Click a point to pick its song: it is then picked on every page.")
+    else:
+        st.markdown(f"**{ui.plain(ui.track_label(ds, picked))}**")
+        ui.play(ds, picked)
+        st.page_link("pages/similar.py", label="Similar songs and a playlist", icon="🎧")
+        st.caption("Its 10 nearest songs (cosine similarity), drawn with dashed lines:")
+        st.dataframe(near[["similarity", "title", "artist"]], hide_index=True, width="stretch")

@@ -9,7 +9,13 @@ st.title("Similar songs")
 kinds = ui.available_kinds(ds)
 c1, c2 = st.columns([3, 1])
 labels = ui.track_labels(ds)
-seed = c1.selectbox("Song", range(ds.n_tracks), format_func=labels.__getitem__, key="similar_seed")
+seed = c1.selectbox(
+    "Song",
+    range(ds.n_tracks),
+    format_func=labels.__getitem__,
+    help="The song picked on the Map or the Graph; a song picked here is picked there too.",
+    **ui.song_widget(ds),
+)
 kind = c2.selectbox(
     "Embedding",
     kinds,
@@ -21,6 +27,9 @@ ui.play(ds, seed)
 n = st.slider("How many", 5, 30, 10, key="similar_n")
 near = ui.similar(ds, kind, seed, n)
 st.dataframe(near.drop(columns=["row"]), width="stretch", hide_index=True)
+st.caption(
+    "similarity: the cosine of the angle between two songs' vectors (1 = the same direction)."
+)
 with st.expander("Listen to the top 5"):
     for row in near.head(5).itertuples():
         st.markdown(f"{row.similarity:.3f} · {ui.plain(row.title)} — {ui.plain(row.artist)}")

@@ -23,6 +23,14 @@ def open_page(page: str) -> AppTest:
     return at
 
 
+def drawn(at) -> int:
+    """Nodes drawn on the Graph page (its caption says so)."""
+    import re
+
+    caption = next(c.value for c in at.caption if c.value.startswith("Showing "))
+    return int(re.match(r"Showing (\d+) of", caption).group(1))
+
+
 def charts(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
@@ -153,7 +161,10 @@ def test_graph_page_and_upload(tmp_path):
     at = open_page("graph")
     values = {m.label: m.value for m in at.metric}
     assert values["Songs in the largest component"] == "320" and float(values["Modularity"]) > 0.3
-    assert len(at.get("iframe")) == 1
+    assert drawn(at) == 300  # the 300 nodes of highest degree, in a clickable chart
+    graph = next(c for c in charts(at) if "picked" in json.dumps(c))
+    assert {"picked", "zoom"} <= {p["name"] for p in graph["params"]}  # click to pick, zoom and pan
+    assert len(at.get("download_button")) == 1  # the same graph as an offline pyvis page
     at.selectbox[0].set_value("leiden").run()
     assert not at.exception
     # an upload rebuilds the graph for this session
@@ -175,6 +186,7 @@ def test_graph_page_and_upload(tmp_path):
     sidebar = " ".join(c.value for c in at.sidebar.caption)  # the sidebar follows the upload
     assert "6 playlists" in sidebar and "mine" in sidebar.replace("\\", "")
     assert int({m.label: m.value for m in at.metric}["Songs in the largest component"]) < 320
+    assert 0 < drawn(at) < 300
     # a bad upload shows the reason and keeps the uploaded graph
     at.file_uploader[0].set_value(("bad.json", b'{"playlists": [', "application/json")).run()
     assert any(
@@ -250,12 +262,53 @@ def test_compare_page():
     table = at.dataframe[1].value
     from songsim.ui import KINDS_LABELS
 
-    kinds = ("raw", "pca", "mfcc", "cae", "vae", "contrastive")
-    assert set(table["embedding"]) == {KINDS_LABELS[k] for k in kinds}
-    assert "AMI vs labels" in table.columns and not any("_" in c for c in table.columns)
+    kinds = ("pca", "mfcc", "cae", "vae", "contrastive")  # raw only when asked for
+    assert set(table.columns) == {"measure"} | {KINDS_LABELS[k] for k in kinds}
+    assert "AMI vs labels" in set(table["measure"]) and not any("_" in m for m in table["measure"])
+    at.checkbox[0].set_value(True).run()
+    assert KINDS_LABELS["raw"] in at.dataframe[1].value.columns
+    # Compare shows the clusters at the k chosen on the Clusters page
     before = at.dataframe[0].value.to_dict()
+    at.switch_page("pages/clusters.py").run()
     at.slider[0].set_value(4).run()
+    at.switch_page("pages/compare.py").run()
+    assert any("k = 4" in c.value for c in at.caption)
     assert at.dataframe[0].value.to_dict() != before
+
+
+def test_k_belongs_to_its_dataset(tiny_dataset):
+    from songsim.data.datasets import save_dataset
+
+    save_dataset(tiny_dataset("small"))
+    at = open_page("clusters")
+    at.slider[0].set_value(9).run()
+    at.sidebar.selectbox[0].set_value("small").run()
+    assert not at.exception, [e.value for e in at.exception]
+    best = int(
+        next(c.value for c in at.caption if "Best silhouette" in c.value).split("k = ")[1][0]
+    )
+    assert at.slider[0].value == best  # not 9 carried over (8 tracks sweep k = 2–6)
+    at.switch_page("pages/map.py").run()
+    assert not at.exception and any(f"k = {best}" in c.value for c in at.caption)
+    at.sidebar.selectbox[0].set_value("demo").run()
+    at.switch_page("pages/clusters.py").run()
+    assert at.slider[0].value == 9  # each dataset keeps its own
+
+
+def test_map_marks_the_picked_song_and_its_neighbours():
+    from songsim import ui
+
+    at = open_page("similar")
+    at.selectbox[0].set_value(5).run()  # pick a song on one page…
+    at.switch_page("pages/map.py").run()  # …and the map marks it
+    assert not at.exception
+    spec = next(c for c in charts(at) if "layer" in c)
+    assert len(spec["layer"]) == 4  # the points, lines to the neighbours, their rings, its ring
+    assert any("Similar songs" in str(p.proto) for p in at.get("page_link"))
+    assert len(at.get("audio")) == 1
+    at.text_input[0].set_value("piano").run()  # search: only the matching songs stay bright
+    assert any(" songs match." in c.value for c in at.caption)
+    del ui
 
 
 def test_similar_page():

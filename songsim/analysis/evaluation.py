@@ -27,17 +27,40 @@ def score_embedding(
     communities: pd.Series | None,
     ks=range(2, 21),
     random_state: int = 0,
+    sweep: KSweep | None = None,
 ) -> dict:
-    """The figures ``evaluate`` reports for one embedding's track vectors ``X [shape=(n_tracks, d)]``."""
+    """The figures ``evaluate`` reports for one embedding's track vectors ``X [shape=(n_tracks, d)]``.
+
+    ``sweep`` : a :class:`KSweep` already fitted on ``X`` (the dashboard's cached one) is reused
+    instead of sweeping ``ks`` again.
+    """
+    if sweep is None:
+        sweep = KSweep(ks, random_state=random_state).fit(X)
     out: dict = {"dim": int(X.shape[1])}
-    sweep = KSweep(ks, random_state=random_state).fit(X)
     out.update(
         best_k_silhouette=sweep.best_k_,
         elbow_k=sweep.elbow_k_,
-        silhouette={int(k): round(s, 6) for k, s in zip(sweep.ks_, sweep.silhouette_)},
+        silhouette={int(k): round(float(s), 6) for k, s in zip(sweep.ks_, sweep.silhouette_)},
     )
     out["silhouette_at_best_k"] = out["silhouette"][sweep.best_k_]
     out["silhouette_at_elbow_k"] = out["silhouette"].get(sweep.elbow_k_) if sweep.elbow_k_ else None
+    out.update(
+        agreement_scores(X, labels=labels, communities=communities, random_state=random_state)
+    )
+    return out
+
+
+def agreement_scores(
+    X: np.ndarray,
+    *,
+    labels: np.ndarray | None,
+    communities: pd.Series | None,
+    random_state: int = 0,
+) -> dict:
+    """k-means of ``X [shape=(n_tracks, d)]`` with k = the number of communities (of labels)
+    against them (AMI, ARI, V-measure), and precision@10 against the labels; keys as in
+    :func:`score_embedding`, absent where there is nothing to compare with."""
+    out: dict = {}
     if communities is not None and communities.nunique() >= 2:
         rows = communities.index.to_numpy()
         pred, _ = kmeans(X[rows], int(communities.nunique()), random_state=random_state)

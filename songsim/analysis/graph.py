@@ -100,6 +100,14 @@ class SongGraph:
                 pairs.add((min(i, int(j)), max(i, int(j))))
         return keep, np.array(sorted(pairs), dtype=int).reshape(-1, 2)
 
+    def neighbours(self, node: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """``(nodes, weights)``: the ``n`` neighbours of ``node`` with the most shared playlists,
+        heaviest first (ties by position)."""
+        row = slice(self.adjacency.indptr[node], self.adjacency.indptr[node + 1])
+        cols, w = self.adjacency.indices[row], self.adjacency.data[row]
+        order = np.lexsort((cols, -w))[:n]
+        return cols[order], w[order]
+
     def summary(self) -> dict:
         return {
             "nodes": self.n_nodes,

@@ -85,7 +85,8 @@ def ingest_audio(
     else:
         results = (_load_audio_or_reason(p, root, params, label_from_parent) for p in files)
     tracks, skipped = [], list(scan.skipped)
-    for path, result in zip(files, track(results, len(files), "decoding audio", progress)):
+    decoded = track(results, len(files), "decoding audio", progress)
+    for path, result in zip(files, decoded, strict=True):  # strict: the bar reaches its end
         if isinstance(result, str):
             skipped.append({"file": path.relative_to(root).as_posix(), "reason": result})
         else:

@@ -5,6 +5,7 @@ out what these functions return.
   upload, the router marker, server-side ingest;
 * :mod:`.cached` — cached pipeline steps: models, embeddings, k sweeps, maps, comparisons and
   similar songs (each keys its cache on the dataset's fingerprints itself);
+* :mod:`.selection` — what one page picks and every page shows: k, the song, the highlighted group;
 * :mod:`.graphs` — the session's song graph, its communities and the drawn network;
 * :mod:`.media` — audio, spectrogram images, escaped text, and the chart-spec cache.
 """
@@ -13,6 +14,7 @@ from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..errors import SongsimError
 from .cached import (
     KINDS_LABELS,
+    MAX_PERPLEXITY,
     MODEL_CHOICES,
     available_kinds,
     chart_spec,
@@ -24,27 +26,51 @@ from .cached import (
     comparison,
     default_kind,
     embedding,
+    embedding_scores,
     embeddings_table,
     exports,
     grow,
+    highlight,
     map_points,
+    max_perplexity,
     model,
     model_defaults,
     pca,
-    picked_track,
     reconstructions,
+    scorable_kinds,
     scores_table,
     similar,
     sweep,
-    sweep_k,
     tags_available,
     tags_computed,
     train_model,
     training_views,
     tsne,
 )
-from .graphs import community_series, current_graph, graph_html_for, graph_key, has_graph
+from .graphs import (
+    EDGES_PER_NODE,
+    community_series,
+    current_graph,
+    graph_html_for,
+    graph_key,
+    graph_neighbours,
+    graph_view,
+    has_graph,
+)
 from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
+from .selection import (
+    chosen_k,
+    focus,
+    focus_caption,
+    focus_from_chart,
+    forget_chart,
+    k_widget,
+    pick_from_chart,
+    select_song,
+    selected_song,
+    set_focus,
+    song_widget,
+)
 from .session import (
     MAX_UPLOAD_BYTES,
     UPLOAD_TYPES,
@@ -64,8 +90,21 @@ from .session import (
 )
 
 __all__ = [
+    "EDGES_PER_NODE",
+    "chosen_k",
+    "focus",
+    "focus_caption",
+    "focus_from_chart",
+    "forget_chart",
+    "k_widget",
+    "pick_from_chart",
+    "select_song",
+    "selected_song",
+    "set_focus",
+    "song_widget",
     "COMMUNITY_METHODS",
     "KINDS_LABELS",
+    "MAX_PERPLEXITY",
     "MODEL_CHOICES",
     "UPLOAD_TYPES",
     "MAX_UPLOAD_BYTES",
@@ -90,10 +129,16 @@ __all__ = [
     "dataset_names",
     "default_kind",
     "embedding",
+    "embedding_scores",
     "embeddings_table",
+    "highlight",
+    "max_perplexity",
+    "scorable_kinds",
     "exports",
     "graph_html_for",
     "graph_key",
+    "graph_neighbours",
+    "graph_view",
     "grow",
     "has_graph",
     "ingest_folder",
@@ -102,7 +147,6 @@ __all__ = [
     "model",
     "model_defaults",
     "pca",
-    "picked_track",
     "play",
     "plain",
     "progress_callback",
@@ -113,7 +157,6 @@ __all__ = [
     "show_error",
     "similar",
     "sweep",
-    "sweep_k",
     "tags_available",
     "tags_computed",
     "track_audio",

@@ -172,22 +172,17 @@ def _embedding(_ds: Dataset, audio_key: str, kind: str) -> np.ndarray:
 
 def sweep(ds: Dataset, kind: str, k_max: int = 20) -> dict:
     """k-means over k = 2…``k_max``: ``{"table", "labels", "elbow_k", "best_k"}``."""
-    return _sweep(ds, ds.audio_fingerprint, kind, k_max)
-
-
-@st.cache_data(max_entries=16, show_spinner="Sweeping k…")
-def _sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int) -> dict:
-    from ..analysis.clustering import KSweep
-
-    X = _embedding(_ds, audio_key, kind)
-    s = KSweep(range(2, min(k_max, len(X) - 1) + 1)).fit(X)
+    s = _fitted_sweep(ds, ds.audio_fingerprint, kind, k_max)
     return {"table": s.table(), "labels": s.labels_, "elbow_k": s.elbow_k_, "best_k": s.best_k_}
 
 
-def sweep_k(ds: Dataset, kind: str, k: int) -> int:
-    """``k`` clipped to the sweep's range for ``ds`` (a library of 8 tracks sweeps k = 2–6)."""
-    ks = sweep(ds, kind)["table"]["k"]
-    return int(min(max(int(k), int(ks.min())), int(ks.max())))
+@st.cache_data(max_entries=16, show_spinner="Sweeping k…")
+def _fitted_sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int):
+    """The fitted :class:`~songsim.analysis.clustering.KSweep` (the Compare table reuses it)."""
+    from ..analysis.clustering import KSweep
+
+    X = _embedding(_ds, audio_key, kind)
+    return KSweep(range(2, min(k_max, len(X) - 1) + 1)).fit(X)
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
@@ -244,15 +239,30 @@ def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
     return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
 
 
+#: The perplexity slider's top; a small library allows less (see :func:`max_perplexity`).
+MAX_PERPLEXITY = 50
+
+
 @st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
 def _tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
     from ..analysis.maps import TSNEMapper
 
-    return TSNEMapper(max_perplexity=50).fit(_embedding(_ds, audio_key, kind))
+    return TSNEMapper(max_perplexity=MAX_PERPLEXITY).fit(_embedding(_ds, audio_key, kind))
+
+
+def max_perplexity(ds: Dataset) -> int:
+    """The largest perplexity t-SNE allows for ``ds``: :data:`MAX_PERPLEXITY`, or (n − 1) / 3
+    for a library of fewer than 151 tracks (at least 1)."""
+    return int(max(1, min(MAX_PERPLEXITY, (ds.n_tracks - 1) // 3)))
 
 
 def tsne(ds: Dataset, kind: str, perplexity: float) -> np.ndarray:
-    """t-SNE map ``(n_tracks, 2)`` at ``perplexity`` (neighbours found once per embedding)."""
+    """t-SNE map ``(n_tracks, 2)`` at ``perplexity`` (neighbours found once per embedding);
+    the perplexity must be at most :func:`max_perplexity`."""
+    if not 1 <= perplexity <= max_perplexity(ds):
+        raise SongsimError(
+            f"perplexity {perplexity:g} is outside 1–{max_perplexity(ds)} for {ds.n_tracks} tracks"
+        )
     return _tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
 
 
@@ -274,7 +284,9 @@ def _pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[floa
 
 
 def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
-    """Points of a 2-D map with what the tooltips and colours need."""
+    """Points of a 2-D map with what the tooltips and colours need (index = track row)."""
+    from .charts import NO_GROUP
+
     pts = ds.tracks[["track_id", "title", "artist"]].copy()
     pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
     pts["cluster"] = clusters(ds, kind, k).astype(str)
@@ -282,7 +294,7 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
     pts["community"] = (
         pd.Series(comm.astype(str), index=comm.index)
         .reindex(np.arange(ds.n_tracks))
-        .fillna("none")
+        .fillna(NO_GROUP)
         .to_numpy()
     )
     if ds.labels is not None:
@@ -294,18 +306,26 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
     return pts
 
 
-def picked_track(ds: Dataset, event) -> int | None:
-    """Row of the track clicked in a map chart's selection event, or None."""
-    try:
-        picked = event["selection"]["picked"]
-    except (KeyError, TypeError):
-        return None
-    if not picked:
-        return None
-    try:
-        return ds.track_row(picked[0].get("track_id"))
-    except SongsimError:
-        return None
+def highlight(ds: Dataset, kind: str, k: int, search: str = "", group=None) -> np.ndarray | None:
+    """Which tracks to show in full ``(n_tracks,)`` bool — those whose title, artist or id
+    contains ``search`` (any case) and that are in ``group`` (``("cluster" | "community", id)``)
+    — or None when neither narrows anything."""
+    from .charts import NO_GROUP
+
+    mask = np.ones(ds.n_tracks, bool)
+    text = search.strip().casefold()
+    if text:
+        t = ds.tracks
+        found = (t["title"] + "\n" + t["artist"] + "\n" + t["track_id"]).str.casefold()
+        mask &= found.str.contains(text, regex=False).to_numpy()
+    if group is not None:
+        what, gid = group
+        if what == "cluster":
+            mask &= clusters(ds, kind, k).astype(str) == gid
+        else:
+            comm = community_series(ds).reindex(np.arange(ds.n_tracks))
+            mask &= comm.astype("string").fillna(NO_GROUP).to_numpy() == gid
+    return mask if (text or group is not None) else None
 
 
 def scores_table(rows: list[dict]) -> pd.DataFrame:
@@ -341,17 +361,6 @@ def _comparison(
     return spec(contingency_heatmap(table)), scores(a, b), left_out
 
 
-def embeddings_table(ds: Dataset, kinds: tuple) -> pd.DataFrame:
-    """Every embedding scored side by side (see :func:`songsim.analysis.evaluation.score_embedding`);
-    musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`: it decodes the audio again) only once it has
-    been computed for the dataset, as ``songsim evaluate`` does."""
-    from ..embeddings import AUDIO_KINDS
-
-    listened = tags_computed(ds)
-    kinds = tuple(k for k in kinds if k not in AUDIO_KINDS or listened)
-    return _embeddings_table(ds, graph_key(ds), kinds)
-
-
 def tags_computed(ds: Dataset) -> bool:
     """Whether musicnn has already heard ``ds`` (its embedding is stored): then its tags are shown
     wherever they cost nothing more (map tooltips, the Compare table)."""
@@ -360,21 +369,57 @@ def tags_computed(ds: Dataset) -> bool:
     return embedding_stored(ds, "musicnn")
 
 
-@st.cache_data(max_entries=8, show_spinner="Scoring every embedding…")
-def _embeddings_table(_ds: Dataset, graph_key: str, kinds: tuple) -> pd.DataFrame:
+def scorable_kinds(ds: Dataset, kinds) -> list[str]:
+    """The kinds the Compare table scores: musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`: it
+    decodes the audio again) only once it has been computed for the dataset, as
+    ``songsim evaluate`` does."""
+    from ..embeddings import AUDIO_KINDS
+
+    listened = tags_computed(ds)
+    return [k for k in kinds if k not in AUDIO_KINDS or listened]
+
+
+def embedding_scores(ds: Dataset, kind: str) -> dict:
+    """One row of the Compare table: ``kind``'s figures of
+    :func:`songsim.analysis.evaluation.score_embedding`, from the cached k sweep; cached per
+    embedding and graph."""
+    return _embedding_scores(ds, graph_key(ds), ds.audio_fingerprint, kind)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _embedding_scores(_ds: Dataset, graph_key: str, audio_key: str, kind: str) -> dict:
     from ..analysis.evaluation import score_embedding
 
-    labels = _ds.complete_labels
-    rows = []
-    for kind in kinds:
-        e = score_embedding(
-            embedding(_ds, kind),
-            labels=labels,
-            communities=community_series(_ds),
-        )
-        rows.append({"embedding": KINDS_LABELS.get(kind, kind), **e})
-    table = pd.DataFrame(rows).drop(columns=["silhouette"])
-    return table[[c for c in SCORE_NAMES if c in table]].rename(columns=SCORE_NAMES)
+    out = score_embedding(
+        embedding(_ds, kind),
+        labels=_ds.complete_labels,
+        communities=community_series(_ds),
+        sweep=_fitted_sweep(_ds, audio_key, kind, 20),
+    )
+    return {"embedding": KINDS_LABELS.get(kind, kind), **out}
+
+
+def embeddings_table(rows: list[dict]) -> pd.DataFrame:
+    """The Compare table of :func:`embedding_scores` rows, with the measures' readable names.
+
+    One column per embedding and one row per measure, so that it fits any width; values as
+    text, three decimals (— where a measure does not apply)."""
+    table = pd.DataFrame(rows).drop(columns=["silhouette"], errors="ignore")
+    table = table[[c for c in SCORE_NAMES if c in table]].rename(columns=SCORE_NAMES)
+    by_measure = table.set_index("embedding").T.astype(object)
+    for measure in by_measure.index:
+        whole = SCORE_NAMES.get(measure) in _WHOLE or measure in _WHOLE
+        by_measure.loc[measure] = [_figure(v, whole) for v in by_measure.loc[measure]]
+    return by_measure.rename_axis(columns=None).reset_index(names="measure")
+
+
+_WHOLE = {"dimensions", "best k (silhouette)", "elbow k"}  # measures that are counts
+
+
+def _figure(value, whole: bool) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return str(int(value)) if whole else f"{float(value):.3f}"
 
 
 #: The Compare table's columns as a reader says them (``songsim evaluate --json`` keeps the keys).

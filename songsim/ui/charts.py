@@ -45,6 +45,32 @@ PALETTE = [
 ]
 
 
+#: The group of tracks outside every community (not in the graph's largest component).
+NO_GROUP = "none"
+NO_GROUP_COLOR = "#a0a0a0"
+#: Colour of the picked song's ring and of the lines to its neighbours (reads on light and dark).
+PICK_COLOR = "#ff2b6a"
+
+
+def _group_order(value: str) -> tuple:
+    return (not value.isdigit(), int(value) if value.isdigit() else 0, value)
+
+
+def group_scale(values) -> alt.Scale:
+    """One colour per group, the same on every page: a numbered group (cluster or community)
+    gets ``PALETTE[number % 20]``, so cluster 3 is one colour on Clusters, Map and Graph; other
+    groups (labels) their place in the sorted set; tracks outside every community grey."""
+    domain = sorted({str(v) for v in values}, key=_group_order)
+    named = [v for v in domain if not v.isdigit() and v != NO_GROUP]
+
+    def colour(v: str) -> str:
+        if v == NO_GROUP:
+            return NO_GROUP_COLOR
+        return PALETTE[(int(v) if v.isdigit() else named.index(v)) % len(PALETTE)]
+
+    return alt.Scale(domain=domain, range=[colour(v) for v in domain])
+
+
 def spec(chart: alt.TopLevelMixin) -> dict:
     """The Vega-Lite spec of an Altair chart, for ``st.vega_lite_chart``.
 
@@ -84,11 +110,27 @@ def sweep_charts(
         + ([{"k": elbow_k, "mark": "elbow"}] if elbow_k else [])
         + ([{"k": chosen_k, "mark": "chosen k"}] if chosen_k else [])
     )
+    # a wide faint band, a dashed line and a thin line: where two or three coincide, all show
     rules = (
         alt.Chart(marks)
-        .mark_rule(strokeDash=[4, 3])
+        .mark_rule()
         .encode(
             x="k:Q",
+            strokeWidth=alt.StrokeWidth(
+                "mark:N",
+                scale=alt.Scale(domain=["best silhouette", "elbow", "chosen k"], range=[7, 3, 1.5]),
+                legend=None,
+            ),
+            strokeDash=alt.StrokeDash(
+                "mark:N",
+                scale=alt.Scale(
+                    domain=["best silhouette", "elbow", "chosen k"], range=[[1, 0], [6, 4], [2, 2]]
+                ),
+                legend=None,
+            ),
+            opacity=alt.condition(
+                alt.datum.mark == "best silhouette", alt.value(0.45), alt.value(0.95)
+            ),
             color=alt.Color(
                 "mark:N",
                 scale=alt.Scale(
@@ -117,14 +159,24 @@ def sweep_charts(
     ).configure_legend(orient="bottom")
 
 
-def bar_sizes(sizes: list[int], *, what: str = "cluster") -> alt.Chart:
+def bar_sizes(sizes: list[int], *, what: str = "cluster", selectable: bool = False) -> alt.Chart:
+    """Tracks per group, each bar in its group's colour (:func:`group_scale`); with
+    ``selectable`` a click on a bar selects the group (selection ``focus``, field ``what``)."""
     df = pd.DataFrame({what: [str(i) for i in range(len(sizes))], "tracks": sizes})
-    return (
+    chart = (
         alt.Chart(df)
         .mark_bar()
-        .encode(x=alt.X(f"{what}:N", sort=None), y="tracks:Q", tooltip=[f"{what}:N", "tracks:Q"])
+        .encode(
+            x=alt.X(f"{what}:N", sort=None),
+            y="tracks:Q",
+            color=alt.Color(f"{what}:N", scale=group_scale(df[what]), legend=None),
+            tooltip=[f"{what}:N", "tracks:Q"],
+        )
         .properties(height=200)
     )
+    if selectable:
+        chart = chart.add_params(alt.selection_point(name="focus", fields=[what], on="click"))
+    return chart
 
 
 def loss_curves(history: dict) -> alt.Chart:
@@ -150,24 +202,105 @@ def loss_curves(history: dict) -> alt.Chart:
     )
 
 
-def scatter_map(points: pd.DataFrame, *, color: str, selectable: bool = True) -> alt.Chart:
-    """2-D map: ``points`` has x, y, ``color``, title, artist, track_id; hover shows them."""
-    sel = (
-        alt.selection_point(name="picked", fields=["track_id"], on="click") if selectable else None
+def _marked(points: pd.DataFrame, picked: int | None, neighbours) -> list[alt.Chart]:
+    """Layers that mark the picked row of ``points`` (a ring) and lines to its ``neighbours``."""
+    if picked is None or picked not in points.index:
+        return []
+    neighbours = [r for r in neighbours if r in points.index and r != picked]
+    xy = points.loc[[picked], ["x", "y"]].to_numpy()[0]
+    near = points.loc[list(neighbours)]
+    lines = pd.DataFrame({"x": xy[0], "y": xy[1], "x2": near["x"], "y2": near["y"]})
+    return [
+        alt.Chart(lines)
+        .mark_rule(color=PICK_COLOR, strokeDash=[4, 3], opacity=0.8)
+        .encode(x="x:Q", y="y:Q", x2="x2:Q", y2="y2:Q"),
+        alt.Chart(near)
+        .mark_point(shape="circle", size=140, strokeWidth=1.5, color=PICK_COLOR)
+        .encode(x="x:Q", y="y:Q"),
+        alt.Chart(points.loc[[picked]])
+        .mark_point(shape="circle", size=420, strokeWidth=3, color=PICK_COLOR)
+        .encode(x="x:Q", y="y:Q", tooltip=["title:N", "artist:N"]),
+    ]
+
+
+def scatter_map(
+    points: pd.DataFrame,
+    *,
+    color: str,
+    picked: int | None = None,
+    neighbours=(),
+    highlight: np.ndarray | None = None,
+    selectable: bool = True,
+    height: int = 520,
+) -> alt.Chart:
+    """2-D map of ``points`` (x, y, ``color``, title, artist, track_id; index = track row).
+
+    Hover shows a song; with ``selectable`` a click picks it (selection ``picked``, field
+    track_id; a click on empty space clears it) and wheel or drag zoom and pan (``zoom``). The
+    ``picked`` row gets a ring and dashed lines to its ``neighbours`` (rows); where
+    ``highlight [shape=(n,)] bool`` is given, the other points fade.
+    """
+    pts = points.assign(**{color: points[color].astype(str)})
+    pts["shown"] = True if highlight is None else np.asarray(highlight, bool)
+    base = alt.Chart(pts).encode(
+        x=alt.X("x:Q", title=None, axis=None),
+        y=alt.Y("y:Q", title=None, axis=None),
     )
-    chart = (
-        alt.Chart(points)
-        .mark_circle(size=55, opacity=0.8)
-        .encode(
-            x=alt.X("x:Q", title=None, axis=None),
-            y=alt.Y("y:Q", title=None, axis=None),
-            color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)),
-            tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"]
-            + (["tags:N"] if "tags" in points else []),
+    dots = base.mark_circle(size=55).encode(
+        color=alt.Color(f"{color}:N", scale=group_scale(pts[color])),
+        opacity=alt.condition(alt.datum.shown, alt.value(0.85), alt.value(0.12)),
+        tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"]
+        + (["tags:N"] if "tags" in pts else []),
+    )
+    if selectable:
+        dots = dots.add_params(
+            alt.selection_point(name="picked", fields=["track_id"], on="click"),
+            alt.selection_interval(name="zoom", bind="scales"),
         )
-        .properties(height=520)
+    return alt.layer(dots, *_marked(pts, picked, neighbours)).properties(height=height)
+
+
+def graph_chart(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    color: str,
+    picked: int | None = None,
+    neighbours=(),
+    highlight: np.ndarray | None = None,
+    height: int = 620,
+) -> alt.Chart:
+    """The drawn song graph: ``nodes`` (x, y, size, ``color``, title, artist, track_id, degree;
+    index = track row) over ``edges`` (x, y, x2, y2 of each drawn edge).
+
+    A click on a node picks its song (selection ``picked``, field track_id); wheel or drag zoom
+    and pan. The ``picked`` node gets a ring and lines to its ``neighbours`` (rows).
+    """
+    pts = nodes.assign(**{color: nodes[color].astype(str)})
+    pts["shown"] = True if highlight is None else np.asarray(highlight, bool)
+    axis = {"title": None, "axis": None}
+    lines = (
+        alt.Chart(edges)
+        .mark_rule(color="#8c8c8c", opacity=0.35, strokeWidth=0.8)
+        .encode(x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis), x2="x2:Q", y2="y2:Q")
     )
-    return chart.add_params(sel) if sel is not None else chart
+    dots = (
+        alt.Chart(pts)
+        .mark_circle(stroke="#ffffff", strokeWidth=0.5)
+        .encode(
+            x=alt.X("x:Q", **axis),
+            y=alt.Y("y:Q", **axis),
+            size=alt.Size("size:Q", scale=alt.Scale(range=[30, 420]), legend=None),
+            color=alt.Color(f"{color}:N", scale=group_scale(pts[color])),
+            opacity=alt.condition(alt.datum.shown, alt.value(0.95), alt.value(0.15)),
+            tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N", "degree:Q"],
+        )
+        .add_params(
+            alt.selection_point(name="picked", fields=["track_id"], on="click"),
+            alt.selection_interval(name="zoom", bind="scales"),
+        )
+    )
+    return alt.layer(lines, dots, *_marked(pts, picked, neighbours)).properties(height=height)
 
 
 def contingency_heatmap(table: pd.DataFrame) -> alt.Chart:

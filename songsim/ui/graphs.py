@@ -8,7 +8,6 @@ import streamlit as st
 
 from .. import pipeline
 from ..data.datasets import Dataset
-from .charts import graph_html
 from .session import setting
 
 
@@ -62,46 +61,92 @@ def community_series(ds: Dataset) -> pd.Series:
 
 
 @st.cache_data(max_entries=8, show_spinner="Laying out the graph…")
-def _graph_page(
-    _ds: Dataset,
-    key: str,
-    _g,
-    _colors: np.ndarray,
-    color_key: str,
-    max_nodes: int,
-    edges_per_node: int,
-) -> tuple[str, int, int]:
-    """``(html, nodes drawn, edges drawn)``: the top ``max_nodes`` by degree, each with its
+def _layout(
+    _ds: Dataset, key: str, _g, max_nodes: int, edges_per_node: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(keep, edges, positions)``: the top ``max_nodes`` nodes by degree, each with its
     ``edges_per_node`` strongest edges (:meth:`~songsim.analysis.graph.SongGraph.backbone`), on a
-    Fruchterman–Reingold layout."""
+    Fruchterman–Reingold layout ``(len(keep), 2)``."""
     from ..analysis.graph import layout_2d
 
     keep, edges = _g.backbone(max_nodes, edges_per_node)
-    positions = layout_2d(len(keep), edges)
-    deg = _g.degree()
-    tracks = _ds.tracks.iloc[_g.nodes[keep]]
-    titles = [
-        f"{t.title} — {t.artist}\n{t.track_id}\ndegree {d}"
-        for t, d in zip(tracks.itertuples(), deg[keep])
-    ]
-    sizes = 6 + 18 * np.sqrt(deg[keep] / max(1, deg.max()))
-    html = graph_html(
-        positions,
-        edges,
-        titles=titles,
-        labels=tracks["title"].tolist(),
-        groups=_colors[keep],
-        sizes=sizes,
-    )
-    return html, len(keep), len(edges)
+    return keep, edges, layout_2d(len(keep), edges)
+
+
+EDGES_PER_NODE = 4
+
+
+def _groups(ds: Dataset, color_by: str, kind: str, k: int) -> np.ndarray:
+    """Colour group of each graph node: its community, or its k-means cluster."""
+    from .cached import clusters
+
+    g, res = current_graph(ds)
+    return np.asarray(res.membership if color_by == "community" else clusters(ds, kind, k)[g.nodes])
+
+
+def graph_nodes(ds: Dataset, max_nodes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The drawn part of the session's graph: ``(nodes, edges)`` frames for
+    :func:`~songsim.ui.charts.graph_chart` — nodes indexed by track row, with x, y, degree, size,
+    title, artist, track_id and ``node`` (position in the graph); edges as x, y, x2, y2."""
+    g, _ = current_graph(ds)
+    keep, edges, pos = _layout(ds, graph_key(ds), g, max_nodes, EDGES_PER_NODE)
+    deg = g.degree()
+    rows = g.nodes[keep]
+    nodes = ds.tracks.iloc[rows][["track_id", "title", "artist"]].copy()
+    nodes.index = rows
+    nodes["x"], nodes["y"] = pos[:, 0], pos[:, 1]
+    nodes["degree"] = deg[keep]
+    nodes["size"] = np.sqrt(deg[keep] / max(1, deg.max()))
+    nodes["node"] = keep
+    a, b = edges[:, 0], edges[:, 1]
+    lines = pd.DataFrame({"x": pos[a, 0], "y": pos[a, 1], "x2": pos[b, 0], "y2": pos[b, 1]})
+    return nodes, lines
+
+
+def graph_view(
+    ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int, highlight=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`graph_nodes` with each node's colour group (column ``color_by``: its community or
+    its cluster) and, where ``highlight [shape=(n_tracks,)] bool`` is given, column ``shown``."""
+    nodes, lines = graph_nodes(ds, max_nodes)
+    nodes[color_by] = _groups(ds, color_by, kind, k)[nodes["node"].to_numpy()].astype(str)
+    if highlight is not None:
+        nodes["shown"] = np.asarray(highlight, bool)[nodes.index.to_numpy()]
+    return nodes, lines
+
+
+def graph_neighbours(ds: Dataset, row: int, n: int = 10) -> pd.DataFrame:
+    """The ``n`` songs sharing the most playlists with track ``row`` (empty when it is not in the
+    graph): row, shared playlists, title, artist, track_id."""
+    g, _ = current_graph(ds)
+    where = np.flatnonzero(g.nodes == row)
+    if not len(where):
+        return pd.DataFrame(columns=["row", "shared playlists", "title", "artist", "track_id"])
+    nodes, weights = g.neighbours(int(where[0]), n)
+    out = ds.tracks.iloc[g.nodes[nodes]][["title", "artist", "track_id"]].reset_index(drop=True)
+    out.insert(0, "shared playlists", weights.astype(int))
+    out.insert(0, "row", g.nodes[nodes])
+    return out
 
 
 def graph_html_for(
     ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int
 ) -> tuple[str, int, int]:
-    from .cached import clusters
+    """The drawn graph as a stand-alone pyvis page (offline: vis-network inlined), for download."""
+    from .charts import graph_html
 
-    g, res = current_graph(ds)
-    colors = res.membership if color_by == "community" else clusters(ds, kind, k)[g.nodes]
-    key = f"{color_by}:{kind}:{k}" if color_by != "community" else "community"
-    return _graph_page(ds, graph_key(ds), g, np.asarray(colors), key, max_nodes, 4)
+    nodes, lines = graph_view(ds, color_by, kind, k, max_nodes)
+    g, _ = current_graph(ds)
+    keep, edges, pos = _layout(ds, graph_key(ds), g, max_nodes, EDGES_PER_NODE)
+    titles = [
+        f"{t.title} — {t.artist}\n{t.track_id}\ndegree {t.degree}" for t in nodes.itertuples()
+    ]
+    html = graph_html(
+        pos,
+        edges,
+        titles=titles,
+        labels=nodes["title"].tolist(),
+        groups=nodes[color_by].astype(int).to_numpy(),
+        sizes=6 + 18 * nodes["size"].to_numpy(),
+    )
+    return html, len(keep), len(edges)

@@ -36,14 +36,18 @@ def setting(key: str, default):
     return st.session_state.setdefault(key, default)
 
 
-def widget_key(key: str, default) -> dict:
+def widget_key(key: str, default, *, bounds: tuple | None = None) -> dict:
     """Keyword arguments tying a widget to the persistent setting ``key``.
 
     Streamlit forgets a widget's state when its page is not shown; the value is copied to ``key``
-    on every change and back into the widget when it is drawn again.
+    on every change and back into the widget when it is drawn again. ``bounds=(lo, hi)`` clips
+    a stored value into a slider's range (a smaller dataset allows less).
     """
     wkey = f"_w_{key}"
-    st.session_state[wkey] = st.session_state.setdefault(key, default)
+    value = st.session_state.setdefault(key, default)
+    if bounds is not None:
+        value = st.session_state[key] = min(max(value, bounds[0]), bounds[1])
+    st.session_state[wkey] = value
 
     def copy():
         st.session_state[key] = st.session_state[wkey]
