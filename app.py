@@ -8,7 +8,8 @@ import streamlit as st
 
 from songsim import ui
 
-st.set_page_config(page_title="songsim", page_icon=":material/music_note:", layout="wide")
+# the icon is a file of the package: a ":material/…:" or emoji icon would be fetched from a font host
+st.set_page_config(page_title="songsim", page_icon=ui.ICON, layout="wide")
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/library_music:", default=True),

@@ -15,7 +15,9 @@ kind = st.selectbox(
 )
 k = ui.chosen_k(ds, kind)
 st.caption(f"Its k-means clusters at k = {k}, the k chosen on the Clusters page.")
-st.page_link("pages/clusters.py", label="Change k on the Clusters page", icon="📊")
+st.page_link(
+    "pages/clusters.py", label="Change k on the Clusters page", icon=":material/bar_chart:"
+)
 
 targets = (["communities"] if ui.has_graph(ds) else []) + (
     ["labels"] if ds.labels is not None else []

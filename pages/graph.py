@@ -125,7 +125,9 @@ with details:
             st.dataframe(
                 near[["shared playlists", "title", "artist"]], hide_index=True, width="stretch"
             )
-        st.page_link("pages/similar.py", label="Songs that sound like it", icon="🎧")
+        st.page_link(
+            "pages/similar.py", label="Songs that sound like it", icon=":material/headphones:"
+        )
 st.download_button(
     "Download this graph as an interactive page (HTML, works offline)",
     data=lambda: ui.graph_html_for(ds, color_by, kind, k, max_nodes)[0],

@@ -88,6 +88,8 @@ with details:
     else:
         st.markdown(f"**{ui.plain(ui.track_label(ds, picked))}**")
         ui.play(ds, picked)
-        st.page_link("pages/similar.py", label="Similar songs and a playlist", icon="🎧")
+        st.page_link(
+            "pages/similar.py", label="Similar songs and a playlist", icon=":material/headphones:"
+        )
         st.caption("Its 10 nearest songs (cosine similarity), drawn with dashed lines:")
         st.dataframe(near[["similarity", "title", "artist"]], hide_index=True, width="stretch")

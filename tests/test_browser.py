@@ -111,21 +111,44 @@ def server(demo_ds, cache_root):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        b = p.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
             args=BROWSER_ARGS,
         )
-        pg = browser.new_page(viewport={"width": 1400, "height": 1600})
-        pg.on(
-            "dialog",
-            lambda d: (_ for _ in ()).throw(AssertionError(f"a dialog opened: {d.message}")),
-        )
-        yield pg
-        browser.close()
+        yield b
+        b.close()
+
+
+def refuse_dialogs(pg):
+    pg.on(
+        "dialog", lambda d: (_ for _ in ()).throw(AssertionError(f"a dialog opened: {d.message}"))
+    )
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    pg = refuse_dialogs(browser.new_page(viewport={"width": 1400, "height": 1600}))
+    yield pg
+    pg.close()
+
+
+@pytest.fixture
+def browser_context(browser):
+    """A factory of pages in fresh browser contexts (own sessions, own colour scheme)."""
+    contexts = []
+
+    def new_page(**options):
+        contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}, **options))
+        return refuse_dialogs(contexts[-1].new_page())
+
+    yield new_page
+    for c in contexts:
+        c.close()
 
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -163,10 +186,41 @@ def in_frames(pg, script: str) -> list:
 
 
 def graph_node_count(pg) -> int:
-    frame = pg.frame_locator("iframe").first
-    frame.locator("canvas").first.wait_for(timeout=60_000)
-    counts = in_frames(pg, "() => (typeof nodes !== 'undefined' && nodes.length) || 0")
-    return max(counts, default=0)
+    """Nodes drawn on the Graph page, as its caption says ("Showing N of M songs")."""
+    import re
+
+    caption = pg.get_by_text(re.compile(r"^Showing \d+ of \d+ songs")).first
+    caption.wait_for(timeout=60_000)
+    return int(re.match(r"Showing (\d+) of", caption.inner_text()).group(1))
+
+
+TOOLTIP = """() => { const e = document.getElementById('vg-tooltip-element');
+  return e && e.classList.contains('visible') ? e.innerText : null }"""
+
+
+def find_mark(pg, chart, step: int = 12) -> tuple[int, int, str]:
+    """``(x, y, tooltip text)`` of a mark of a Vega chart: the pointer sweeps the chart's left
+    four fifths (the legend is on the right) row by row until a tooltip shows."""
+    box = chart.bounding_box()
+    for y in range(int(box["y"]) + 8, int(box["y"] + box["height"]) - 8, step):
+        for x in range(int(box["x"]) + 8, int(box["x"] + 0.8 * box["width"]), step):
+            pg.mouse.move(x, y)
+            text = pg.evaluate(TOOLTIP)
+            if text:
+                return x, y, text
+    raise AssertionError("no mark of the chart shows a tooltip")
+
+
+def song_picked(pg) -> str:
+    """The song in the Similar songs page's picker ("Title — Artist (id)")."""
+    picker = pg.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').first
+    return picker.get_attribute("value")
+
+
+def nav(pg, name: str) -> None:
+    pg.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
+    settle(pg)
+    no_exceptions(pg)
 
 
 def test_every_page_renders(server, page):
@@ -179,6 +233,39 @@ def test_every_page_renders(server, page):
     page.goto(f"{server}/graph")
     settle(page)
     assert graph_node_count(page) > 100
+
+
+def test_a_song_clicked_on_the_graph_or_the_map_is_picked_everywhere(server, browser_context):
+    """Click a node, then a map point: each picks its song on every page; no request leaves
+    127.0.0.1 (the page icon and the graph's scripts ship with the package); dark mode too."""
+    pg = browser_context(color_scheme="dark")
+    outside = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
+    pg.goto(f"{server}/graph")
+    settle(pg)
+    chart = pg.locator('[data-testid="stVegaLiteChart"]').first
+    x, y, tip = find_mark(pg, chart)
+    title = tip.splitlines()[0]
+    pg.mouse.click(x, y)
+    settle(pg)
+    no_exceptions(pg)
+    assert pg.get_by_text("Its strongest links").count() == 1
+    assert title in pg.locator('[data-testid="stMain"]').inner_text()
+    pg.screenshot(path=str(SHOTS / "graph-dark.png"))
+    nav(pg, "Similar songs")  # the Similar songs page starts from the song picked on the graph
+    assert song_picked(pg).startswith(title)
+    nav(pg, "Map")
+    assert title in pg.locator('[data-testid="stMain"]').inner_text()  # marked there too
+    chart = pg.locator('[data-testid="stVegaLiteChart"]').first
+    x, y, tip = find_mark(pg, chart)
+    other = tip.splitlines()[0]
+    pg.mouse.click(x, y)
+    settle(pg)
+    assert pg.get_by_text("Its 10 nearest songs").count() == 1
+    assert other in pg.locator('[data-testid="stMain"]').inner_text()
+    nav(pg, "Similar songs")
+    assert song_picked(pg).startswith(other)
+    assert not outside, outside
 
 
 def test_k_slider_moves_the_clusters(server, page):
@@ -260,11 +347,12 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
         no_exceptions(page)
         if name == "Graph":
             assert graph_node_count(page) > 0
-            in_frames(  # show every tooltip, the way hovering does
-                page,
-                "() => { if (typeof network !== 'undefined') nodes.getIds().forEach(id => network.emit('hoverNode', {node: id})); }",
-            )
-            page.wait_for_timeout(500)
+        if name in ("Graph", "Map"):  # a tooltip shows the hostile title as text
+            chart = page.locator('[data-testid="stVegaLiteChart"]').first
+            _, _, tip = find_mark(page, chart)
+            assert any(p.split(" ")[0] in tip for p in payloads), tip
+            inside = "() => document.querySelectorAll('#vg-tooltip-element :is(img, svg, a, script)').length"
+            assert page.evaluate(inside) == 0
         if name == "Similar songs":  # the chosen song's title is on the page, as text
             assert page.get_by_text("<img src=x", exact=False).count() > 0
         assert (

@@ -10,6 +10,8 @@ out what these functions return.
 * :mod:`.media` — audio, spectrogram images, escaped text, and the chart-spec cache.
 """
 
+from pathlib import Path
+
 from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..errors import SongsimError
 from .cached import (
@@ -89,7 +91,11 @@ from .session import (
     widget_key,
 )
 
+#: The page icon (shipped with the package, so nothing is fetched from another host).
+ICON = str(Path(__file__).parent / "assets" / "icon.png")
+
 __all__ = [
+    "ICON",
     "EDGES_PER_NODE",
     "chosen_k",
     "focus",

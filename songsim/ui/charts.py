@@ -242,9 +242,10 @@ def scatter_map(
     """
     pts = points.assign(**{color: points[color].astype(str)})
     pts["shown"] = True if highlight is None else np.asarray(highlight, bool)
+    frame = alt.Scale(zero=False, nice=False, padding=12)
     base = alt.Chart(pts).encode(
-        x=alt.X("x:Q", title=None, axis=None),
-        y=alt.Y("y:Q", title=None, axis=None),
+        x=alt.X("x:Q", title=None, axis=None, scale=frame),
+        y=alt.Y("y:Q", title=None, axis=None, scale=frame),
     )
     dots = base.mark_circle(size=55).encode(
         color=alt.Color(f"{color}:N", scale=group_scale(pts[color])),
@@ -278,10 +279,10 @@ def graph_chart(
     """
     pts = nodes.assign(**{color: nodes[color].astype(str)})
     pts["shown"] = True if highlight is None else np.asarray(highlight, bool)
-    axis = {"title": None, "axis": None}
+    axis = {"title": None, "axis": None, "scale": alt.Scale(zero=False, nice=False, padding=18)}
     lines = (
         alt.Chart(edges)
-        .mark_rule(color="#8c8c8c", opacity=0.35, strokeWidth=0.8)
+        .mark_rule(color="#8c8c8c", opacity=0.45, strokeWidth=0.8)
         .encode(x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis), x2="x2:Q", y2="y2:Q")
     )
     dots = (
@@ -290,7 +291,7 @@ def graph_chart(
         .encode(
             x=alt.X("x:Q", **axis),
             y=alt.Y("y:Q", **axis),
-            size=alt.Size("size:Q", scale=alt.Scale(range=[30, 420]), legend=None),
+            size=alt.Size("size:Q", scale=alt.Scale(range=[14, 170]), legend=None),
             color=alt.Color(f"{color}:N", scale=group_scale(pts[color])),
             opacity=alt.condition(alt.datum.shown, alt.value(0.95), alt.value(0.15)),
             tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N", "degree:Q"],
