@@ -5,6 +5,16 @@ import streamlit as st
 from songsim import ui
 from songsim.ui.charts import loss_curves
 
+#: What each model's loss measures, in its units.
+LOSS_MEANING = {
+    "cae": "Mean squared error per spectrogram cell (cells scaled to 0–1) between a clip and "
+    "its reconstruction.",
+    "vae": "Mean squared error per spectrogram cell plus the KL divergence to N(0, I) per cell "
+    "(nats), weighted by β.",
+    "contrastive": "InfoNCE (NT-Xent) loss in nats: the cross-entropy of finding a clip's "
+    "partner view among the batch; ln(batch) is chance.",
+}
+
 ds = ui.current_dataset()
 st.title("Model")
 c1, c2, c3 = st.columns(3)
@@ -28,11 +38,12 @@ if ui.checkpoint_available(ds, kind, latent):
     origin = (
         "the shipped pretrained encoder (self-supervised, no labels)"
         if manifest.get("pretrained")
-        else f"checkpoint {manifest['checkpoint_id']}"
+        else "this library's checkpoint"
     )
     st.success(
-        f"Loaded {origin}: {manifest['n_parameters']:,} parameters, {h['epochs_run']} epochs on {h['device']}, "
-        f"best validation loss {min(h['val_loss']):.5f}."
+        f"Loaded {origin}, {ui.plain(ui.describe_checkpoint(manifest))}: "
+        f"{manifest['n_parameters']:,} parameters, best validation loss "
+        f"{min(h['val_loss']):.4f} at epoch {h['best_epoch'] + 1}."
     )
     if manifest.get("pretrained"):
         st.caption(
@@ -46,8 +57,14 @@ else:
     retrain = st.button("Train", type="primary")
     manifest = None
 
+if st.session_state.pop("training_stopped", False):
+    st.warning("Training stopped. Training again resumes from its last finished epoch.")
 if retrain:
     with st.status(f"Training the {ui.KINDS_LABELS[kind].lower()}…", expanded=True) as status:
+        st.button(  # a click reruns the page, which ends this run at its next progress step
+            "Stop training",
+            on_click=lambda: st.session_state.update(training_stopped=True),
+        )
         bar = st.progress(0.0, text="starting…")
         manifest = ui.train_model(ds, kind, latent, int(epochs), bar)
         status.update(label="Training finished", state="complete")
@@ -55,6 +72,7 @@ if retrain:
 
 if manifest:
     st.subheader("Loss per epoch")
+    st.caption(LOSS_MEANING[kind])
     st.vega_lite_chart(
         spec=ui.chart_spec(
             ds, ("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])

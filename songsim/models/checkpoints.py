@@ -131,3 +131,28 @@ def load_checkpoint(
             f"{folder}: weights do not match the {kind} architecture ({str(exc).splitlines()[0]})"
         ) from None
     return net.eval(), manifest
+
+
+def describe(manifest: dict) -> str:
+    """One line for people: when a checkpoint was trained, on what, and how long, e.g.
+    "trained 2026-11-22 19:48 UTC on realmusic16 + demo (529 tracks), 8 epochs on cpu"."""
+    import re
+
+    found = re.search(
+        r"v(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})", str(manifest.get("checkpoint_id", ""))
+    )
+    when = (
+        f"{'-'.join(found.groups()[:3])} {found[4]}:{found[5]} UTC"
+        if found
+        else "at an unknown time"
+    )
+    data = manifest.get("dataset") or {}
+    parts = data.get("parts") or [data]
+    names = " + ".join(str(p.get("name", "?")) for p in parts)
+    tracks = sum(int(p.get("tracks") or 0) for p in parts)
+    h = manifest.get("history") or {}
+    return (
+        f"trained {when} on {names}"
+        + (f" ({tracks} tracks)" if tracks else "")
+        + (f", {h['epochs_run']} epochs on {h.get('device', '?')}" if "epochs_run" in h else "")
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..errors import SongsimError
+from ..models.checkpoints import describe as describe_checkpoint
 from .cached import (
     KINDS_LABELS,
     MAX_PERPLEXITY,
@@ -95,6 +96,7 @@ from .session import (
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
 
 __all__ = [
+    "describe_checkpoint",
     "ICON",
     "EDGES_PER_NODE",
     "chosen_k",

@@ -56,12 +56,32 @@ def widget_key(key: str, default, *, bounds: tuple | None = None) -> dict:
 
 
 def progress_callback(bar):
-    """A :data:`~songsim.progress.Callback` that moves ``bar`` (an ``st.progress``)."""
+    """A :data:`~songsim.progress.Callback` that moves ``bar`` (an ``st.progress``) and, once a
+    step of the current stage is done, says about how long the stage has left."""
+    import time
+
+    stage: dict = {"message": None, "start": 0.0, "done": 0}
 
     def callback(done: int, total: int, message: str) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{message} ({done}/{total})")
+        now = time.monotonic()
+        if message != stage["message"] or done < stage["done"]:
+            stage.update(message=message, start=now, done=done)
+        text = f"{message} ({done}/{total})"
+        steps = done - stage["done"]
+        if 0 < steps and done < total:
+            text += f" · {eta_text((now - stage['start']) / steps * (total - done))} left"
+        bar.progress(min(1.0, done / max(total, 1)), text=text)
 
     return callback
+
+
+def eta_text(seconds: float) -> str:
+    """A rough duration: "about 40 s", "about 3 min", "about 1.5 h"."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
 
 
 #: The demo build of this server process, shared by every session (see :func:`bootstrap`).
