@@ -9,8 +9,8 @@ Starts ``streamlit run app.py`` on an empty cache and measures, from the browser
 * a t-SNE perplexity change on the Map page (a new optimisation each time).
 
 'Idle' means Streamlit reports its script as not running and no status widget shows. There is
-no reference implementation for this one: the figures are medians against the targets
-(60 s, 300 ms, 5 s).
+no reference implementation for this one: the figures are medians against the goals — first
+open ≤ 60 s, every first page visit ≤ 20 s, a warm k move ≤ 300 ms, a new perplexity ≤ 2 s.
 
 Usage: python bench/bench_browser.py [--repeats 7]
 """

@@ -91,5 +91,5 @@ with details:
         st.page_link(
             "pages/similar.py", label="Similar songs and a playlist", icon=":material/headphones:"
         )
-        st.caption("Its 10 nearest songs (cosine similarity), drawn with dashed lines:")
+        st.caption(f"Its {len(near)} nearest songs (cosine similarity), drawn with dashed lines:")
         st.dataframe(near[["similarity", "title", "artist"]], hide_index=True, width="stretch")

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -404,3 +405,43 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
     assert set(in_frames(page, "() => document.querySelectorAll('.katex').length")) <= {0}
     assert not [u for u in fetched if "pwned" in u]
     page.screenshot(path=str(SHOTS / "hostile-titles.png"), full_page=True)
+
+
+def test_a_library_without_playlists_opens_every_page(server, browser_context, cache_root):
+    """A small folder of songs with no playlists and no labels: every page opens with its empty
+    state, never an exception; an empty Folder field is refused; at 1280×720 the picked song's
+    player is in view beside the map, and a click on empty space lets the song go."""
+    from songsim.data.datasets import save_dataset
+    from songsim.data.demo import build_demo
+    from songsim.io.table import COLUMNS
+
+    ds = build_demo(random_state=4, n_tracks=8, n_playlists=20, n_jobs=1)
+    ds.name = "bare"
+    ds.tracks = ds.tracks.assign(label=None)
+    ds.playlists = pd.DataFrame(columns=COLUMNS).astype({"position": "int32"})
+    save_dataset(ds)
+    pg = browser_context(viewport={"width": 1280, "height": 720})
+    pg.goto(server)
+    settle(pg)
+    pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()
+    pg.get_by_role("option", name="bare").click()
+    settle(pg)
+    pg.get_by_role("button", name="Ingest").click()  # the Folder field left empty
+    settle(pg)
+    assert pg.get_by_text("give the folder to ingest").count() == 1
+    for name in ("Model", "Clusters", "Graph", "Map", "Compare", "Similar songs"):
+        nav(pg, name)
+        assert "8 tracks" in pg.locator('[data-testid="stSidebar"]').inner_text()
+    nav(pg, "Map")
+    chart = pg.locator('[data-testid="stVegaLiteChart"]').first
+    x, y, tip = find_mark(pg, chart, step=6)
+    pg.mouse.click(x, y)
+    settle(pg)
+    assert pg.get_by_text("Its 7 nearest songs").count() == 1  # 8 tracks: 7 others
+    picked = pg.get_by_text(tip.splitlines()[0], exact=False).first
+    box = picked.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 720, box  # in view without scrolling
+    box = chart.bounding_box()
+    pg.mouse.click(box["x"] + 3, box["y"] + 3)  # a corner: empty space
+    settle(pg)
+    assert pg.get_by_text("Click a point to pick its song").count() == 1
