@@ -144,7 +144,9 @@ def browser_context(browser):
     contexts = []
 
     def new_page(**options):
-        contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}, **options))
+        contexts.append(
+            browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
+        )
         return refuse_dialogs(contexts[-1].new_page())
 
     yield new_page

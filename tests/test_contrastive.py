@@ -184,3 +184,16 @@ def test_one_cycle_schedule_warms_up_then_anneals(toy):
     assert lr.index(max(lr)) < len(lr) - 1
     with pytest.raises(SongsimError, match="unknown schedule"):
         train(clips, clip_track, toy_params(schedule="linear"))
+
+
+def test_the_shipped_encoder_never_heard_the_evaluation_corpus():
+    """The shipped weights are pre-trained from scratch on the free-music corpus and the demo
+    only (``pretrain.sh`` with ``PRETRAIN_EXCLUDE`` = the evaluation corpus): docs/RESULTS.md
+    scores them on real music they never heard. Shipping weights trained on anything else, or
+    fine-tuned from weights that were, fails here."""
+    from songsim.models.checkpoints import checkpoint_manifest, shipped_entry
+
+    _, manifest = checkpoint_manifest(shipped_entry("contrastive", 128))
+    parts = {p["name"]: p["tracks"] for p in manifest["dataset"]["parts"]}
+    assert parts == {"pretrain": 827, "demo": 320}
+    assert manifest["pretrained"] and manifest["initialised_from"] is None
