@@ -57,7 +57,7 @@ def test_eight_sessions_at_once(server, tmp_path):
         for _ in range(SESSIONS):
             pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             pg.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
-            pg.goto(f"{url}/graph")
+            pg.goto(f"{url}/graph", timeout=120_000)  # 8 visitors in one second on a cold server
             pages.append(pg)
         for pg in pages:
             settle(pg)

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..errors import SongsimError
 from ..models.checkpoints import describe as describe_checkpoint
+from . import _preload  # noqa: F401  (first: see its docstring)
 from .cached import (
     KINDS_LABELS,
     MAX_PERPLEXITY,
