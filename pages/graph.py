@@ -82,7 +82,7 @@ if color_by == "cluster":
 picked = ui.selected_song(ds)
 near = ui.graph_neighbours(ds, picked) if picked is not None else None
 mask = ui.highlight(ds, kind, k, group=ui.focus(ds))
-nodes, lines = ui.graph_view(ds, color_by, kind, k, max_nodes, mask)
+nodes, lines = ui.graph_view(ds, color_by, kind, k, max_nodes)
 spec = ui.chart_spec(
     ds,
     ("graph", color_by, kind, k, max_nodes, picked, ui.focus(ds)),
@@ -92,6 +92,7 @@ spec = ui.chart_spec(
         color=color_by,
         picked=picked,
         neighbours=[] if near is None else near["row"].tolist(),
+        highlight=None if mask is None else mask[nodes.index.to_numpy()],
     ),
 )
 ui.forget_chart("graph_chart")

@@ -107,3 +107,16 @@ def test_the_ingest_progress_reaches_its_end(tmp_path):
     seen = []
     ingest_audio(tmp_path, n_jobs=1, progress=lambda done, total, msg: seen.append((done, total)))
     assert seen[-1] == (3, 3)
+
+
+def test_the_graph_fades_what_is_not_highlighted():
+    from songsim.ui.charts import graph_chart
+
+    nodes = pd.DataFrame(
+        {"x": [0.0, 1], "y": [0.0, 1], "size": [1, 2], "community": [0, 1], "title": ["a", "b"],
+         "artist": ["c", "d"], "track_id": ["a", "b"], "degree": [1, 1]}
+    )  # fmt: skip
+    edges = pd.DataFrame({"x": [0.0], "y": [0.0], "x2": [1.0], "y2": [1.0]})
+    spec = graph_chart(nodes, edges, color="community", highlight=np.array([True, False])).to_dict()
+    shown = next(v for v in spec["datasets"].values() if v and "shown" in v[0])
+    assert [r["shown"] for r in shown] == [True, False]

@@ -104,14 +104,12 @@ def graph_nodes(ds: Dataset, max_nodes: int) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def graph_view(
-    ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int, highlight=None
+    ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`graph_nodes` with each node's colour group (column ``color_by``: its community or
-    its cluster) and, where ``highlight [shape=(n_tracks,)] bool`` is given, column ``shown``."""
+    its cluster)."""
     nodes, lines = graph_nodes(ds, max_nodes)
     nodes[color_by] = _groups(ds, color_by, kind, k)[nodes["node"].to_numpy()].astype(str)
-    if highlight is not None:
-        nodes["shown"] = np.asarray(highlight, bool)[nodes.index.to_numpy()]
     return nodes, lines
 
 
