@@ -7,13 +7,7 @@ from songsim.ui.charts import bar_sizes, sweep_charts
 
 ds = ui.current_dataset()
 st.title("Clusters")
-kinds = ui.available_kinds(ds)
-kind = st.selectbox(
-    "Embedding",
-    kinds,
-    format_func=ui.KINDS_LABELS.get,
-    **ui.widget_key("kind", ui.default_kind(kinds)),
-)
+kind = st.selectbox("Embedding", **ui.kind_widget(ds))
 result = ui.sweep(ds, kind)
 ks = result["table"]["k"]
 k = st.slider(

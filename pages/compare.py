@@ -6,13 +6,7 @@ from songsim import ui
 
 ds = ui.current_dataset()
 st.title("Compare")
-kinds = ui.available_kinds(ds)
-kind = st.selectbox(
-    "Embedding",
-    kinds,
-    format_func=ui.KINDS_LABELS.get,
-    **ui.widget_key("kind", ui.default_kind(kinds)),
-)
+kind = st.selectbox("Embedding", **ui.kind_widget(ds))
 k = ui.chosen_k(ds, kind)
 st.caption(f"Its k-means clusters at k = {k}, the k chosen on the Clusters page.")
 st.page_link(
@@ -50,7 +44,7 @@ if rows:
     )
 
 st.subheader("All embeddings side by side")
-scorable = ui.scorable_kinds(ds, kinds)
+scorable = ui.scorable_kinds(ds, ui.available_kinds(ds))
 with_raw = "raw" in scorable and st.checkbox(
     "Include the raw spectrogram",
     help="20,736 dimensions per track: its k sweep takes far longer than the others'.",
@@ -60,7 +54,9 @@ chosen = [k for k in scorable if k != "raw" or with_raw]
 bar = st.progress(0.0, text="Scoring the embeddings…")
 table_rows = []
 for i, each in enumerate(chosen):
-    bar.progress(i / len(chosen), text=f"Scoring {ui.KINDS_LABELS[each]} ({i + 1}/{len(chosen)})…")
+    bar.progress(
+        i / len(chosen), text=f"Scoring {ui.short_kind_label(each)} ({i + 1}/{len(chosen)})…"
+    )
     table_rows.append(ui.embedding_scores(ds, each))
 bar.empty()
 st.dataframe(ui.embeddings_table(table_rows), width="stretch", hide_index=True)

@@ -73,16 +73,17 @@ color_by = left.radio(
     "Colour nodes by", ["community", "cluster"], horizontal=True, key="graph_color"
 )
 max_nodes = mid.slider("Nodes drawn (top by degree)", 20, 500, 300, step=10, key="graph_nodes")
-kind = ui.setting("kind", ui.default_kind(ui.available_kinds(ds)))
+kind = ui.chosen_kind(ds)
 k = ui.chosen_k(ds, kind)
 if color_by == "cluster":
     right.caption(
-        f"Clusters: k-means, k = {k} on {ui.KINDS_LABELS[kind]} (set on the Clusters page)."
+        f"Clusters: k-means, k = {k} on {ui.short_kind_label(kind)} (set on the Clusters page)."
     )
 picked = ui.selected_song(ds)
 near = ui.graph_neighbours(ds, picked) if picked is not None else None
 mask = ui.highlight(ds, kind, k, group=ui.focus(ds))
-nodes, lines = ui.graph_view(ds, color_by, kind, k, max_nodes)
+clusters = ui.clusters(ds, kind, k) if color_by == "cluster" else None
+nodes, lines = ui.graph_view(ds, max_nodes, clusters)
 spec = ui.chart_spec(
     ds,
     ("graph", color_by, kind, k, max_nodes, picked, ui.focus(ds)),
@@ -131,7 +132,7 @@ with details:
         )
 st.download_button(
     "Download this graph as an interactive page (HTML, works offline)",
-    data=lambda: ui.graph_html_for(ds, color_by, kind, k, max_nodes)[0],
+    data=lambda: ui.graph_html_for(ds, max_nodes, clusters)[0],
     file_name="songsim-graph.html",
     mime="text/html",
 )

@@ -7,14 +7,8 @@ from songsim.ui.charts import scatter_map
 
 ds = ui.current_dataset()
 st.title("Map")
-kinds = ui.available_kinds(ds)
 c1, c2, c3 = st.columns(3)
-kind = c1.selectbox(
-    "Embedding",
-    kinds,
-    format_func=ui.KINDS_LABELS.get,
-    **ui.widget_key("kind", ui.default_kind(kinds)),
-)
+kind = c1.selectbox("Embedding", **ui.kind_widget(ds))
 method = c2.radio(
     "Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_key("projection", "t-SNE")
 )

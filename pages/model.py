@@ -45,6 +45,10 @@ if ui.checkpoint_available(ds, kind, latent):
         f"{manifest['n_parameters']:,} parameters, best validation loss "
         f"{min(h['val_loss']):.4f} at epoch {h['best_epoch'] + 1}."
     )
+    st.caption(
+        f"Pick it as “{ui.plain(ui.kind_label(ds, ui.kind_name(kind, latent)))}” in the "
+        "Embedding menu of the Clusters, Map, Compare and Similar songs pages."
+    )
     if manifest.get("pretrained"):
         st.caption(
             "Training fine-tunes it on this library: clips of one track are pulled together, other tracks pushed apart."

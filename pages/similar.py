@@ -6,7 +6,6 @@ from songsim import ui
 
 ds = ui.current_dataset()
 st.title("Similar songs")
-kinds = ui.available_kinds(ds)
 c1, c2 = st.columns([3, 1])
 labels = ui.track_labels(ds)
 seed = c1.selectbox(
@@ -16,12 +15,7 @@ seed = c1.selectbox(
     help="The song picked on the Map or the Graph; a song picked here is picked there too.",
     **ui.song_widget(ds),
 )
-kind = c2.selectbox(
-    "Embedding",
-    kinds,
-    format_func=ui.KINDS_LABELS.get,
-    **ui.widget_key("kind", ui.default_kind(kinds)),
-)
+kind = c2.selectbox("Embedding", **ui.kind_widget(ds))
 ui.play(ds, seed)
 
 n = st.slider("How many", 5, 30, 10, key="similar_n")

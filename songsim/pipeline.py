@@ -170,3 +170,57 @@ def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) ->
     except SongsimError as exc:
         out["graph"] = {"nodes": 0, "edges": 0, "lcc_nodes": 0, "error": str(exc)}
     return out
+
+
+def evaluate(
+    ds: Dataset,
+    *,
+    kinds: list[str] | None = None,
+    method: str = "leading-eigenvector",
+    refine: bool = True,
+    min_playlists: int = 1,
+    min_weight: int = 1,
+    random_state: int = 0,
+    train_if_missing: bool = False,
+    progress: Callback | None = None,
+) -> dict:
+    """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
+    README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
+    ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
+    it decodes the audio again), which is scored when named."""
+    from .analysis.communities import detect
+    from .analysis.evaluation import community_labels, score_embedding
+    from .embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
+
+    out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
+    communities = None
+    try:
+        graph = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight)
+        result = detect(graph, method=method, refine_partition=refine, random_state=random_state)
+        communities = community_labels(graph, result)
+        out["graph"] = {
+            **graph.summary(),
+            "method": result.method,
+            "modularity": result.modularity,
+            "n_communities": result.n_communities,
+            "community_sizes": result.sizes,
+            "note": result.note,
+        }
+    except SongsimError as exc:
+        out["graph"] = {"error": str(exc)}
+    labels = ds.complete_labels
+    # the kinds that listen to the audio again are scored when named (``kinds``), not by default
+    kinds = kinds or [
+        k for k in (available_kinds(ds) if not train_if_missing else KINDS) if k not in AUDIO_KINDS
+    ]
+    out["best_embedding"] = best_kind(kinds)
+    for i, kind in enumerate(kinds):
+        if progress:
+            progress(i, len(kinds), f"evaluating {kind}")
+        X = embed(ds, kind, random_state=random_state, train_if_missing=train_if_missing).track
+        out["embeddings"][kind] = score_embedding(
+            X, labels=labels, communities=communities, random_state=random_state
+        )
+    if progress:
+        progress(len(kinds), len(kinds), "done")
+    return out

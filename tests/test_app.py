@@ -300,6 +300,42 @@ def test_k_belongs_to_its_dataset(tiny_dataset):
     assert at.slider[0].value == 9  # each dataset keeps its own
 
 
+def test_a_model_trained_at_another_size_is_picked_on_every_page(tiny_dataset):
+    from songsim.data.datasets import save_dataset
+    from songsim.embeddings.modeling import train_and_save
+    from songsim.models.train import TrainParams
+
+    ds = tiny_dataset("sized")
+    save_dataset(ds)
+    at = open_page("model")
+    at.sidebar.selectbox[0].set_value("sized").run()
+    at.radio[0].set_value("cae").run()
+    at.selectbox[0].set_value(16).run()
+    assert any("No CAE checkpoint with latent size 16" in i.value for i in at.info)
+    # what the page's Train button runs, at one epoch
+    train_and_save(ds, TrainParams.for_model("cae", latent=16, epochs=1))
+    at.run()
+    assert any("Loaded this library's checkpoint" in s.value for s in at.success)
+    assert any(
+        "Pick it as “Convolutional autoencoder, 16-d" in c.value.replace("\\", "")
+        for c in at.caption
+    )
+    for page in ("clusters", "map", "compare", "similar"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        picker = next(s for s in at.selectbox if s.label == "Embedding")
+        label = next(o for o in picker.options if o.startswith("Convolutional autoencoder, 16-d"))
+        assert "trained" in label and "on sized" in label  # when and on what
+        if page == "clusters":
+            picker.set_value("cae@16").run()
+            assert not at.exception
+        else:  # picked once, shown everywhere
+            assert picker.value == "cae@16", page
+    at.switch_page("pages/graph.py").run()
+    next(r for r in at.radio if r.label == "Colour nodes by").set_value("cluster").run()
+    assert any("Convolutional autoencoder (16-d)" in c.value for c in at.caption)
+
+
 def test_map_marks_the_picked_song_and_its_neighbours():
     from songsim import ui
 

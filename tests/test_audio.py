@@ -6,9 +6,9 @@ import soundfile as sf
 from PIL import Image
 
 from songsim.config import AudioParams
-from songsim.data.features import clip_starts
 from songsim.data.ingest import ingest_audio, ingest_spectrograms
-from songsim.io.audio import load_track, read_audio_clips
+from songsim.data.tracks import load_track
+from songsim.io.audio import clip_starts, read_audio_clips
 
 FORMATS = {  # extension → soundfile write options (libsndfile writes all five)
     "wav": {},

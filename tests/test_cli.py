@@ -167,6 +167,11 @@ def test_evaluate_and_similar_on_demo(demo_ds, cache_root):
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 6
     r = run("similar", "demo", "no/such/track", cache=cache_root)
     assert r.returncode == 2
+    r = run("similar", "demo", "demo/techno/0001", "--kind", "mfcc@16", cache=cache_root)
+    assert r.returncode == 2 and "only cae, vae, contrastive take a latent size" in r.stderr
+    r = run("similar", "demo", "demo/techno/0001", "--kind", "cae@16", cache=cache_root)
+    assert r.returncode == 2 and "no cae checkpoint with latent 16" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_graph_held_as_incidence_on_demo(demo_ds, cache_root):

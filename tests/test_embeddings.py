@@ -79,3 +79,38 @@ def test_cache_hit_loads_no_weights_and_a_new_checkpoint_recomputes(
     assert computed == [1, 1] and loaded == [1, 1]
     assert third.params["checkpoint"] != first.params["checkpoint"]
     assert not np.allclose(third.clip, first.clip)
+
+
+def test_names_of_models_at_other_sizes():
+    from songsim.embeddings.kinds import best_kind, kind_name, split_kind
+
+    assert split_kind("cae@32") == ("cae", 32) and split_kind("mfcc") == ("mfcc", None)
+    assert kind_name("cae", 32) == "cae@32" and kind_name("cae", 64) == "cae"
+    assert kind_name("contrastive", 128) == "contrastive" and kind_name("mfcc", 7) == "mfcc"
+    for bad in ("mfcc@16", "cae@", "cae@x", "cae@0", "nope@16"):
+        with pytest.raises(SongsimError):
+            split_kind(bad)
+    assert best_kind(["mfcc", "cae@16", "contrastive@32"]) == "contrastive@32"
+
+
+def test_a_checkpoint_at_another_size_is_an_embedding_of_its_own(fresh_cache, tiny_dataset):
+    import torch
+
+    from songsim.embeddings import available_kinds
+    from songsim.models.cae import ConvAutoencoder
+    from songsim.models.checkpoints import checkpoint_entry, save_checkpoint
+
+    ds = tiny_dataset("sizes")
+    assert not any(k.startswith("cae") for k in available_kinds(ds))
+    torch.manual_seed(0)
+    manifest = {"dataset": {"fingerprint": ds.audio_fingerprint}}
+    save_checkpoint(checkpoint_entry("sizes", "cae", 16), ConvAutoencoder(latent=16), manifest)
+    save_checkpoint(checkpoint_entry("other", "cae", 32), ConvAutoencoder(latent=32), manifest)
+    kinds = available_kinds(ds)
+    assert "cae@16" in kinds and "cae" not in kinds and "cae@32" not in kinds  # another library's
+    assert kinds.index("cae@16") < kinds.index("contrastive")  # in KINDS order
+    emb = embed(ds, "cae@16", train_if_missing=False)
+    assert emb.kind == "cae" and emb.track.shape == (ds.n_tracks, 16)
+    assert emb.params["latent"] == 16 and emb.params["checkpoint"].startswith("cae-16/")
+    with pytest.raises(SongsimError, match="latent 32"):
+        embed(ds, "cae@32", train_if_missing=False)

@@ -1,16 +1,14 @@
-"""``songsim evaluate``: every embedding scored against the graph's communities and the labels."""
+"""Scores of one embedding: its k sweep, and its k-means clusters against the graph's communities
+and the labels (AMI, ARI, V-measure, precision@10). :func:`songsim.pipeline.evaluate` runs them
+over every embedding of a dataset (``songsim evaluate``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..data.datasets import Dataset
-from ..embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
-from ..errors import SongsimError
-from ..progress import Callback
 from .clustering import KSweep, kmeans
-from .communities import CommunityResult, detect
+from .communities import CommunityResult
 from .compare import precision_at_k, scores
 from .graph import SongGraph
 
@@ -75,56 +73,4 @@ def agreement_scores(
             s = scores(pred, labels)
             out.update(ami_labels=s["ami"], ari_labels=s["ari"], v_measure_labels=s["v_measure"])
         out["precision_at_10"] = precision_at_k(X, labels, k=10)
-    return out
-
-
-def evaluate(
-    ds: Dataset,
-    *,
-    kinds: list[str] | None = None,
-    method: str = "leading-eigenvector",
-    refine: bool = True,
-    min_playlists: int = 1,
-    min_weight: int = 1,
-    random_state: int = 0,
-    train_if_missing: bool = False,
-    progress: Callback | None = None,
-) -> dict:
-    """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
-    README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
-    ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
-    it decodes the audio again), which is scored when named."""
-    from ..pipeline import dataset_graph
-
-    out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
-    communities = None
-    try:
-        graph = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight)
-        result = detect(graph, method=method, refine_partition=refine, random_state=random_state)
-        communities = community_labels(graph, result)
-        out["graph"] = {
-            **graph.summary(),
-            "method": result.method,
-            "modularity": result.modularity,
-            "n_communities": result.n_communities,
-            "community_sizes": result.sizes,
-            "note": result.note,
-        }
-    except SongsimError as exc:
-        out["graph"] = {"error": str(exc)}
-    labels = ds.complete_labels
-    # the kinds that listen to the audio again are scored when named (``kinds``), not by default
-    kinds = kinds or [
-        k for k in (available_kinds(ds) if not train_if_missing else KINDS) if k not in AUDIO_KINDS
-    ]
-    out["best_embedding"] = best_kind(kinds)
-    for i, kind in enumerate(kinds):
-        if progress:
-            progress(i, len(kinds), f"evaluating {kind}")
-        X = embed(ds, kind, random_state=random_state, train_if_missing=train_if_missing).track
-        out["embeddings"][kind] = score_embedding(
-            X, labels=labels, communities=communities, random_state=random_state
-        )
-    if progress:
-        progress(len(kinds), len(kinds), "done")
     return out

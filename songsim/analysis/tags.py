@@ -1,7 +1,8 @@
 """Words for what the maps show: musicnn's 50 Million Song Dataset tags per track, and the tags
 that set a cluster or a community apart.
 
-A group's tags are ranked by *lift*: the group's mean tag probability minus the corpus mean, so a
+The tag probabilities come from :func:`songsim.embeddings.musicnn.track_tags`. A group's tags
+are ranked by *lift*: the group's mean tag probability minus the corpus mean, so a
 tag every track has ("rock" on a rock library) does not describe every group. This is what says
 in words why songs were grouped, and how audio clusters and playlist communities differ.
 """
@@ -10,18 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from ..data.datasets import Dataset
-from ..progress import Callback
-
-
-def track_tags(ds: Dataset, *, progress: Callback | None = None) -> pd.DataFrame:
-    """Tag probabilities ``(n_tracks, 50)``, one column per tag (the musicnn embedding's, cached)."""
-    from ..embeddings import embed
-    from ..models.musicnn import tag_names
-
-    emb = embed(ds, "musicnn", progress=progress)
-    return pd.DataFrame(emb.track_tags(ds.clip_track, ds.n_tracks), columns=list(tag_names()))
 
 
 def top_tags(probs: pd.DataFrame, n: int = 3) -> list[list[str]]:

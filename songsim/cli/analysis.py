@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import SongsimError
+from .options import KIND_HELP, kind_name_arg, positive, random_state_option
 from .output import print_json
 
 
 def cmd_train(args) -> None:
     from ..data.datasets import load_dataset
     from ..embeddings.modeling import train_and_save
-    from ..errors import SongsimError
     from ..models import DEFAULT_LATENT
     from ..models.checkpoints import shipped_entry
     from ..models.train import TrainParams
@@ -59,32 +60,6 @@ def cmd_embed(args) -> None:
     )
 
 
-KIND_HELP = "embedding kind (default: the best available, contrastive)"
-
-
-def _random_state_option(s) -> None:
-    s.add_argument(
-        "--random-state",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed for every random choice (default 0)",
-    )
-
-
-def _positive(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
-
-
 def add_commands(sub) -> None:
     """Register the analysis commands on the ``python -m songsim`` sub-parser."""
     from ..embeddings import (  # no torch import just to build the parser
@@ -115,7 +90,7 @@ def add_commands(sub) -> None:
     s.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
     )
-    _random_state_option(s)
+    random_state_option(s)
     s.add_argument(
         "--from-scratch",
         action="store_true",
@@ -135,7 +110,9 @@ def add_commands(sub) -> None:
         description="Compute clip and track embeddings of a dataset and store them in the cache.",
     )
     s.add_argument("name", help="dataset name (see 'list')")
-    s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
+    s.add_argument(
+        "--kind", type=kind_name_arg, metavar="KIND", default=best_kind(KINDS), help=KIND_HELP
+    )
     s.add_argument(
         "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
     )
@@ -144,8 +121,8 @@ def add_commands(sub) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from ..analysis.evaluation import evaluate
     from ..data.datasets import load_dataset
+    from ..pipeline import evaluate
     from ..progress import terminal_callback
 
     out = evaluate(
@@ -218,8 +195,9 @@ def cmd_communities(args) -> None:
 
 
 def cmd_tags(args) -> None:
-    from ..analysis.tags import distinctive_tags, top_tags, track_tags
+    from ..analysis.tags import distinctive_tags, top_tags
     from ..data.datasets import load_dataset
+    from ..embeddings.kinds import track_tags
     from ..progress import terminal_callback
 
     ds = load_dataset(args.name)
@@ -316,7 +294,7 @@ def add_analysis_commands(sub) -> None:
     s.add_argument(
         "--kinds",
         nargs="+",
-        choices=list(KINDS),
+        type=kind_name_arg,
         metavar="KIND",
         help="the embeddings to score (default: every available one but musicnn, which decodes "
         "the audio again; name it to score it)",
@@ -340,15 +318,16 @@ def add_analysis_commands(sub) -> None:
         default="cluster",
         help="what to describe (default: cluster)",
     )
-    s.add_argument("--k", type=_positive, default=8, help="clusters, with --by cluster (default 8)")
+    s.add_argument("--k", type=positive, default=8, help="clusters, with --by cluster (default 8)")
     s.add_argument(
         "--kind",
-        choices=list(KINDS),
+        type=kind_name_arg,
+        metavar="KIND",
         default=best_kind(KINDS),
         help=KIND_HELP + "; with --by cluster",
     )
-    s.add_argument("--n", type=_positive, default=3, metavar="N", help="tags per group (default 3)")
-    _random_state_option(s)
+    s.add_argument("--n", type=positive, default=3, metavar="N", help="tags per group (default 3)")
+    random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_tags)
 
@@ -377,7 +356,7 @@ def add_analysis_commands(sub) -> None:
         help="leading eigenvector: at most N communities per component",
     )
     s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
-    _random_state_option(s)
+    random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON, with every node's community")
     s.set_defaults(func=cmd_communities)
 
@@ -388,8 +367,10 @@ def add_analysis_commands(sub) -> None:
     )
     s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument("track_id", help="the song's id, as 'info' and the dashboard show it")
-    s.add_argument("--kind", choices=list(KINDS), default=best_kind(KINDS), help=KIND_HELP)
     s.add_argument(
-        "--n", type=_positive, default=10, metavar="N", help="how many songs (default 10)"
+        "--kind", type=kind_name_arg, metavar="KIND", default=best_kind(KINDS), help=KIND_HELP
+    )
+    s.add_argument(
+        "--n", type=positive, default=10, metavar="N", help="how many songs (default 10)"
     )
     s.set_defaults(func=cmd_similar)

@@ -2,7 +2,7 @@
 
 Everything follows from one seed. Each track is rendered as real audio by the synthesiser in
 :mod:`songsim.data.synth` and becomes clips through the same code as a real file
-(:func:`songsim.io.audio.clips_from_signal`). Playlists are drawn so that most mix songs of one
+(:func:`songsim.data.tracks.clips_from_signal`). Playlists are drawn so that most mix songs of one
 style or of two related styles, some mix anything: communities exist but are imperfect. The
 style is the track's label; :func:`render_demo_track` renders any track again for playback.
 """
@@ -132,7 +132,7 @@ def make_playlists(
 
 
 def _render_clips(style_index: int, track_seed: int, params: AudioParams):
-    from ..io.audio import clips_from_signal
+    from .tracks import clips_from_signal
 
     return clips_from_signal(render_track(style_index, track_seed), SR, params)
 

@@ -89,36 +89,3 @@ def log_mel_clips(y: np.ndarray, params: AudioParams = AudioParams()) -> np.ndar
     X : np.ndarray [shape=(n, n_mels, n_frames)], float32 in [0, 1] (96×216 by default)
     """
     return scale_log_mel(mel_power(y, params), params)
-
-
-def clip_starts(duration: float, params: AudioParams = AudioParams()) -> list[float]:
-    """Start times in seconds of the clips taken from a track of ``duration`` seconds.
-
-    The rule:
-
-    * shorter than 1 s: no clip (the track is skipped as too short);
-    * shorter than one clip: one clip from 0 s, zero-padded at the end;
-    * otherwise up to ``n_clips`` clips spread evenly from ``skip_seconds`` (or from 0 s when
-      the track is too short to skip its intro) to the end, overlapping by at most half a clip.
-    """
-    clip = params.clip_seconds
-    if duration < 1.0:
-        return []
-    if duration <= clip:
-        return [0.0]
-    skip = (
-        params.skip_seconds if duration >= params.skip_seconds + clip * params.n_clips / 2 else 0.0
-    )
-    last = duration - clip - skip
-    n = int(min(params.n_clips, 1 + np.floor(last / (clip / 2))))
-    if n <= 1:
-        return [skip + last / 2]
-    return [float(skip + last * i / (n - 1)) for i in range(n)]
-
-
-def fit_length(y: np.ndarray, n: int) -> np.ndarray:
-    """Cut or zero-pad the last axis of ``y`` to ``n`` samples."""
-    if y.shape[-1] >= n:
-        return y[..., :n]
-    pad = [(0, 0)] * (y.ndim - 1) + [(0, n - y.shape[-1])]
-    return np.pad(y, pad)

@@ -14,13 +14,14 @@ import pandas as pd
 
 from ..config import AudioParams
 from ..errors import AudioFormatError, SongsimError
-from ..io.audio import load_track, scan_audio
+from ..io.audio import scan_audio
 from ..io.playlists import PLAYLIST_SUFFIXES, read_playlists
 from ..io.scan import scan_folder
 from ..io.spectrograms import read_spectrogram_png, scan_spectrograms
 from ..io.table import COLUMNS, concat_playlists
 from ..progress import Callback, track
 from .datasets import TRACK_COLUMNS, Dataset, match_tracks
+from .tracks import load_track
 
 
 def default_jobs() -> int:
@@ -56,7 +57,7 @@ def ingest_audio(
     file on the Dask cluster of ``client`` (see :mod:`songsim.distributed`; the workers must see
     ``root`` at the same path). Either way the result is the same, in file order.
 
-    Returns ``(tracks, skipped)``: the :class:`~songsim.io.audio.AudioTrack` of each readable file
+    Returns ``(tracks, skipped)``: the :class:`~songsim.data.tracks.AudioTrack` of each readable file
     and ``{"file", "reason"}`` for each skipped one.
     """
     from joblib import Parallel, delayed

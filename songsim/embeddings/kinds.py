@@ -21,6 +21,9 @@ musi.  the pretrained musicnn tagger's ``mean_pool`` of the     753
        its 50 tag probabilities come with it (``tags``)
 =====  ======================================================  ========
 
+A model kind at a size other than its default is named ``kind@latent`` (``cae@32``): every
+checkpoint that fits a dataset is an embedding of its own (:func:`available_kinds`).
+
 ``contrastive`` is the best of them on real music (docs/RESULTS.md); :data:`PREFERENCE` ranks
 the kinds by the same measurements and :func:`best_kind` picks the default from it.
 """
@@ -31,6 +34,7 @@ import dataclasses
 import logging
 
 import numpy as np
+import pandas as pd
 
 from ..config import cache_dir
 from ..data.datasets import Dataset
@@ -48,6 +52,31 @@ MODEL_KINDS = ("cae", "vae", "contrastive")
 AUDIO_KINDS = ("musicnn",)
 #: Kinds from best to worst by precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
 PREFERENCE = ("contrastive", "musicnn", "mfcc", "vae", "cae", "pca", "raw")
+
+
+def split_kind(name: str) -> tuple[str, int | None]:
+    """``"cae@32"`` → ``("cae", 32)``; a plain kind → ``(kind, None)`` (the model's own size).
+
+    Raises SongsimError for an unknown kind, or a size on a kind without a model."""
+    kind, at, size = name.partition("@")
+    if kind not in KINDS:
+        raise SongsimError(f"unknown embedding '{name}' (choose from {', '.join(KINDS)})")
+    if not at:
+        return kind, None
+    if kind not in MODEL_KINDS or not size.isdigit() or int(size) < 1:
+        raise SongsimError(
+            f"embedding '{name}': only {', '.join(MODEL_KINDS)} take a latent size (e.g. cae@32)"
+        )
+    return kind, int(size)
+
+
+def kind_name(kind: str, latent: int | None = None) -> str:
+    """The name of ``kind`` at ``latent``: the plain kind at its default size, else ``kind@latent``."""
+    from ..models import DEFAULT_LATENT
+
+    if latent is None or kind not in MODEL_KINDS or latent == DEFAULT_LATENT[kind]:
+        return kind
+    return f"{kind}@{latent}"
 
 
 @dataclasses.dataclass
@@ -143,10 +172,10 @@ def embed(
 
     For ``cae``/``vae``/``contrastive`` the model comes from :func:`songsim.embeddings.modeling.get_model`
     (a matching checkpoint, the shipped weights, or a training run when ``train_if_missing``);
-    ``latent`` defaults to the model's own size.
+    ``latent`` defaults to the size in the name (``cae@32``), else to the model's own size.
     """
-    if kind not in KINDS:
-        raise SongsimError(f"unknown embedding '{kind}' (choose from {', '.join(KINDS)})")
+    kind, named_latent = split_kind(kind)
+    latent = latent or named_latent
     if kind == "raw":
         clip = raw_vectors(ds.clips)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
@@ -205,15 +234,19 @@ def embedding_stored(ds: Dataset, kind: str) -> bool:
 
 def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
     """Embedding kinds that can be had for ``ds`` without training a model (``musicnn`` only
-    for datasets with audio).
+    for datasets with audio), in :data:`KINDS` order; a model kind once per size that has a
+    checkpoint fitting ``ds`` (``cae``, then ``cae@16``, ``cae@32``…).
 
-    ``has_checkpoint(ds, kind)`` tells whether a model of ``kind`` (default size) fits ``ds``;
-    default: :func:`songsim.embeddings.modeling.find_checkpoint` (the dashboard passes a cached one)."""
+    ``has_checkpoint(ds, kind, latent)`` tells whether a model of ``kind`` at ``latent`` fits
+    ``ds``; default: :func:`songsim.embeddings.modeling.find_checkpoint` (the dashboard passes a
+    cached one)."""
+    from .modeling import checkpoint_sizes
+
     if has_checkpoint is None:
         from .modeling import find_checkpoint
 
-        def has_checkpoint(ds, kind):
-            return find_checkpoint(ds, kind) is not None
+        def has_checkpoint(ds, kind, latent):
+            return find_checkpoint(ds, kind, latent) is not None
 
     def has_audio(ds):
         from .musicnn import needs_audio
@@ -224,17 +257,32 @@ def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
             return False
         return True
 
-    return [
-        k
-        for k in KINDS
-        if (k not in MODEL_KINDS or has_checkpoint(ds, k))
-        and (k not in AUDIO_KINDS or has_audio(ds))
-    ]
+    names = []
+    for k in KINDS:
+        if k in MODEL_KINDS:
+            names += [
+                kind_name(k, size)
+                for size in checkpoint_sizes(ds, k)
+                if has_checkpoint(ds, k, size)
+            ]
+        elif k not in AUDIO_KINDS or has_audio(ds):
+            names.append(k)
+    return names
 
 
 def best_kind(kinds) -> str:
     """The best of ``kinds`` by :data:`PREFERENCE` (the default embedding everywhere)."""
+    kinds = list(kinds)
     for kind in PREFERENCE:
-        if kind in kinds:
-            return kind
+        for name in kinds:  # the model's own size first, as available_kinds lists them
+            if split_kind(name)[0] == kind:
+                return name
     raise SongsimError("no embedding kind to choose from")
+
+
+def track_tags(ds: Dataset, *, progress: Callback | None = None) -> pd.DataFrame:
+    """Tag probabilities ``(n_tracks, 50)``, one column per tag (the musicnn embedding's, cached)."""
+    from ..models.musicnn import tag_names
+
+    emb = embed(ds, "musicnn", progress=progress)
+    return pd.DataFrame(emb.track_tags(ds.clip_track, ds.n_tracks), columns=list(tag_names()))

@@ -70,6 +70,26 @@ def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path 
     return None
 
 
+def checkpoint_sizes(ds: Dataset, model: str) -> list[int]:
+    """Latent sizes with a checkpoint entry of ``model`` for ``ds`` (its own or shipped), the
+    default size first; whether each fits ``ds`` is :func:`find_checkpoint`'s to say."""
+    default = DEFAULT_LATENT[model]
+    found = {default}
+    for folder, prefix in (
+        (checkpoint_entry(ds.name, model, default).parent, f"{model}-"),
+        (
+            shipped_entry(model, default).parent,
+            shipped_entry(model, default).name[: -len(str(default))],
+        ),
+    ):
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                size = entry.name[len(prefix) :]
+                if entry.name.startswith(prefix) and size.isdigit() and entry.is_dir():
+                    found.add(int(size))
+    return [default] + sorted(found - {default})
+
+
 def get_model(
     ds: Dataset,
     model: str = "cae",

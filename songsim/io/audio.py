@@ -1,4 +1,7 @@
-"""Audio files → mono clips at the target sample rate, plus tags.
+"""Audio files → the mono audio of each clip window at the target sample rate, plus tags.
+
+Which windows a track's clips come from is decided here (:func:`clip_starts`); what a clip's
+spectrogram is, is :mod:`songsim.data.features`' job.
 
 Decoding goes through libsndfile (``soundfile``), which reads WAV, FLAC, OGG Vorbis, Opus and
 MP3. Each clip is read and resampled exactly as ``librosa.load(path, sr, offset, duration)``
@@ -7,31 +10,16 @@ would do it (mono mix, then soxr_hq), but from one open file and in one resample
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 from ..config import AudioParams
-from ..data.features import clip_starts, fit_length, log_mel_clips
 from ..errors import AudioFormatError
 from ..limits import check_audio
 from .scan import Scan, scan_folder
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
-
-
-@dataclasses.dataclass
-class AudioTrack:
-    """One ingested audio file: its clips and what we know about it."""
-
-    track_id: str  # relative path inside the folder, '/'-separated (stable)
-    title: str
-    artist: str
-    label: str | None
-    duration: float  # seconds
-    starts: list[float]  # clip start times in seconds
-    clips: np.ndarray  # [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
 
 
 def scan_audio(root: Path) -> Scan:
@@ -144,32 +132,38 @@ def resample_clips(
     return fit_length(np.ascontiguousarray(y, dtype=np.float32), params.clip_samples)
 
 
-def clips_from_signal(
-    y: np.ndarray, sr: int, params: AudioParams = AudioParams()
-) -> tuple[np.ndarray, list[float]]:
-    """Scaled log-mel clips of an in-memory mono signal, by the same rule as a file.
-
-    Returns ``(X [shape=(n_clips, n_mels, n_frames)], starts)``.
-    """
-    starts = clip_starts(len(y) / sr, params)
-    seg = int(params.clip_seconds * sr)
-    segments = np.stack([fit_length(y[int(s * sr) : int(s * sr) + seg], seg) for s in starts])
-    return log_mel_clips(resample_clips(segments, sr, params), params), starts
-
-
-def load_track(
-    path: Path, root: Path, params: AudioParams = AudioParams(), *, label_from_parent: bool = False
-) -> AudioTrack:
-    """Ingest one audio file below ``root``: clips as scaled log-mel spectrograms, tags, label."""
-    path, root = Path(path), Path(root)
-    y, starts, duration = read_audio_clips(path, params)
-    title, artist = read_tags(path)
-    rel = path.relative_to(root)
-    label = rel.parent.name if label_from_parent and rel.parent != Path(".") else None
-    return AudioTrack(
-        rel.as_posix(), title, artist, label, duration, starts, log_mel_clips(y, params)
-    )
-
-
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def clip_starts(duration: float, params: AudioParams = AudioParams()) -> list[float]:
+    """Start times in seconds of the clips taken from a track of ``duration`` seconds.
+
+    The rule:
+
+    * shorter than 1 s: no clip (the track is skipped as too short);
+    * shorter than one clip: one clip from 0 s, zero-padded at the end;
+    * otherwise up to ``n_clips`` clips spread evenly from ``skip_seconds`` (or from 0 s when
+      the track is too short to skip its intro) to the end, overlapping by at most half a clip.
+    """
+    clip = params.clip_seconds
+    if duration < 1.0:
+        return []
+    if duration <= clip:
+        return [0.0]
+    skip = (
+        params.skip_seconds if duration >= params.skip_seconds + clip * params.n_clips / 2 else 0.0
+    )
+    last = duration - clip - skip
+    n = int(min(params.n_clips, 1 + np.floor(last / (clip / 2))))
+    if n <= 1:
+        return [skip + last / 2]
+    return [float(skip + last * i / (n - 1)) for i in range(n)]
+
+
+def fit_length(y: np.ndarray, n: int) -> np.ndarray:
+    """Cut or zero-pad the last axis of ``y`` to ``n`` samples."""
+    if y.shape[-1] >= n:
+        return y[..., :n]
+    pad = [(0, 0)] * (y.ndim - 1) + [(0, n - y.shape[-1])]
+    return np.pad(y, pad)

@@ -154,5 +154,9 @@ def describe(manifest: dict) -> str:
     return (
         f"trained {when} on {names}"
         + (f" ({tracks} tracks)" if tracks else "")
-        + (f", {h['epochs_run']} epochs on {h.get('device', '?')}" if "epochs_run" in h else "")
+        + (
+            f", {h['epochs_run']} epoch{'s' * (h['epochs_run'] != 1)} on {h.get('device', '?')}"
+            if "epochs_run" in h
+            else ""
+        )
     )

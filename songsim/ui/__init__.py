@@ -3,8 +3,9 @@ out what these functions return.
 
 * :mod:`.session` — settings that survive page switches, the session's dataset and playlist
   upload, the router marker, server-side ingest;
-* :mod:`.cached` — cached pipeline steps: models, embeddings, k sweeps, maps, comparisons and
-  similar songs (each keys its cache on the dataset's fingerprints itself);
+* :mod:`.cached` — cached pipeline steps: models, embeddings, k sweeps, clusters and their tags
+  (each keys its cache on the dataset's fingerprints itself); :mod:`.maps`, :mod:`.compare` and
+  :mod:`.similar` — the steps of the Map, Compare and Similar songs pages, over those;
 * :mod:`.selection` — what one page picks and every page shows: k, the song, the highlighted group;
 * :mod:`.graphs` — the session's song graph, its communities and the drawn network;
 * :mod:`.media` — audio, spectrogram images, escaped text, and the chart-spec cache.
@@ -13,43 +14,40 @@ out what these functions return.
 from pathlib import Path
 
 from ..analysis.communities import METHODS as COMMUNITY_METHODS
+from ..embeddings.kinds import kind_name
 from ..errors import SongsimError
 from ..models.checkpoints import describe as describe_checkpoint
 from . import _preload  # noqa: F401  (first: see its docstring)
 from .cached import (
     KINDS_LABELS,
-    MAX_PERPLEXITY,
     MODEL_CHOICES,
     available_kinds,
     chart_spec,
     checkpoint_available,
+    checkpoint_summary,
     cluster_sizes,
     cluster_tags,
     clusters,
     community_tags,
-    comparison,
     default_kind,
     embedding,
-    embedding_scores,
-    embeddings_table,
-    exports,
-    grow,
-    highlight,
-    map_points,
-    max_perplexity,
+    kind_label,
     model,
     model_defaults,
-    pca,
     reconstructions,
-    scorable_kinds,
-    scores_table,
-    similar,
+    short_kind_label,
     sweep,
     tags_available,
     tags_computed,
     train_model,
     training_views,
-    tsne,
+)
+from .compare import (
+    comparison,
+    embedding_scores,
+    embeddings_table,
+    scorable_kinds,
+    scores_table,
 )
 from .graphs import (
     EDGES_PER_NODE,
@@ -61,14 +59,24 @@ from .graphs import (
     graph_view,
     has_graph,
 )
+from .maps import (
+    MAX_PERPLEXITY,
+    highlight,
+    map_points,
+    max_perplexity,
+    pca,
+    tsne,
+)
 from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
 from .selection import (
     chosen_k,
+    chosen_kind,
     focus,
     focus_caption,
     focus_from_chart,
     forget_chart,
     k_widget,
+    kind_widget,
     pick_from_chart,
     select_song,
     selected_song,
@@ -92,6 +100,11 @@ from .session import (
     setting,
     widget_key,
 )
+from .similar import (
+    exports,
+    grow,
+    similar,
+)
 
 #: The page icon (shipped with the package, so nothing is fetched from another host).
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
@@ -101,6 +114,12 @@ __all__ = [
     "ICON",
     "EDGES_PER_NODE",
     "chosen_k",
+    "chosen_kind",
+    "checkpoint_summary",
+    "kind_label",
+    "kind_name",
+    "kind_widget",
+    "short_kind_label",
     "focus",
     "focus_caption",
     "focus_from_chart",

@@ -50,22 +50,60 @@ def chart_spec(ds: Dataset, key: tuple, chart) -> dict:
 
 
 def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
-    """Whether a checkpoint fits ``ds``; cached until a checkpoint entry changes (a new
-    ``CURRENT`` pointer), since checking one hashes its weights file against its manifest."""
+    """Whether a checkpoint of ``kind`` at ``latent`` fits ``ds``."""
+    return checkpoint_summary(ds, kind, latent) is not None
+
+
+def checkpoint_summary(ds: Dataset, kind: str, latent: int) -> str | None:
+    """When and on what the checkpoint of ``kind`` at ``latent`` that fits ``ds`` was trained
+    ("trained 2026-12-02 05:41 UTC on pretrain + demo (1147 tracks), 10 epochs on cpu"), or
+    None when none fits. Cached until a checkpoint entry changes (a new ``CURRENT`` pointer),
+    since checking one hashes its weights file against its manifest."""
     from ..models.checkpoints import checkpoint_entry, shipped_entry
 
     pointers = tuple(
         str(current_version(e))
         for e in (checkpoint_entry(ds.name, kind, latent), shipped_entry(kind, latent))
     )
-    return _has_checkpoint(ds, ds.audio_fingerprint, kind, latent, pointers)
+    return _checkpoint_summary(ds, ds.audio_fingerprint, kind, latent, pointers)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _has_checkpoint(_ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple) -> bool:
-    from ..embeddings.modeling import find_checkpoint
+def _checkpoint_summary(
+    _ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple
+) -> str | None:
+    from ..embeddings.modeling import checkpoint_id, find_checkpoint
+    from ..models.checkpoints import checkpoint_manifest, describe
 
-    return find_checkpoint(_ds, kind, latent) is not None
+    entry = find_checkpoint(_ds, kind, latent)
+    if entry is None:
+        return None
+    _, manifest = checkpoint_manifest(entry)
+    return describe({**manifest, "checkpoint_id": checkpoint_id(entry)})
+
+
+def kind_label(ds: Dataset, name: str) -> str:
+    """What the embedding pickers show for an embedding name: the kind in words, and for a
+    model its size and when and on what it was trained ("Convolutional autoencoder, 32-d,
+    trained 2026-12-02 09:10 UTC on demo (320 tracks), 30 epochs on cpu")."""
+    from ..embeddings.kinds import split_kind
+    from ..models import DEFAULT_LATENT
+
+    kind, latent = split_kind(name)
+    if kind not in MODEL_KINDS:
+        return KINDS_LABELS[kind]
+    latent = latent or DEFAULT_LATENT[kind]
+    summary = checkpoint_summary(ds, kind, latent)
+    return f"{KINDS_LABELS[kind]}, {latent}-d" + (f", {summary}" if summary else "")
+
+
+def short_kind_label(name: str) -> str:
+    """An embedding name in words, with its size when it is not the model's own
+    ("Convolutional autoencoder (32-d)"): table columns and chart titles."""
+    from ..embeddings.kinds import split_kind
+
+    kind, latent = split_kind(name)
+    return KINDS_LABELS[kind] + (f" ({latent}-d)" if latent else "")
 
 
 def model(ds: Dataset, kind: str, latent: int):
@@ -146,9 +184,8 @@ def model_defaults(kind: str) -> tuple[int, int]:
 def available_kinds(ds: Dataset) -> list[str]:
     """:func:`songsim.embeddings.available_kinds`, with the checkpoint lookups cached."""
     from ..embeddings import available_kinds as kinds_for
-    from ..models import DEFAULT_LATENT
 
-    return kinds_for(ds, lambda d, kind: checkpoint_available(d, kind, DEFAULT_LATENT[kind]))
+    return kinds_for(ds, checkpoint_available)
 
 
 def default_kind(kinds: list[str]) -> str:
@@ -204,7 +241,7 @@ def tags_available(ds: Dataset) -> bool:
     max_entries=8, show_spinner="Listening with musicnn (once per dataset; minutes on a large one)…"
 )
 def _track_tags(_ds: Dataset, audio_key: str) -> pd.DataFrame:
-    from ..analysis.tags import track_tags
+    from ..embeddings.kinds import track_tags
 
     return track_tags(_ds)
 
@@ -239,229 +276,9 @@ def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
     return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
 
 
-#: The perplexity slider's top; a small library allows less (see :func:`max_perplexity`).
-MAX_PERPLEXITY = 50
-
-
-@st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
-def _tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
-    from ..analysis.maps import TSNEMapper
-
-    return TSNEMapper(max_perplexity=MAX_PERPLEXITY).fit(_embedding(_ds, audio_key, kind))
-
-
-def max_perplexity(ds: Dataset) -> int:
-    """The largest perplexity t-SNE allows for ``ds``: :data:`MAX_PERPLEXITY`, or (n − 1) / 3
-    for a library of fewer than 151 tracks (at least 1)."""
-    return int(max(1, min(MAX_PERPLEXITY, (ds.n_tracks - 1) // 3)))
-
-
-def tsne(ds: Dataset, kind: str, perplexity: float) -> np.ndarray:
-    """t-SNE map ``(n_tracks, 2)`` at ``perplexity`` (neighbours found once per embedding);
-    the perplexity must be at most :func:`max_perplexity`."""
-    if not 1 <= perplexity <= max_perplexity(ds):
-        raise SongsimError(
-            f"perplexity {perplexity:g} is outside 1–{max_perplexity(ds)} for {ds.n_tracks} tracks"
-        )
-    return _tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
-
-
-@st.cache_data(max_entries=32, show_spinner="Running t-SNE…")
-def _tsne(_ds: Dataset, audio_key: str, kind: str, perplexity: float) -> np.ndarray:
-    return _tsne_mapper(_ds, audio_key, kind).transform(perplexity)
-
-
-def pca(ds: Dataset, kind: str) -> tuple[np.ndarray, list[float]]:
-    """PCA map ``(n_tracks, 2)`` and the variance ratio of its two components."""
-    return _pca(ds, ds.audio_fingerprint, kind)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[float]]:
-    from ..analysis.maps import pca_2d
-
-    return pca_2d(_embedding(_ds, audio_key, kind))
-
-
-def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
-    """Points of a 2-D map with what the tooltips and colours need (index = track row)."""
-    from .charts import NO_GROUP
-
-    pts = ds.tracks[["track_id", "title", "artist"]].copy()
-    pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
-    pts["cluster"] = clusters(ds, kind, k).astype(str)
-    comm = community_series(ds)
-    pts["community"] = (
-        pd.Series(comm.astype(str), index=comm.index)
-        .reindex(np.arange(ds.n_tracks))
-        .fillna(NO_GROUP)
-        .to_numpy()
-    )
-    if ds.labels is not None:
-        pts["label"] = ds.labels
-    if tags_computed(ds):  # musicnn has heard this dataset: its top tags in the tooltip
-        from ..analysis.tags import top_tags
-
-        pts["tags"] = [", ".join(t) for t in top_tags(_track_tags(ds, ds.audio_fingerprint), 3)]
-    return pts
-
-
-def highlight(ds: Dataset, kind: str, k: int, search: str = "", group=None) -> np.ndarray | None:
-    """Which tracks to show in full ``(n_tracks,)`` bool — those whose title, artist or id
-    contains ``search`` (any case) and that are in ``group`` (``("cluster" | "community", id)``)
-    — or None when neither narrows anything."""
-    from .charts import NO_GROUP
-
-    mask = np.ones(ds.n_tracks, bool)
-    text = search.strip().casefold()
-    if text:
-        t = ds.tracks
-        found = (t["title"] + "\n" + t["artist"] + "\n" + t["track_id"]).str.casefold()
-        mask &= found.str.contains(text, regex=False).to_numpy()
-    if group is not None:
-        what, gid = group
-        if what == "cluster":
-            mask &= clusters(ds, kind, k).astype(str) == gid
-        else:
-            comm = community_series(ds).reindex(np.arange(ds.n_tracks))
-            mask &= comm.astype("string").fillna(NO_GROUP).to_numpy() == gid
-    return mask if (text or group is not None) else None
-
-
-def scores_table(rows: list[dict]) -> pd.DataFrame:
-    """The agreement scores of each comparison, rounded, with the metrics' own names."""
-    names = {"n": "tracks", "ami": "AMI", "ari": "ARI", "nmi": "NMI", "v_measure": "V-measure"}
-    return pd.DataFrame(rows).round(4).rename(columns=names)
-
-
-def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
-    """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
-    'communities' or 'labels'; cached per graph, embedding, k and target."""
-    if against == "labels" and ds.labels is None:
-        raise SongsimError("this dataset has no labels")
-    return _comparison(ds, graph_key(ds), ds.audio_fingerprint, kind, k, against)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _comparison(
-    _ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str
-) -> tuple[dict, dict, int]:
-    from ..analysis.compare import aligned, contingency, scores
-    from .charts import contingency_heatmap, spec
-
-    cl = pd.Series(clusters(_ds, kind, k), index=np.arange(_ds.n_tracks))
-    if against == "labels":
-        ref = pd.Series(_ds.labels, index=np.arange(_ds.n_tracks)).replace("", np.nan)
-    else:
-        ref = community_series(_ds)
-    a, b, left_out = aligned(cl, ref)
-    table = contingency(
-        a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])
-    )
-    return spec(contingency_heatmap(table)), scores(a, b), left_out
-
-
 def tags_computed(ds: Dataset) -> bool:
     """Whether musicnn has already heard ``ds`` (its embedding is stored): then its tags are shown
     wherever they cost nothing more (map tooltips, the Compare table)."""
     from ..embeddings.kinds import embedding_stored
 
     return embedding_stored(ds, "musicnn")
-
-
-def scorable_kinds(ds: Dataset, kinds) -> list[str]:
-    """The kinds the Compare table scores: musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`: it
-    decodes the audio again) only once it has been computed for the dataset, as
-    ``songsim evaluate`` does."""
-    from ..embeddings import AUDIO_KINDS
-
-    listened = tags_computed(ds)
-    return [k for k in kinds if k not in AUDIO_KINDS or listened]
-
-
-def embedding_scores(ds: Dataset, kind: str) -> dict:
-    """One row of the Compare table: ``kind``'s figures of
-    :func:`songsim.analysis.evaluation.score_embedding`, from the cached k sweep; cached per
-    embedding and graph."""
-    return _embedding_scores(ds, graph_key(ds), ds.audio_fingerprint, kind)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _embedding_scores(_ds: Dataset, graph_key: str, audio_key: str, kind: str) -> dict:
-    from ..analysis.evaluation import score_embedding
-
-    out = score_embedding(
-        embedding(_ds, kind),
-        labels=_ds.complete_labels,
-        communities=community_series(_ds),
-        sweep=_fitted_sweep(_ds, audio_key, kind, 20),
-    )
-    return {"embedding": KINDS_LABELS.get(kind, kind), **out}
-
-
-def embeddings_table(rows: list[dict]) -> pd.DataFrame:
-    """The Compare table of :func:`embedding_scores` rows, with the measures' readable names.
-
-    One column per embedding and one row per measure, so that it fits any width; values as
-    text, three decimals (— where a measure does not apply)."""
-    table = pd.DataFrame(rows).drop(columns=["silhouette"], errors="ignore")
-    table = table[[c for c in SCORE_NAMES if c in table]].rename(columns=SCORE_NAMES)
-    by_measure = table.set_index("embedding").T.astype(object)
-    for measure in by_measure.index:
-        whole = SCORE_NAMES.get(measure) in _WHOLE or measure in _WHOLE
-        by_measure.loc[measure] = [_figure(v, whole) for v in by_measure.loc[measure]]
-    return by_measure.rename_axis(columns=None).reset_index(names="measure")
-
-
-_WHOLE = {"dimensions", "best k (silhouette)", "elbow k"}  # measures that are counts
-
-
-def _figure(value, whole: bool) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return str(int(value)) if whole else f"{float(value):.3f}"
-
-
-#: The Compare table's columns as a reader says them (``songsim evaluate --json`` keeps the keys).
-SCORE_NAMES = {
-    "embedding": "embedding",
-    "dim": "dimensions",
-    "best_k_silhouette": "best k (silhouette)",
-    "elbow_k": "elbow k",
-    "silhouette_at_best_k": "silhouette at best k",
-    "silhouette_at_elbow_k": "silhouette at elbow k",
-    "ami_communities": "AMI vs communities",
-    "ari_communities": "ARI vs communities",
-    "v_measure_communities": "V-measure vs communities",
-    "ami_labels": "AMI vs labels",
-    "ari_labels": "ARI vs labels",
-    "v_measure_labels": "V-measure vs labels",
-    "precision_at_10": "precision@10 vs labels",
-}
-
-
-def similar(ds: Dataset, kind: str, index: int, n: int) -> pd.DataFrame:
-    from ..analysis.similar import nearest
-
-    idx, sim = nearest(embedding(ds, kind), index, n=n)
-    out = ds.tracks.iloc[idx][["track_id", "title", "artist", "label"]].copy()
-    out.insert(0, "similarity", np.round(sim, 4))
-    out.insert(0, "row", idx)
-    return out.reset_index(drop=True)
-
-
-def grow(ds: Dataset, kind: str, index: int, length: int) -> pd.DataFrame:
-    from ..analysis.similar import grow_playlist
-
-    order = grow_playlist(embedding(ds, kind), index, length=length)
-    out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
-    out.insert(0, "row", order)
-    return out.reset_index(drop=True)
-
-
-def exports(table: pd.DataFrame, name: str) -> tuple[str, str]:
-    """``(m3u8 text, csv text)`` of a playlist table, neutralised against formula injection."""
-    from ..analysis.similar import to_csv, to_m3u8
-
-    cols = [c for c in ("track_id", "title", "artist", "label", "duration") if c in table]
-    return to_m3u8(table, name=name), to_csv(table[cols])

@@ -76,12 +76,11 @@ def _layout(
 EDGES_PER_NODE = 4
 
 
-def _groups(ds: Dataset, color_by: str, kind: str, k: int) -> np.ndarray:
-    """Colour group of each graph node: its community, or its k-means cluster."""
-    from .cached import clusters
-
+def _groups(ds: Dataset, clusters: np.ndarray | None) -> np.ndarray:
+    """Colour group of each graph node: its k-means cluster when ``clusters`` (one per track
+    row) are given, else its community."""
     g, res = current_graph(ds)
-    return np.asarray(res.membership if color_by == "community" else clusters(ds, kind, k)[g.nodes])
+    return np.asarray(res.membership if clusters is None else clusters[g.nodes])
 
 
 def graph_nodes(ds: Dataset, max_nodes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -104,12 +103,13 @@ def graph_nodes(ds: Dataset, max_nodes: int) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def graph_view(
-    ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int
+    ds: Dataset, max_nodes: int, clusters: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`graph_nodes` with each node's colour group (column ``color_by``: its community or
-    its cluster)."""
+    """:func:`graph_nodes` with each node's colour group: column ``cluster`` when the k-means
+    ``clusters`` ``(n_tracks,)`` are given, else ``community``."""
     nodes, lines = graph_nodes(ds, max_nodes)
-    nodes[color_by] = _groups(ds, color_by, kind, k)[nodes["node"].to_numpy()].astype(str)
+    column = "community" if clusters is None else "cluster"
+    nodes[column] = _groups(ds, clusters)[nodes["node"].to_numpy()].astype(str)
     return nodes, lines
 
 
@@ -128,12 +128,14 @@ def graph_neighbours(ds: Dataset, row: int, n: int = 10) -> pd.DataFrame:
 
 
 def graph_html_for(
-    ds: Dataset, color_by: str, kind: str, k: int, max_nodes: int
+    ds: Dataset, max_nodes: int, clusters: np.ndarray | None = None
 ) -> tuple[str, int, int]:
-    """The drawn graph as a stand-alone pyvis page (offline: vis-network inlined), for download."""
+    """The drawn graph as a stand-alone pyvis page (offline: vis-network inlined), for download;
+    nodes coloured as :func:`graph_view` colours them."""
     from .charts import graph_html
 
-    nodes, lines = graph_view(ds, color_by, kind, k, max_nodes)
+    nodes, lines = graph_view(ds, max_nodes, clusters)
+    color_by = "community" if clusters is None else "cluster"
     g, _ = current_graph(ds)
     keep, edges, pos = _layout(ds, graph_key(ds), g, max_nodes, EDGES_PER_NODE)
     titles = [

@@ -1,5 +1,5 @@
-"""What a session picks on one page and every page then shows: the k of each dataset and
-embedding, the selected song, and the highlighted cluster or community.
+"""What a session picks on one page and every page then shows: the embedding, the k of each
+dataset and embedding, the selected song, and the highlighted cluster or community.
 
 Each is a session setting scoped to its dataset, so switching datasets never carries a k or a
 song over (a dataset starts at its best-silhouette k and with no song picked).
@@ -12,6 +12,29 @@ import streamlit as st
 from ..data.datasets import Dataset
 from ..errors import SongsimError
 from .session import widget_key
+
+
+def chosen_kind(ds: Dataset) -> str:
+    """The embedding the pages show for ``ds``: the one last picked when ``ds`` has it (a
+    checkpoint of another library may not fit), else the best available."""
+    from .cached import available_kinds, default_kind
+
+    kinds = available_kinds(ds)
+    kind = st.session_state.get("kind")
+    return kind if kind in kinds else default_kind(kinds)
+
+
+def kind_widget(ds: Dataset) -> dict:
+    """Keyword arguments of an embedding picker: every embedding ``ds`` can have, a model once
+    per checkpoint that fits, labelled with its size and when and on what it was trained."""
+    from .cached import available_kinds, kind_label
+
+    kind = st.session_state["kind"] = chosen_kind(ds)
+    return {
+        "options": available_kinds(ds),
+        "format_func": lambda name: kind_label(ds, name),
+        **widget_key("kind", kind),
+    }
 
 
 def _k_key(ds: Dataset, kind: str) -> str:
