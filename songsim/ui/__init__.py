@@ -1,8 +1,9 @@
 """The dashboard's layer over the pipeline: pages import ``from songsim import ui`` and only lay
 out what these functions return.
 
-* :mod:`.session` — settings that survive page switches, the session's dataset and playlist
-  upload, the router marker, server-side ingest;
+* :mod:`.settings` — settings that survive page switches;
+* :mod:`.session` — the session's dataset and playlist upload, the router marker, server-side
+  ingest;
 * :mod:`.cached` — cached pipeline steps: models, embeddings, k sweeps, clusters and their tags
   (each keys its cache on the dataset's fingerprints itself); :mod:`.maps`, :mod:`.compare` and
   :mod:`.similar` — the steps of the Map, Compare and Similar songs pages, over those;
@@ -97,9 +98,8 @@ from .session import (
     ingest_roots,
     progress_callback,
     router,
-    setting,
-    widget_key,
 )
+from .settings import setting, widget_key
 from .similar import (
     exports,
     grow,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import pipeline
 from ..data.datasets import Dataset
-from .session import setting
+from .settings import setting
 
 
 @st.cache_resource(max_entries=8, show_spinner="Building the song graph…")

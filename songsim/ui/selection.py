@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..data.datasets import Dataset
 from ..errors import SongsimError
-from .session import widget_key
+from .settings import widget_key
 
 
 def chosen_kind(ds: Dataset) -> str:

@@ -1,5 +1,5 @@
-"""Per-session state: settings that survive page switches, the dataset a session looks at, its
-playlist upload, the router marker, and server-side ingest.
+"""Per-session state: the dataset a session looks at, its playlist upload, the router marker, and
+server-side ingest.
 
 An uploaded playlist file belongs to its session (``st.session_state["upload"]``, an
 :class:`Upload`): its graph is cached under its own content fingerprint, so one user's upload
@@ -25,34 +25,11 @@ from ..io.playlists import PLAYLIST_SUFFIXES
 from ..progress import BackgroundTask
 from ..storage import current_version
 from .media import plain
+from .settings import setting
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: File types the playlist upload takes (the readers' own list).
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in PLAYLIST_SUFFIXES)
-
-
-def setting(key: str, default):
-    """The session's value of a setting shared by pages (set by :func:`widget_key`'s widgets)."""
-    return st.session_state.setdefault(key, default)
-
-
-def widget_key(key: str, default, *, bounds: tuple | None = None) -> dict:
-    """Keyword arguments tying a widget to the persistent setting ``key``.
-
-    Streamlit forgets a widget's state when its page is not shown; the value is copied to ``key``
-    on every change and back into the widget when it is drawn again. ``bounds=(lo, hi)`` clips
-    a stored value into a slider's range (a smaller dataset allows less).
-    """
-    wkey = f"_w_{key}"
-    value = st.session_state.setdefault(key, default)
-    if bounds is not None:
-        value = st.session_state[key] = min(max(value, bounds[0]), bounds[1])
-    st.session_state[wkey] = value
-
-    def copy():
-        st.session_state[key] = st.session_state[wkey]
-
-    return {"key": wkey, "on_change": copy}
 
 
 def progress_callback(bar):
@@ -231,28 +208,30 @@ def apply_upload(file_name: str, data: bytes) -> dict:
     matches no track of the current dataset.
     """
     from ..io.playlists import read_playlists
+    from .graphs import current_graph
 
     if len(data) > MAX_UPLOAD_BYTES:
         raise SongsimError(
             f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit"
         )
     name = setting("dataset", pipeline.DEMO_NAME)
-    base = _load(name, _version(name))
     # The file name picks the format only: it is never used as a path.
     table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
-    trial = base.with_playlists(table, source=file_name)
-    if trial.playlists.empty:
-        raise SongsimError(
-            f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'"
-        )
-    pipeline.dataset_graph(trial)  # fails here, before anything changes, if no graph can be built
-    st.session_state["upload"] = Upload(
+    upload = Upload(
         dataset=name,
         version=_version(name),
         file=file_name,
         key=hashlib.sha256(data).hexdigest()[:16],
         playlists=table,
     )
+    # matched once and its graph built once: the pages then reuse both from the caches
+    trial = _with_upload(name, upload.version, upload.key, table, file_name)
+    if trial.playlists.empty:
+        raise SongsimError(
+            f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'"
+        )
+    current_graph(trial)  # fails here, before anything changes, if no graph can be built
+    st.session_state["upload"] = upload
     return {
         "entries": len(table),
         "matched": len(trial.playlists),
