@@ -58,11 +58,6 @@ def score(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict:
     }
 
 
-def unit(X: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (so two embeddings weigh the same when concatenated)."""
-    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-
-
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -119,15 +114,7 @@ def main():
     run("contrastive", lambda: embed(ds, "contrastive", train_if_missing=False).track)
     if "musicnn" not in args.skip:  # the pretrained tagger (MSD_musicnn), and it fused with ours
         run("musicnn", lambda: embed(ds, "musicnn").track)
-        run(
-            "fused",
-            lambda: np.hstack(
-                [
-                    unit(embed(ds, "contrastive", train_if_missing=False).track),
-                    unit(embed(ds, "musicnn").track),
-                ]
-            ),
-        )
+        run("fused", lambda: embed(ds, "fused", train_if_missing=False).track)
 
     def latent_vectors(model):
         clip = embed_clips(model, ds.clips)

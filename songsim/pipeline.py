@@ -6,6 +6,7 @@ Streamlit's caches keyed by the dataset fingerprint and the parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -145,6 +146,49 @@ def dataset_graph(
     return build_graph_blocks(ds.playlists, ids, Path(edges_dir), client=client, **filters)
 
 
+@dataclasses.dataclass(frozen=True)
+class GraphParams:
+    """What a dataset's song graph and its communities depend on, checked once, here.
+
+    Raises SongsimError for a value out of range (the CLI exits 2, the app shows it)."""
+
+    min_playlists: int = 1  # songs need at least this many playlists to join the graph
+    min_weight: int = 1  # edges need at least this many shared playlists
+    method: str = "leading-eigenvector"  # or 'leiden', 'louvain'
+    max_communities: int | None = None  # leading eigenvector: an upper bound per component
+    refine: bool = True  # Newman's vertex-moving refinement afterwards
+    random_state: int = 0  # Leiden and Louvain
+
+    def __post_init__(self):
+        from .analysis.communities import METHODS
+
+        for name in ("min_playlists", "min_weight"):
+            if int(getattr(self, name)) < 1:
+                raise SongsimError(f"{name} must be at least 1 (got {getattr(self, name)})")
+        if self.method not in METHODS:
+            raise SongsimError(
+                f"unknown community method '{self.method}' (choose from {', '.join(METHODS)})"
+            )
+        if self.max_communities is not None and self.max_communities < 1:
+            raise SongsimError("the number of communities must be at least 1 (or none: automatic)")
+
+
+def song_graph(ds: Dataset, params: GraphParams = GraphParams()):
+    """The step from a dataset's playlists to ``(SongGraph, CommunityResult)``: its graph
+    (largest connected component) and that graph's communities."""
+    from .analysis.communities import detect
+
+    graph = dataset_graph(ds, min_playlists=params.min_playlists, min_weight=params.min_weight)
+    result = detect(
+        graph,
+        method=params.method,
+        max_communities=params.max_communities,
+        refine_partition=params.refine,
+        random_state=params.random_state,
+    )
+    return graph, result
+
+
 def dataset_incidence_graph(ds: Dataset, *, min_playlists: int = 1) -> IncidenceGraph:
     """The song graph of a dataset's playlists held as its incidence (largest component), for
     graphs too big to hold: :func:`~songsim.analysis.graph.incidence_graph`."""
@@ -176,10 +220,7 @@ def evaluate(
     ds: Dataset,
     *,
     kinds: list[str] | None = None,
-    method: str = "leading-eigenvector",
-    refine: bool = True,
-    min_playlists: int = 1,
-    min_weight: int = 1,
+    graph: GraphParams = GraphParams(),
     random_state: int = 0,
     train_if_missing: bool = False,
     progress: Callback | None = None,
@@ -187,19 +228,17 @@ def evaluate(
     """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
     README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
     ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
-    it decodes the audio again), which is scored when named."""
-    from .analysis.communities import detect
+    it decodes the audio again), which is scored when named. ``random_state`` seeds k-means."""
     from .analysis.evaluation import community_labels, score_embedding
     from .embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
 
     out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
     communities = None
     try:
-        graph = dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight)
-        result = detect(graph, method=method, refine_partition=refine, random_state=random_state)
-        communities = community_labels(graph, result)
+        g, result = song_graph(ds, graph)
+        communities = community_labels(g, result)
         out["graph"] = {
-            **graph.summary(),
+            **g.summary(),
             "method": result.method,
             "modularity": result.modularity,
             "n_communities": result.n_communities,

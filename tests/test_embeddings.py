@@ -114,3 +114,20 @@ def test_a_checkpoint_at_another_size_is_an_embedding_of_its_own(fresh_cache, ti
     assert emb.params["latent"] == 16 and emb.params["checkpoint"].startswith("cae-16/")
     with pytest.raises(SongsimError, match="latent 32"):
         embed(ds, "cae@32", train_if_missing=False)
+
+
+def test_fused_is_the_two_unit_embeddings_joined(fresh_cache, tiny_dataset):
+    from songsim.embeddings import available_kinds
+
+    ds = tiny_dataset("fusion")
+    assert {"musicnn", "fused"} <= set(available_kinds(ds))  # it has audio (the demo renders it)
+    fused = embed(ds, "fused")
+    c, m = embed(ds, "contrastive"), embed(ds, "musicnn")
+    assert fused.clip.shape == (len(ds.clips), c.clip.shape[1] + m.clip.shape[1])
+    assert np.allclose(np.linalg.norm(fused.track, axis=1), 1, atol=1e-5)
+    assert np.allclose(np.linalg.norm(fused.clip, axis=1), 1, atol=1e-5)
+    d = c.track.shape[1]
+    unit = lambda X: X / np.linalg.norm(X, axis=1, keepdims=True)  # noqa: E731
+    assert np.allclose(fused.track[:, :d] * np.sqrt(2), unit(c.track), atol=1e-5)
+    assert np.allclose(fused.track[:, d:] * np.sqrt(2), unit(m.track), atol=1e-5)
+    assert fused.tags is not None and np.array_equal(fused.tags, m.tags)

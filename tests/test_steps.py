@@ -77,3 +77,34 @@ def test_a_new_k_perplexity_or_upload_recomputes_only_its_own_step(steps, tiny_d
     at.file_uploader[0].set_value(upload).run()
     assert not at.exception and any("entries matched" in s.value for s in at.success)
     assert dict(steps) == {"playlist matching": 1, "graph": 1, "communities": 1}
+
+
+def test_graph_parameters_are_checked_once_where_they_are_made():
+    from songsim.errors import SongsimError
+    from songsim.pipeline import GraphParams
+
+    assert GraphParams() == GraphParams(min_playlists=1, method="leading-eigenvector", refine=True)
+    for bad in (
+        {"min_playlists": 0},
+        {"min_weight": 0},
+        {"method": "spectral"},
+        {"max_communities": 0},
+    ):
+        with pytest.raises(SongsimError):
+            GraphParams(**bad)
+    assert hash(GraphParams(method="leiden")) != hash(GraphParams())  # frozen: a cache key
+
+
+def test_the_song_graph_step_is_the_graph_and_its_communities(demo_ds):
+    from songsim.analysis.communities import detect
+    from songsim.pipeline import GraphParams, dataset_graph, song_graph
+
+    params = GraphParams(min_playlists=2, method="leiden", random_state=3)
+    g, res = song_graph(demo_ds, params)
+    ref = detect(
+        dataset_graph(demo_ds, min_playlists=2),
+        method="leiden",
+        refine_partition=True,
+        random_state=3,
+    )
+    assert g.n_nodes == len(res.membership) and list(res.membership) == list(ref.membership)

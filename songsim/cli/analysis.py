@@ -122,15 +122,16 @@ def add_commands(sub) -> None:
 
 def cmd_evaluate(args) -> None:
     from ..data.datasets import load_dataset
-    from ..pipeline import evaluate
+    from ..pipeline import GraphParams, evaluate
     from ..progress import terminal_callback
 
+    graph = GraphParams(
+        min_playlists=args.min_playlists, method=args.method, refine=not args.no_refine
+    )
     out = evaluate(
         load_dataset(args.name),
         kinds=args.kinds,
-        method=args.method,
-        refine=not args.no_refine,
-        min_playlists=args.min_playlists,
+        graph=graph,
         train_if_missing=args.train,
         progress=terminal_callback(),
     )
@@ -234,7 +235,11 @@ def _groups(ds, args):
         from ..analysis.clustering import kmeans
         from ..embeddings import embed
 
-        labels, _ = kmeans(embed(ds, args.kind).track, args.k, random_state=args.random_state)
+        labels, _ = kmeans(
+            embed(ds, args.kind, train_if_missing=False).track,
+            args.k,
+            random_state=args.random_state,
+        )
         return labels, f"k-means, k = {args.k}, on the {args.kind} embedding"
     from ..analysis.communities import detect
     from ..pipeline import dataset_graph
@@ -256,7 +261,7 @@ def cmd_similar(args) -> None:
 
     ds = load_dataset(args.name)
     q = ds.track_row(args.track_id)
-    idx, sim = nearest(embed(ds, args.kind).track, q, n=args.n)
+    idx, sim = nearest(embed(ds, args.kind, train_if_missing=False).track, q, n=args.n)
     t = ds.tracks
     print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.kind}:")
     for i, s in zip(idx, sim):

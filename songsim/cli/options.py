@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..errors import SongsimError
 
 KIND_HELP = (
-    "embedding: raw, pca, mfcc, cae, vae, contrastive or musicnn, or a model at another latent "
-    "size such as cae@32 (default: the best, contrastive)"
+    "embedding: raw, pca, mfcc, cae, vae, contrastive, musicnn or fused (contrastive ‖ musicnn), "
+    "or a model at another latent size such as cae@32 (default: contrastive)"
 )
 
 

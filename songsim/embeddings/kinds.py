@@ -1,4 +1,5 @@
-"""Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE, VAE and contrastive latents.
+"""Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE, VAE and contrastive
+latents, the pretrained musicnn tagger, and the contrastive encoder fused with it.
 
 Every kind gives clip vectors ``(n_clips, d)`` and track vectors ``(n_tracks, d)`` (the mean of
 each track's clip vectors). All but ``raw`` are stored under
@@ -19,13 +20,17 @@ musi.  the pretrained musicnn tagger's ``mean_pool`` of the     753
        clip window's first 3 s, heard at 16 kHz (audio only),
        standardised over the dataset and L2-normalised;
        its 50 tag probabilities come with it (``tags``)
+fused  contrastive ‖ musicnn, each unit length, over √2        latent+753
+       (a track: its two unit track vectors, joined)
 =====  ======================================================  ========
 
 A model kind at a size other than its default is named ``kind@latent`` (``cae@32``): every
 checkpoint that fits a dataset is an embedding of its own (:func:`available_kinds`).
 
-``contrastive`` is the best of them on real music (docs/RESULTS.md); :data:`PREFERENCE` ranks
-the kinds by the same measurements and :func:`best_kind` picks the default from it.
+On real music no model here heard (docs/RESULTS.md), ``fused`` has the best precision@10 and
+``musicnn`` the best AMI, but both decode the audio again (about a second a track); the default
+is the fast ``contrastive`` encoder, the best of the rest. :data:`PREFERENCE` puts the kinds in
+that order and :func:`best_kind` picks the default from it.
 """
 
 from __future__ import annotations
@@ -46,12 +51,13 @@ from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_mea
 log = logging.getLogger("songsim")
 MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool", "scaling": "standardised"}
 
-KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn")
+KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn", "fused")
 MODEL_KINDS = ("cae", "vae", "contrastive")
 #: Kinds that listen to the source audio again (slow: scored only when asked for by name).
-AUDIO_KINDS = ("musicnn",)
-#: Kinds from best to worst by precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
-PREFERENCE = ("contrastive", "musicnn", "mfcc", "vae", "cae", "pca", "raw")
+AUDIO_KINDS = ("musicnn", "fused")
+#: The default first (the fast contrastive encoder), then the kinds from best to worst by
+#: precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
+PREFERENCE = ("contrastive", "fused", "musicnn", "mfcc", "vae", "cae", "pca", "raw")
 
 
 def split_kind(name: str) -> tuple[str, int | None]:
@@ -176,6 +182,11 @@ def embed(
     """
     kind, named_latent = split_kind(kind)
     latent = latent or named_latent
+    if kind == "fused":  # made of two cached embeddings: nothing of its own to store
+        return _fused(
+            embed(ds, "contrastive", train_if_missing=train_if_missing, progress=progress),
+            embed(ds, "musicnn", progress=progress),
+        )
     if kind == "raw":
         clip = raw_vectors(ds.clips)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
@@ -216,6 +227,21 @@ def embed(
     emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
     _save(ds, key, emb)
     return emb
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
+def _fused(contrastive: Embedding, musicnn: Embedding) -> Embedding:
+    """contrastive ‖ musicnn, each part unit length, the whole unit length (clips and tracks)."""
+    half = np.float32(np.sqrt(0.5))
+    clip = np.hstack([_unit(contrastive.clip), _unit(musicnn.clip)]) * half
+    track = np.hstack([_unit(contrastive.track), _unit(musicnn.track)]) * half
+    params = {"contrastive": contrastive.params, "musicnn": musicnn.params}
+    return Embedding(
+        "fused", clip.astype(np.float32), track.astype(np.float32), params, musicnn.tags
+    )
 
 
 def embedding_stored(ds: Dataset, kind: str) -> bool:

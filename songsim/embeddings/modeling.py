@@ -114,7 +114,8 @@ def get_model(
         return net, _with_id(entry, manifest)
     if not train_if_missing:
         raise CheckpointError(
-            f"no {model} checkpoint with latent {latent} for dataset '{ds.name}' (train one first)"
+            f"no {model} checkpoint with latent {latent} for dataset '{ds.name}' (train one "
+            f"first: python -m songsim train {ds.name} --model {model} --latent {latent})"
         )
     return train_and_save(
         ds, params or TrainParams.for_model(model, latent=latent), device=device, progress=progress

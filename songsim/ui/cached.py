@@ -29,6 +29,7 @@ KINDS_LABELS = {
     "vae": "Variational autoencoder",
     "contrastive": "Contrastive encoder",
     "musicnn": "musicnn (pretrained tagger)",
+    "fused": "Fused: contrastive ‖ musicnn",
 }
 
 

@@ -12,32 +12,31 @@ from .settings import setting
 
 
 @st.cache_resource(max_entries=8, show_spinner="Building the song graph…")
-def graph(
-    _ds: Dataset, key: str, min_playlists: int, method: str, n_communities: int | None, refine: bool
-):
-    """``(SongGraph, CommunityResult)`` for the dataset's (or the session's uploaded) playlists."""
-    from ..analysis.communities import detect
-
-    g = pipeline.dataset_graph(_ds, min_playlists=min_playlists)
-    return g, detect(g, method=method, max_communities=n_communities, refine_partition=refine)
+def _song_graph(_ds: Dataset, key: str, _params: pipeline.GraphParams, params_key: str):
+    """:func:`songsim.pipeline.song_graph`, once per dataset (playlists included) and parameters."""
+    return pipeline.song_graph(_ds, _params)
 
 
-def _graph_params() -> tuple:
-    return (
-        setting("min_playlists", 1),
-        setting("method", "leading-eigenvector"),
-        setting("n_communities", 0) or None,
-        setting("refine", True),
+def graph_params() -> pipeline.GraphParams:
+    """The graph settings chosen on the Graph page (its defaults until then), checked once."""
+    return pipeline.GraphParams(
+        min_playlists=setting("min_playlists", 1),
+        method=setting("method", "leading-eigenvector"),
+        max_communities=setting("n_communities", 0) or None,
+        refine=setting("refine", True),
     )
 
 
 def graph_key(ds: Dataset) -> str:
     """Cache key of everything derived from the current graph: playlists and graph settings."""
-    return f"{ds.fingerprint}:{_graph_params()}"
+    return f"{ds.fingerprint}:{graph_params()!r}"
 
 
 def current_graph(ds: Dataset):
-    return graph(ds, ds.fingerprint, *_graph_params())
+    """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists,
+    with :func:`graph_params`."""
+    params = graph_params()
+    return _song_graph(ds, ds.fingerprint, params, repr(params))
 
 
 def has_graph(ds: Dataset) -> bool:
