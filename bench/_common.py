@@ -45,15 +45,11 @@ def emit(name: str, figures: dict) -> None:
 def label_scores(tracks, labels, *, seeds: int = 3) -> dict:
     """Scores of track vectors ``(n_tracks, d)`` against ``labels``: k-means AMI (k = number of
     labels, mean over ``seeds`` k-means seeds) and precision@10 (cosine)."""
-    import numpy as np
+    from songsim.analysis.evaluation import label_agreement
 
-    from songsim.analysis.clustering import kmeans
-    from songsim.analysis.compare import precision_at_k, scores
-
-    k = len(set(labels))
-    ami = [scores(kmeans(tracks, k, random_state=s)[0], labels)["ami"] for s in range(seeds)]
+    s = label_agreement(tracks, labels, seeds=range(seeds))
     return {
         "dim": int(tracks.shape[1]),
-        "ami": round(float(np.mean(ami)), 4),
-        "precision_at_10": round(float(precision_at_k(tracks, labels, k=10)), 4),
+        "ami": round(s["ami_mean"], 4),
+        "precision_at_10": round(s["precision_at_10"], 4),
     }

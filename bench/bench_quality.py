@@ -42,19 +42,16 @@ KINDS = [
 ]
 
 
-def score(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict:
-    from songsim.analysis.clustering import kmeans
-    from songsim.analysis.compare import precision_at_k, scores
+def score(X: np.ndarray, labels: np.ndarray) -> dict:
+    from songsim.analysis.evaluation import label_agreement
 
-    pred, _ = kmeans(X, len(set(labels)), random_state=seed)
-    s = scores(pred, labels)
-    amis = [scores(kmeans(X, len(set(labels)), random_state=r)[0], labels)["ami"] for r in range(5)]
+    s = label_agreement(X, labels, seeds=range(5))
     return {
         "ami": round(s["ami"], 4),
-        "ami_mean_5_seeds": round(float(np.mean(amis)), 4),
-        "ami_range_5_seeds": [round(float(min(amis)), 4), round(float(max(amis)), 4)],
+        "ami_mean_5_seeds": round(s["ami_mean"], 4),
+        "ami_range_5_seeds": [round(v, 4) for v in s["ami_range"]],
         "v_measure": round(s["v_measure"], 4),
-        "precision_at_10": round(precision_at_k(X, labels, k=10), 4),
+        "precision_at_10": round(s["precision_at_10"], 4),
     }
 
 

@@ -10,6 +10,7 @@ atomically, so an interrupted run continues where it stopped.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import time
@@ -185,6 +186,21 @@ class Batches:
         return x.to(self.dev, non_blocking=True).contiguous(memory_format=self.memory_format)
 
 
+def _own_random_state(fn):
+    """Run a training function seeded by its ``params.random_state`` on a fork of torch's
+    global generators: the caller's random state is the same afterwards."""
+
+    @functools.wraps(fn)
+    def seeded(clips, clip_track, params=TrainParams(), **kwargs):
+        cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(params.random_state)  # the initial weights and dropout
+            return fn(clips, clip_track, params, **kwargs)
+
+    return seeded
+
+
+@_own_random_state
 def train(
     clips: np.ndarray,
     clip_track: np.ndarray,
@@ -223,7 +239,6 @@ def train(
     dev = pick_device(device)
     amp = dev.type == "cuda" if amp is None else amp
     channels_last = dev.type in ("cuda", "cpu") if channels_last is None else channels_last
-    torch.manual_seed(params.random_state)
     gen = torch.Generator().manual_seed(params.random_state)
     clip_track = np.asarray(clip_track, dtype=np.int64)
     train_idx, val_idx = split_by_track(clip_track, params.val_fraction, params.random_state)
