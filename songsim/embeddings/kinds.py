@@ -209,24 +209,46 @@ def embed(
             ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
         )
         params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
-    tags = None
-    if kind == "musicnn":
-        from .musicnn import musicnn_vectors
-
-        clip, tags = musicnn_vectors(ds, progress=progress)
-    elif kind == "pca":
-        clip = pca_vectors(ds.clips, n_components=n_components, random_state=random_state)
-    elif kind == "mfcc":
-        clip = mfcc_vectors(ds.clips, top_db=ds.params.top_db)
-    else:
-        from ..models.train import embed_clips
-
-        clip = embed_clips(model, ds.clips)
-        if kind == "contrastive":  # its loss compares directions only
-            clip = clip / np.maximum(np.linalg.norm(clip, axis=1, keepdims=True), 1e-12)
+    clip, tags = CLIP_VECTORS[kind](ds, model, params, progress)
     emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
     _save(ds, key, emb)
     return emb
+
+
+def _pca_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
+    return pca_vectors(
+        ds.clips, n_components=params["n_components"], random_state=params["random_state"]
+    ), None
+
+
+def _mfcc_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
+    return mfcc_vectors(ds.clips, top_db=ds.params.top_db), None
+
+
+def _musicnn_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, np.ndarray]:
+    from .musicnn import musicnn_vectors
+
+    return musicnn_vectors(ds, progress=progress)
+
+
+def _latent_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
+    from ..models.train import embed_clips
+
+    clip = embed_clips(model, ds.clips)
+    if model.kind == "contrastive":  # its loss compares directions only
+        clip = _unit(clip)
+    return clip, None
+
+
+#: How each stored kind computes its clip vectors ``(n_clips, d)`` (and musicnn its tags):
+#: ``(dataset, model or None, params, progress) -> (clip, tags or None)``. ``raw`` and ``fused``
+#: are made from others and not stored.
+CLIP_VECTORS = {
+    "pca": _pca_clips,
+    "mfcc": _mfcc_clips,
+    "musicnn": _musicnn_clips,
+    **dict.fromkeys(MODEL_KINDS, _latent_clips),
+}
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
