@@ -68,12 +68,12 @@ with st.form("ingest"):
         except ui.SongsimError as exc:
             ui.show_error(exc)
         else:
-            st.session_state["ingested"] = (
+            ui.show_dataset(
+                new.name,
                 f"Ingested {new.n_tracks} tracks into '{ui.plain(new.name)}' "
                 f"({len(new.info.get('skipped_files', []))} files skipped); it is the dataset shown "
-                "now (the sidebar switches between datasets)."
+                "now (the sidebar switches between datasets).",
             )
-            st.session_state["dataset"] = new.name
             st.rerun()  # the whole app again, on the new dataset: its sidebar list includes it
-if "ingested" in st.session_state:
-    st.success(st.session_state.pop("ingested"))
+if (news := ui.take_news()) is not None:
+    st.success(news)

@@ -14,27 +14,15 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         "Exportify CSV, or M3U/M3U8. The upload is yours alone: other visitors keep their graph."
     )
     file = st.file_uploader("Playlist file", type=list(ui.UPLOAD_TYPES), key="playlist_upload")
-    if file is not None and st.session_state.get("upload_seen") != file.file_id:
-        st.session_state["upload_seen"] = file.file_id
-        try:
-            counts = ui.apply_upload(file.name, file.getvalue())
-        except ui.SongsimError as exc:
-            st.session_state["upload_message"] = ("error", str(exc))
-        else:
-            st.session_state["upload_message"] = (
-                "success",
-                f"{counts['playlists']} playlists, {counts['matched']} entries "
-                f"matched, {counts['unmatched']} unmatched. The graph is rebuilt.",
-            )
+    if ui.take_upload(file):
         st.rerun()  # the whole app again: the sidebar's counts and file name follow the upload
-    level, message = st.session_state.get("upload_message", (None, None))
+    level, message = ui.upload_outcome()
     if level == "error":
         st.error(f"{ui.plain(message)} — the previous graph is kept.")
     elif level == "success":
         st.success(message)
     if ui.current_upload() is not None and st.button("Back to the dataset's own playlists"):
         ui.clear_upload()
-        st.session_state.pop("upload_message", None)
         st.rerun()
 
 c1, c2, c3, c4 = st.columns(4)

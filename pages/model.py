@@ -61,13 +61,13 @@ else:
     retrain = st.button("Train", type="primary")
     manifest = None
 
-if st.session_state.pop("training_stopped", False):
+if ui.training_was_stopped():
     st.warning("Training stopped. Training again resumes from its last finished epoch.")
 if retrain:
     with st.status(f"Training the {ui.KINDS_LABELS[kind].lower()}…", expanded=True) as status:
         st.button(  # a click reruns the page, which ends this run at its next progress step
             "Stop training",
-            on_click=lambda: st.session_state.update(training_stopped=True),
+            on_click=ui.stop_training,
         )
         bar = st.progress(0.0, text="starting…")
         manifest = ui.train_model(ds, kind, latent, int(epochs), bar)

@@ -98,6 +98,12 @@ from .session import (
     ingest_roots,
     progress_callback,
     router,
+    show_dataset,
+    stop_training,
+    take_news,
+    take_upload,
+    training_was_stopped,
+    upload_outcome,
 )
 from .settings import setting, widget_key
 from .similar import (
@@ -180,6 +186,12 @@ __all__ = [
     "progress_callback",
     "reconstructions",
     "router",
+    "show_dataset",
+    "stop_training",
+    "take_news",
+    "take_upload",
+    "training_was_stopped",
+    "upload_outcome",
     "scores_table",
     "setting",
     "show_error",

@@ -240,8 +240,57 @@ def apply_upload(file_name: str, data: bytes) -> dict:
     }
 
 
+def show_dataset(name: str, news: str) -> None:
+    """Show dataset ``name`` from the next run on (the sidebar's picker follows), with ``news``
+    (markdown, escaped by the caller) said once on the Data page."""
+    st.session_state["dataset"] = name
+    st.session_state["news"] = news
+
+
+def take_news() -> str | None:
+    """What :func:`show_dataset` had to say, once."""
+    return st.session_state.pop("news", None)
+
+
+def stop_training() -> None:
+    """The Stop button's callback: the rerun it starts ends the training run at its next step."""
+    st.session_state["training_stopped"] = True
+
+
+def training_was_stopped() -> bool:
+    """Whether the last training run was stopped by the user (said once)."""
+    return st.session_state.pop("training_stopped", False)
+
+
+def take_upload(file) -> bool:
+    """Apply a file the playlist uploader holds (an ``UploadedFile`` or None), once per file;
+    returns whether it was new (then rerun: every page follows the upload). The outcome, a
+    success with counts or the reason it was refused, is :func:`upload_outcome`'s."""
+    if file is None or st.session_state.get("upload_seen") == file.file_id:
+        return False
+    st.session_state["upload_seen"] = file.file_id
+    try:
+        counts = apply_upload(file.name, file.getvalue())
+    except SongsimError as exc:
+        st.session_state["upload_outcome"] = ("error", str(exc))
+    else:
+        st.session_state["upload_outcome"] = (
+            "success",
+            f"{counts['playlists']} playlists, {counts['matched']} entries matched, "
+            f"{counts['unmatched']} unmatched. The graph is rebuilt.",
+        )
+    return True
+
+
+def upload_outcome() -> tuple[str | None, str | None]:
+    """``("success" | "error", message)`` of the last upload, or ``(None, None)``."""
+    return st.session_state.get("upload_outcome", (None, None))
+
+
 def clear_upload() -> None:
+    """Back to the dataset's own playlists."""
     st.session_state.pop("upload", None)
+    st.session_state.pop("upload_outcome", None)
 
 
 def ingest_roots() -> list[Path]:
