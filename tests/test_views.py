@@ -81,7 +81,7 @@ def test_scores_from_a_sweep_already_made_equal_a_fresh_evaluation():
 
 
 def test_the_compare_table_is_one_column_per_embedding():
-    from songsim.ui.cached import embeddings_table
+    from songsim.ui.compare import embeddings_table
 
     rows = [
         {"embedding": "MFCC statistics", "dim": 40, "best_k_silhouette": 8, "elbow_k": None,
