@@ -346,13 +346,20 @@ def evaluate_loss(model, batches, autocast, kl_weight: float) -> float:
 
 @torch.no_grad()
 def embed_clips(
-    model: torch.nn.Module, clips: np.ndarray, *, batch_size: int = 256, device: str = "auto"
+    model: torch.nn.Module,
+    clips: np.ndarray,
+    *,
+    batch_size: int | None = None,
+    device: str = "auto",
 ) -> np.ndarray:
     """Latent vectors ``(n_clips, latent)`` float32 of ``clips [shape=(n_clips, n_mels, n_frames)]``.
 
     Runs in fp32 with channels-last tensors (about 1.6× faster than contiguous ones for the
-    contrastive encoder on a 2-core CPU: 7.6 against 12.0 ms a clip)."""
+    contrastive encoder on a 2-core CPU: 7.6 against 12.0 ms a clip). ``batch_size`` defaults to
+    8 clips on a CPU, whose activations then stay in cache (the contrastive encoder: median
+    146 against 108 clips/s at 256 on 2 cores, the same vectors), and 256 on a GPU."""
     dev = pick_device(device)
+    batch_size = batch_size or (8 if dev.type == "cpu" else 256)
     cl = torch.channels_last
     model = model.to(dev, memory_format=cl).eval()
     out = []
