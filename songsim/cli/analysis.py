@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..errors import SongsimError
@@ -125,9 +126,7 @@ def cmd_evaluate(args) -> None:
     from ..pipeline import GraphParams, evaluate
     from ..progress import terminal_callback
 
-    graph = GraphParams(
-        min_playlists=args.min_playlists, method=args.method, refine=not args.no_refine
-    )
+    graph = GraphParams(min_playlists=args.min_playlists, method=args.method, refine=args.refine)
     out = evaluate(
         load_dataset(args.name),
         kinds=args.kinds,
@@ -287,7 +286,12 @@ def add_analysis_commands(sub) -> None:
         choices=list(METHODS),
         help="community method (default leading-eigenvector)",
     )
-    s.add_argument("--no-refine", action="store_true", help="skip the vertex-moving refinement")
+    s.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Newman's vertex-moving refinement after the communities are found (default: on)",
+    )
     s.add_argument(
         "--min-playlists",
         type=int,
@@ -360,7 +364,13 @@ def add_analysis_commands(sub) -> None:
         metavar="N",
         help="leading eigenvector: at most N communities per component",
     )
-    s.add_argument("--refine", action="store_true", help="Newman's vertex-moving refinement")
+    s.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Newman's vertex-moving refinement after the communities are found (default: off, "
+        "the method as published)",
+    )
     random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON, with every node's community")
     s.set_defaults(func=cmd_communities)
