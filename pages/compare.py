@@ -34,6 +34,23 @@ for target in targets:
         st.caption(f"{left_out} tracks are labelled by only one side and left out.")
     rows.append({"against": target, **scores})
 
+if ui.tags_available(ds) and st.toggle(
+    "Say it in words: the musicnn tags that set each cluster and each community apart",
+    help="How audio clusters and playlist communities differ, in words: musicnn, a tagger "
+    "pretrained on the Million Song Dataset, hears each track (computed once per dataset).",
+    **ui.widget_key("show_tags", False),
+):
+    by_cluster, by_community = st.columns(2)
+    by_cluster.markdown(f"**Clusters** (k = {k})")
+    by_cluster.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+    if ui.has_graph(ds):
+        by_community.markdown("**Playlist communities**")
+        by_community.dataframe(ui.community_tags(ds), width="stretch", hide_index=True)
+    st.caption(
+        "A group's tags are those whose mean probability in the group rises most above the mean "
+        "over all tracks."
+    )
+
 if rows:
     st.subheader("Agreement")
     st.dataframe(ui.scores_table(rows), width="stretch", hide_index=True)

@@ -220,6 +220,10 @@ def test_clusters_and_communities_in_words(fresh_cache, monkeypatch, tiny_datase
     assert not at.exception
     assert at.toggle[0].value  # the same setting, kept across pages
     assert any("community" in d.value.columns for d in at.dataframe)
+    at.switch_page("pages/compare.py").run()  # side by side: clusters' words and communities'
+    assert not at.exception, [e.value for e in at.exception]
+    worded = [d.value for d in at.dataframe if "tags that set it apart" in d.value.columns]
+    assert {"cluster", "community"} <= {t.columns[0] for t in worded}
 
 
 @pytest.mark.parametrize("shape", ["no-playlists-no-labels", "no-playlists-labels"])
