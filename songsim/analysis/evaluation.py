@@ -70,7 +70,9 @@ def agreement_scores(
         if 2 <= len(set(labels)) < len(X):
             s = label_agreement(X, labels, seeds=(random_state,))
             out.update(ami_labels=s["ami"], ari_labels=s["ari"], v_measure_labels=s["v_measure"])
-        out["precision_at_10"] = precision_at_k(X, labels, k=10)
+            out["precision_at_10"] = s["precision_at_10"]
+        else:
+            out["precision_at_10"] = precision_at_k(X, labels, k=10)
     return out
 
 

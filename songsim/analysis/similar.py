@@ -12,8 +12,9 @@ import pandas as pd
 from ..errors import SongsimError
 
 
-def normalize_rows(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
+def normalize_rows(X: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Rows of ``X [shape=(n, d)]`` scaled to unit length (zero rows stay zero), as ``dtype``."""
+    X = np.asarray(X, dtype=dtype)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1)
 

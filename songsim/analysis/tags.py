@@ -1,7 +1,7 @@
 """Words for what the maps show: musicnn's 50 Million Song Dataset tags per track, and the tags
 that set a cluster or a community apart.
 
-The tag probabilities come from :func:`songsim.embeddings.musicnn.track_tags`. A group's tags
+The tag probabilities come from :func:`songsim.embeddings.kinds.track_tags`. A group's tags
 are ranked by *lift*: the group's mean tag probability minus the corpus mean, so a
 tag every track has ("rock" on a rock library) does not describe every group. This is what says
 in words why songs were grouped, and how audio clusters and playlist communities differ.

@@ -41,6 +41,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ..analysis.similar import normalize_rows
 from ..config import cache_dir
 from ..data.datasets import Dataset
 from ..errors import DatasetError, SongsimError
@@ -236,7 +237,7 @@ def _latent_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarra
 
     clip = embed_clips(model, ds.clips)
     if model.kind == "contrastive":  # its loss compares directions only
-        clip = _unit(clip)
+        clip = normalize_rows(clip, dtype=np.float32)
     return clip, None
 
 
@@ -251,18 +252,20 @@ CLIP_VECTORS = {
 }
 
 
-def _unit(X: np.ndarray) -> np.ndarray:
-    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-
-
 def _fused(contrastive: Embedding, musicnn: Embedding) -> Embedding:
     """contrastive ‖ musicnn, each part unit length, the whole unit length (clips and tracks)."""
-    half = np.float32(np.sqrt(0.5))
-    clip = np.hstack([_unit(contrastive.clip), _unit(musicnn.clip)]) * half
-    track = np.hstack([_unit(contrastive.track), _unit(musicnn.track)]) * half
+
+    def joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        parts = [normalize_rows(a, np.float32), normalize_rows(b, np.float32)]
+        return np.hstack(parts) * np.float32(np.sqrt(0.5))
+
     params = {"contrastive": contrastive.params, "musicnn": musicnn.params}
     return Embedding(
-        "fused", clip.astype(np.float32), track.astype(np.float32), params, musicnn.tags
+        "fused",
+        joined(contrastive.clip, musicnn.clip),
+        joined(contrastive.track, musicnn.track),
+        params,
+        musicnn.tags,
     )
 
 

@@ -55,6 +55,13 @@ def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path 
     """The checkpoint entry that fits ``ds`` (cache first, then shipped), or None.
 
     Looked up by manifest alone (checksums verified, weights not loaded)."""
+    found = fitting_checkpoint(ds, model, latent)
+    return found and found[0]
+
+
+def fitting_checkpoint(ds: Dataset, model: str, latent: int | None = None):
+    """``(entry, manifest)`` of the checkpoint that fits ``ds`` (cache first, then shipped), with
+    ``manifest["checkpoint_id"]``, or None: :func:`find_checkpoint` with what it read."""
     latent = latent or DEFAULT_LATENT[model]
     for entry in (checkpoint_entry(ds.name, model, latent), shipped_entry(model, latent)):
         try:
@@ -66,7 +73,7 @@ def find_checkpoint(ds: Dataset, model: str, latent: int | None = None) -> Path 
                 log.warning("ignoring checkpoint: %s", exc)
             continue
         if _matches(ds, manifest):
-            return entry
+            return entry, _with_id(entry, manifest)
     return None
 
 
@@ -75,18 +82,12 @@ def checkpoint_sizes(ds: Dataset, model: str) -> list[int]:
     default size first; whether each fits ``ds`` is :func:`find_checkpoint`'s to say."""
     default = DEFAULT_LATENT[model]
     found = {default}
-    for folder, prefix in (
-        (checkpoint_entry(ds.name, model, default).parent, f"{model}-"),
-        (
-            shipped_entry(model, default).parent,
-            shipped_entry(model, default).name[: -len(str(default))],
-        ),
-    ):
-        if folder.is_dir():
-            for entry in folder.iterdir():
-                size = entry.name[len(prefix) :]
-                if entry.name.startswith(prefix) and size.isdigit() and entry.is_dir():
-                    found.add(int(size))
+    for named in (checkpoint_entry(ds.name, model, default), shipped_entry(model, default)):
+        stem = named.name.rpartition("-")[0]  # "cae" or "demo-cae": the entry names "<stem>-<size>"
+        for entry in named.parent.glob(f"{stem}-*"):
+            size = entry.name.rpartition("-")[2]
+            if size.isdigit() and entry.is_dir():
+                found.add(int(size))
     return [default] + sorted(found - {default})
 
 

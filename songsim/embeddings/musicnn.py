@@ -70,8 +70,10 @@ def _track_windows(ds: Dataset, row: int, starts: np.ndarray) -> list[np.ndarray
 
 def standardise(X: np.ndarray) -> np.ndarray:
     """Each column to mean 0 and standard deviation 1 over the rows, then each row to unit length."""
+    from ..analysis.similar import normalize_rows
+
     Z = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-6)
-    return (Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    return normalize_rows(Z, dtype=np.float32)
 
 
 def musicnn_vectors(

@@ -73,14 +73,11 @@ def checkpoint_summary(ds: Dataset, kind: str, latent: int) -> str | None:
 def _checkpoint_summary(
     _ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple
 ) -> str | None:
-    from ..embeddings.modeling import checkpoint_id, find_checkpoint
-    from ..models.checkpoints import checkpoint_manifest, describe
+    from ..embeddings.modeling import fitting_checkpoint
+    from ..models.checkpoints import describe
 
-    entry = find_checkpoint(_ds, kind, latent)
-    if entry is None:
-        return None
-    _, manifest = checkpoint_manifest(entry)
-    return describe({**manifest, "checkpoint_id": checkpoint_id(entry)})
+    found = fitting_checkpoint(_ds, kind, latent)
+    return None if found is None else describe(found[1])
 
 
 def kind_label(ds: Dataset, name: str) -> str:

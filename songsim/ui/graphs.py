@@ -12,9 +12,10 @@ from .settings import setting
 
 
 @st.cache_resource(max_entries=8, show_spinner="Building the song graph…")
-def _song_graph(_ds: Dataset, key: str, _params: pipeline.GraphParams, params_key: str):
-    """:func:`songsim.pipeline.song_graph`, once per dataset (playlists included) and parameters."""
-    return pipeline.song_graph(_ds, _params)
+def _song_graph(_ds: Dataset, key: str, params: pipeline.GraphParams):
+    """:func:`songsim.pipeline.song_graph`, once per dataset (playlists included) and parameters
+    (Streamlit hashes the frozen dataclass's fields)."""
+    return pipeline.song_graph(_ds, params)
 
 
 def graph_params() -> pipeline.GraphParams:
@@ -35,8 +36,7 @@ def graph_key(ds: Dataset) -> str:
 def current_graph(ds: Dataset):
     """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists,
     with :func:`graph_params`."""
-    params = graph_params()
-    return _song_graph(ds, ds.fingerprint, params, repr(params))
+    return _song_graph(ds, ds.fingerprint, graph_params())
 
 
 def has_graph(ds: Dataset) -> bool:
