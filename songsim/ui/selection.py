@@ -14,12 +14,13 @@ from ..errors import SongsimError
 from .settings import widget_key
 
 
-def chosen_kind(ds: Dataset) -> str:
+def chosen_kind(ds: Dataset, kinds: list[str] | None = None) -> str:
     """The embedding the pages show for ``ds``: the one last picked when ``ds`` has it (a
-    checkpoint of another library may not fit), else the best available."""
+    checkpoint of another library may not fit), else the best of ``kinds`` (default: all
+    :func:`~songsim.ui.cached.available_kinds`)."""
     from .cached import available_kinds, default_kind
 
-    kinds = available_kinds(ds)
+    kinds = available_kinds(ds) if kinds is None else kinds
     kind = st.session_state.get("kind")
     return kind if kind in kinds else default_kind(kinds)
 
@@ -29,9 +30,10 @@ def kind_widget(ds: Dataset) -> dict:
     per checkpoint that fits, labelled with its size and when and on what it was trained."""
     from .cached import available_kinds, kind_label
 
-    kind = st.session_state["kind"] = chosen_kind(ds)
+    kinds = available_kinds(ds)
+    kind = st.session_state["kind"] = chosen_kind(ds, kinds)
     return {
-        "options": available_kinds(ds),
+        "options": kinds,
         "format_func": lambda name: kind_label(ds, name),
         **widget_key("kind", kind),
     }
