@@ -356,8 +356,8 @@ def embed_clips(
 
     Runs in fp32 with channels-last tensors (about 1.6× faster than contiguous ones for the
     contrastive encoder on a 2-core CPU: 7.6 against 12.0 ms a clip). ``batch_size`` defaults to
-    8 clips on a CPU, whose activations then stay in cache (the contrastive encoder: median
-    146 against 108 clips/s at 256 on 2 cores, the same vectors), and 256 on a GPU."""
+    8 clips on a CPU, whose activations then stay in cache (faster than 256 and the same vectors:
+    ``bench/bench_embed.py``, docs/BENCHMARKS.md), and 256 on a GPU."""
     dev = pick_device(device)
     batch_size = batch_size or (8 if dev.type == "cpu" else 256)
     cl = torch.channels_last
