@@ -10,8 +10,8 @@ to score. Prints one JSON line.
 
 Usage::
 
-    python bench/ablate_contrastive.py realmusic --crop 64 --random-state 0 --save seed0.npy
-    python bench/ablate_contrastive.py realmusic --crop 64 --random-state 1 --save seed1.npy
+    python bench/ablate_contrastive.py realmusic --crop 64 --epochs 15 --random-state 0 --save seed0.npy
+    python bench/ablate_contrastive.py realmusic --crop 64 --epochs 15 --random-state 1 --save seed1.npy
     python bench/score_ensemble.py realmusic seed0.npy seed1.npy
 """
 

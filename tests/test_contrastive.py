@@ -115,6 +115,36 @@ def test_same_seed_same_weights_and_resume(toy, check_resume):
     check_resume(a, clips, clip_track, p)
 
 
+def test_on_epoch_sees_each_epoch_and_params_carry_the_augmentation(toy, monkeypatch):
+    """What the ablation bench relies on: ``on_epoch`` after every epoch with the model and its
+    history so far, no validation split at ``val_fraction=0``, and ``TrainParams.augmentation``
+    reaching every view."""
+    import songsim.models.contrastive as contrastive
+    from songsim.models.contrastive import Augmentation
+
+    clips, clip_track = toy
+    strong = Augmentation(max_shift=3, eq=0.05)
+    seen_aug, calls = [], []
+    real_augment = contrastive.augment
+
+    def spy(x, gen, *, crop_frames=128, aug=Augmentation()):
+        seen_aug.append(aug)
+        return real_augment(x, gen, crop_frames=crop_frames, aug=aug)
+
+    monkeypatch.setattr(contrastive, "augment", spy)
+    p = toy_params(epochs=3, val_fraction=0.0, augmentation=strong)
+
+    def on_epoch(epoch, model, history):
+        calls.append((epoch, len(history["train_loss"])))
+        embed_clips(model, clips[:4], device="cpu")  # a callback may embed; training goes on
+
+    _, h = train(clips, clip_track, p, on_epoch=on_epoch)
+    assert calls == [(1, 1), (2, 2), (3, 3)]
+    assert seen_aug and all(a == strong for a in seen_aug)
+    assert "initial_val_loss" not in h  # every track trained
+    assert p.to_dict()["augmentation"]["max_shift"] == 3  # manifests record it
+
+
 def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
     """Training sees clips and track numbers only: relabelling a dataset changes nothing."""
     import songsim.embeddings.modeling as modeling

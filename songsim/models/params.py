@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from . import DEFAULT_LATENT
+from .contrastive import Augmentation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,11 +22,12 @@ class TrainParams:
     )
     weight_decay: float = 0.0
     patience: int = 3  # early stopping: epochs without validation improvement
-    val_fraction: float = 0.15  # share of tracks held out (all their clips)
+    val_fraction: float = 0.15  # share of tracks held out (all their clips); 0: none
     beta: float = 1.0  # VAE: weight of the KL term
     warmup_epochs: int = 3  # VAE: epochs over which the KL weight rises from 0 to 1
     crop_frames: int = 128  # contrastive: frames of a training view (64 ≈ 1.5 s, 128 ≈ 3 s)
     temperature: float = 0.1  # contrastive: τ of the loss
+    augmentation: Augmentation = Augmentation()  # contrastive: how strongly views are changed
     random_state: int = 0  # seeds the split, the initialisation, batches and augmentations
 
     def to_dict(self) -> dict:

@@ -14,6 +14,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,12 @@ SCHEDULES = ("cosine", "onecycle")
 def split_by_track(
     clip_track: np.ndarray, val_fraction: float, random_state: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Clip indices ``(train, val)``: every clip of a validation track is in ``val``."""
+    """Clip indices ``(train, val)``: every clip of a validation track is in ``val``; at least one
+    track is held out unless ``val_fraction`` is 0 (then ``val`` is empty)."""
     tracks = np.unique(clip_track)
     rng = np.random.default_rng(random_state)
     n_val = max(1, int(round(val_fraction * len(tracks)))) if len(tracks) > 1 else 0
+    n_val = 0 if val_fraction <= 0 else n_val
     val_tracks = rng.choice(tracks, size=n_val, replace=False)
     is_val = np.isin(clip_track, val_tracks)
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
@@ -137,6 +140,7 @@ class Batches:
                 self.X[torch.from_numpy(both)].to(self.dev),
                 gen,
                 crop_frames=self.params.crop_frames,
+                aug=self.params.augmentation,
             )
             yield self._to_device(views), torch.from_numpy(self.clip_track[both]).to(self.dev)
 
@@ -171,6 +175,7 @@ def train(
     amp: bool | None = None,
     channels_last: bool | None = None,
     init_state: dict | None = None,
+    on_epoch: Callable[[int, torch.nn.Module, dict], None] | None = None,
 ) -> tuple[torch.nn.Module, dict]:
     """Train a model on clips.
 
@@ -187,6 +192,8 @@ def train(
     amp : bf16 autocast; defaults to True on CUDA, False elsewhere
     channels_last : defaults to True on CUDA and the CPU, False on MPS
     init_state : weights to start from (fine-tuning), instead of a random initialisation
+    on_epoch : called after every epoch as ``on_epoch(epoch, model, history)`` (epoch from 1; the
+        model as it is then, on the training device): ablations score the embedding there
 
     Returns
     -------
@@ -311,6 +318,9 @@ def train(
                     "bad_epochs": bad_epochs,
                 },
             )
+        if on_epoch is not None:
+            on_epoch(epoch + 1, model, history)
+            model.to(dev, memory_format=memory_format).train()  # as the callback may leave it
         if bad_epochs >= params.patience:
             history["stopped_early"] = True
             break
