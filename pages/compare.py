@@ -8,12 +8,13 @@ ds = ui.current_dataset()
 st.title("Compare")
 kind = st.selectbox("Embedding", **ui.kind_widget(ds))
 k = ui.chosen_k(ds, kind)
+graph = ui.graph_settings()  # communities as chosen on the Graph page
 st.caption(f"Its k-means clusters at k = {k}, the k chosen on the Clusters page.")
 st.page_link(
     "pages/clusters.py", label="Change k on the Clusters page", icon=":material/bar_chart:"
 )
 
-targets = (["communities"] if ui.has_graph(ds) else []) + (
+targets = (["communities"] if ui.has_graph(ds, graph) else []) + (
     ["labels"] if ds.labels is not None else []
 )
 if not targets:
@@ -25,7 +26,7 @@ rows = []
 for target in targets:
     st.subheader(f"Clusters × {target}")
     try:
-        heatmap, scores, left_out = ui.comparison(ds, kind, k, target)
+        heatmap, scores, left_out = ui.comparison(ds, graph, kind, k, target)
     except ui.SongsimError as exc:
         ui.show_error(exc)
         continue
@@ -43,9 +44,9 @@ if ui.tags_available(ds) and st.toggle(
     by_cluster, by_community = st.columns(2)
     by_cluster.markdown(f"**Clusters** (k = {k})")
     by_cluster.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
-    if ui.has_graph(ds):
+    if ui.has_graph(ds, graph):
         by_community.markdown("**Playlist communities**")
-        by_community.dataframe(ui.community_tags(ds), width="stretch", hide_index=True)
+        by_community.dataframe(ui.community_tags(ds, graph), width="stretch", hide_index=True)
     st.caption(
         "A group's tags are those whose mean probability in the group rises most above the mean "
         "over all tracks."
@@ -74,7 +75,7 @@ for i, each in enumerate(chosen):
     bar.progress(
         i / len(chosen), text=f"Scoring {ui.short_kind_label(each)} ({i + 1}/{len(chosen)})…"
     )
-    table_rows.append(ui.embedding_scores(ds, each))
+    table_rows.append(ui.embedding_scores(ds, graph, each))
 bar.empty()
 st.dataframe(ui.embeddings_table(table_rows), width="stretch", hide_index=True)
 st.caption(

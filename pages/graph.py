@@ -8,13 +8,33 @@ from songsim.ui.charts import bar_sizes, graph_chart
 ds = ui.current_dataset()
 st.title("Song graph")
 
-with st.expander("Upload playlists to rebuild the graph", expanded=False):
+upload_box = st.container()  # drawn above the settings, filled once they are read
+c1, c2, c3, c4 = st.columns(4)
+widgets = ui.GRAPH_WIDGETS
+graph = ui.GraphParams(
+    method=c1.selectbox("Method", ui.COMMUNITY_METHODS, **ui.widget_key(*widgets["method"])),
+    max_communities=c2.number_input(
+        "Communities (0 = automatic)",
+        0,
+        50,
+        help="Leading eigenvector treats this as an upper bound per "
+        "component: it stops early when no split raises modularity.",
+        **ui.widget_key(*widgets["max_communities"]),
+    )
+    or None,
+    refine=c3.checkbox("Vertex-moving refinement", **ui.widget_key(*widgets["refine"])),
+    min_playlists=c4.number_input(
+        "Min playlists per song", 1, 100, **ui.widget_key(*widgets["min_playlists"])
+    ),
+)
+
+with upload_box.expander("Upload playlists to rebuild the graph", expanded=False):
     st.caption(
         "CSV (playlist_id,track_id, or DEEJ-A.I. rows), Spotify MPD JSON (plain, .gz or .zip), "
         "Exportify CSV, or M3U/M3U8. The upload is yours alone: other visitors keep their graph."
     )
     file = st.file_uploader("Playlist file", type=list(ui.UPLOAD_TYPES), key="playlist_upload")
-    if ui.take_upload(file):
+    if ui.take_upload(file, graph):
         st.rerun()  # the whole app again: the sidebar's counts and file name follow the upload
     level, message = ui.upload_outcome()
     if level == "error":
@@ -25,25 +45,8 @@ with st.expander("Upload playlists to rebuild the graph", expanded=False):
         ui.clear_upload()
         st.rerun()
 
-c1, c2, c3, c4 = st.columns(4)
-c1.selectbox(
-    "Method",
-    ui.COMMUNITY_METHODS,
-    **ui.widget_key("method", "leading-eigenvector"),
-)
-c2.number_input(
-    "Communities (0 = automatic)",
-    0,
-    50,
-    help="Leading eigenvector treats this as an upper bound per "
-    "component: it stops early when no split raises modularity.",
-    **ui.widget_key("n_communities", 0),
-)
-c3.checkbox("Vertex-moving refinement", **ui.widget_key("refine", True))
-c4.number_input("Min playlists per song", 1, 100, **ui.widget_key("min_playlists", 1))
-
 try:
-    g, res = ui.current_graph(ds)
+    g, res = ui.current_graph(ds, graph)
 except ui.SongsimError as exc:
     ui.show_error(exc)
     st.stop()
@@ -68,13 +71,13 @@ if color_by == "cluster":
         f"Clusters: k-means, k = {k} on {ui.short_kind_label(kind)} (set on the Clusters page)."
     )
 picked = ui.selected_song(ds)
-near = ui.graph_neighbours(ds, picked) if picked is not None else None
-mask = ui.highlight(ds, kind, k, group=ui.focus(ds))
+near = ui.graph_neighbours(ds, graph, picked) if picked is not None else None
+mask = ui.highlight(ds, kind, k, graph, group=ui.focus(ds))
 clusters = ui.clusters(ds, kind, k) if color_by == "cluster" else None
-nodes, lines = ui.graph_view(ds, max_nodes, clusters)
+nodes, lines = ui.graph_view(ds, graph, max_nodes, clusters)
 spec = ui.chart_spec(
     ds,
-    ("graph", color_by, kind, k, max_nodes, picked, ui.focus(ds)),
+    ("graph", graph, color_by, kind, k, max_nodes, picked, ui.focus(ds)),
     lambda: graph_chart(
         nodes,
         lines,
@@ -103,7 +106,7 @@ with details:
     else:
         st.markdown(f"**{ui.plain(ui.track_label(ds, picked))}**")
         ui.play(ds, picked)
-        community = ui.community_series(ds).get(picked)
+        community = ui.community_series(ds, graph).get(picked)
         if community is None:
             st.caption("Not in the graph's largest component (no community).")
         else:
@@ -120,7 +123,7 @@ with details:
         )
 st.download_button(
     "Download this graph as an interactive page (HTML, works offline)",
-    data=lambda: ui.graph_html_for(ds, max_nodes, clusters)[0],
+    data=lambda: ui.graph_html_for(ds, graph, max_nodes, clusters)[0],
     file_name="songsim-graph.html",
     mime="text/html",
 )
@@ -130,7 +133,7 @@ ui.forget_chart("community_bars")
 event = st.vega_lite_chart(
     spec=ui.chart_spec(
         ds,
-        ("community_sizes",),
+        ("community_sizes", graph),
         lambda: bar_sizes(res.sizes, what="community", selectable=True),
     ),
     width="stretch",
@@ -148,7 +151,7 @@ if ui.tags_available(ds) and st.toggle(
     "pretrained on the Million Song Dataset, hears each track (computed once per dataset).",
     **ui.widget_key("show_tags", False),
 ):
-    st.dataframe(ui.community_tags(ds), width="stretch", hide_index=True)
+    st.dataframe(ui.community_tags(ds, graph), width="stretch", hide_index=True)
     st.caption(
         "A community's tags are those whose mean probability rises most above the mean over all "
         "tracks; compare them with the clusters' on the Clusters page to see how audio groups and "

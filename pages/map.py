@@ -9,12 +9,13 @@ ds = ui.current_dataset()
 st.title("Map")
 c1, c2, c3 = st.columns(3)
 kind = c1.selectbox("Embedding", **ui.kind_widget(ds))
+graph = ui.graph_settings()  # communities as chosen on the Graph page
 method = c2.radio(
     "Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_key("projection", "t-SNE")
 )
 color_options = (
     ["cluster"]
-    + (["community"] if ui.has_graph(ds) else [])
+    + (["community"] if ui.has_graph(ds, graph) else [])
     + (["label"] if ds.labels is not None else [])
 )
 color = c3.radio(
@@ -49,13 +50,14 @@ else:
 k = ui.chosen_k(ds, kind)
 picked = ui.selected_song(ds)
 near = ui.similar(ds, kind, picked, 10) if picked is not None else None
-mask = ui.highlight(ds, kind, k, search, ui.focus(ds))
+mask = ui.highlight(ds, kind, k, graph, search, ui.focus(ds))
 chart, details = st.columns([3, 1])
 spec = ui.chart_spec(
     ds,
-    ("map", kind, method, perplexity, k, color, ui.tags_computed(ds), picked, search, ui.focus(ds)),
+    ("map", kind, method, perplexity, k, graph, color, ui.tags_computed(ds), picked, search)
+    + (ui.focus(ds),),
     lambda: scatter_map(
-        ui.map_points(ds, xy, kind, k),
+        ui.map_points(ds, xy, kind, k, graph),
         color=color,
         picked=picked,
         neighbours=[] if near is None else near["row"].tolist(),

@@ -18,6 +18,7 @@ from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..embeddings.kinds import kind_name
 from ..errors import SongsimError
 from ..models.checkpoints import describe as describe_checkpoint
+from ..pipeline import GraphParams
 from . import _preload  # noqa: F401  (first: see its docstring)
 from .cached import (
     KINDS_LABELS,
@@ -52,11 +53,13 @@ from .compare import (
 )
 from .graphs import (
     EDGES_PER_NODE,
+    GRAPH_WIDGETS,
     community_series,
     current_graph,
     graph_html_for,
     graph_key,
     graph_neighbours,
+    graph_settings,
     graph_view,
     has_graph,
 )
@@ -116,6 +119,9 @@ from .similar import (
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
 
 __all__ = [
+    "GRAPH_WIDGETS",
+    "GraphParams",
+    "graph_settings",
     "describe_checkpoint",
     "ICON",
     "EDGES_PER_NODE",

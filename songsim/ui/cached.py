@@ -16,7 +16,7 @@ from ..data.datasets import Dataset
 from ..embeddings import MODEL_KINDS, PREFERENCE
 from ..errors import SongsimError
 from ..storage import current_version
-from .graphs import community_series, graph_key
+from .graphs import community_series
 from .session import progress_callback
 
 #: The models the Model page trains, best first (one list: :data:`songsim.embeddings.MODEL_KINDS`).
@@ -42,12 +42,13 @@ def _chart_spec(key: tuple, _chart) -> dict:
 
 def chart_spec(ds: Dataset, key: tuple, chart) -> dict:
     """Vega-Lite spec of the Altair chart that ``chart()`` builds, built once per ``key`` and
-    version of ``ds`` and of its graph (clips, playlists with the session's upload, graph settings).
+    version of ``ds`` (clips, and playlists with the session's upload).
 
-    ``key`` must name everything else the chart shows (the embedding, k, the colouring…): a page
-    rerun with the same key reuses the spec instead of rebuilding it (≈ 20–60 ms a chart).
+    ``key`` must name everything else the chart shows (the embedding, k, the colouring, the
+    graph's parameters…): a page rerun with the same key reuses the spec instead of rebuilding it
+    (≈ 20–60 ms a chart).
     """
-    return _chart_spec((graph_key(ds), ds.audio_fingerprint, *key), chart)
+    return _chart_spec((ds.fingerprint, ds.audio_fingerprint, *key), chart)
 
 
 def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
@@ -260,12 +261,13 @@ def cluster_tags(ds: Dataset, kind: str, k: int) -> pd.DataFrame:
     return _words(distinctive_tags(probs, clusters(ds, kind, k)), "cluster")
 
 
-def community_tags(ds: Dataset) -> pd.DataFrame:
-    """Per community of the session's graph: its size and the tags that set it apart."""
+def community_tags(ds: Dataset, graph) -> pd.DataFrame:
+    """Per community of the graph with parameters ``graph``: its size and the tags that set it
+    apart."""
     from ..analysis.tags import distinctive_tags
 
     probs = _track_tags(ds, ds.audio_fingerprint)
-    comm = community_series(ds).reindex(np.arange(ds.n_tracks))
+    comm = community_series(ds, graph).reindex(np.arange(ds.n_tracks))
     groups = np.array([None if pd.isna(c) else int(c) for c in comm], dtype=object)
     return _words(distinctive_tags(probs, groups), "community")
 

@@ -25,17 +25,18 @@ def scores_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows).round(4).rename(columns=names)
 
 
-def comparison(ds: Dataset, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
+def comparison(ds: Dataset, graph, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
     """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
-    'communities' or 'labels'; cached per graph, embedding, k and target."""
+    'communities' (of the graph with parameters ``graph``) or 'labels'; cached per graph,
+    embedding, k and target."""
     if against == "labels" and ds.labels is None:
         raise SongsimError("this dataset has no labels")
-    return _comparison(ds, graph_key(ds), ds.audio_fingerprint, kind, k, against)
+    return _comparison(ds, graph_key(ds, graph), graph, ds.audio_fingerprint, kind, k, against)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _comparison(
-    _ds: Dataset, graph_key: str, audio_key: str, kind: str, k: int, against: str
+    _ds: Dataset, graph_key: str, _graph, audio_key: str, kind: str, k: int, against: str
 ) -> tuple[dict, dict, int]:
     from ..analysis.compare import aligned, contingency, scores
     from .charts import contingency_heatmap, spec
@@ -44,7 +45,7 @@ def _comparison(
     if against == "labels":
         ref = pd.Series(_ds.labels, index=np.arange(_ds.n_tracks)).replace("", np.nan)
     else:
-        ref = community_series(_ds)
+        ref = community_series(_ds, _graph)
     a, b, left_out = aligned(cl, ref)
     table = contingency(
         a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])
@@ -62,21 +63,21 @@ def scorable_kinds(ds: Dataset, kinds) -> list[str]:
     return [k for k in kinds if k not in AUDIO_KINDS or listened]
 
 
-def embedding_scores(ds: Dataset, kind: str) -> dict:
+def embedding_scores(ds: Dataset, graph, kind: str) -> dict:
     """One row of the Compare table: ``kind``'s figures of
-    :func:`songsim.analysis.evaluation.score_embedding`, from the cached k sweep; cached per
-    embedding and graph."""
-    return _embedding_scores(ds, graph_key(ds), ds.audio_fingerprint, kind)
+    :func:`songsim.analysis.evaluation.score_embedding` against the communities of the graph with
+    parameters ``graph``, from the cached k sweep; cached per embedding and graph."""
+    return _embedding_scores(ds, graph_key(ds, graph), graph, ds.audio_fingerprint, kind)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _embedding_scores(_ds: Dataset, graph_key: str, audio_key: str, kind: str) -> dict:
+def _embedding_scores(_ds: Dataset, graph_key: str, _graph, audio_key: str, kind: str) -> dict:
     from ..analysis.evaluation import score_embedding
 
     out = score_embedding(
         embedding(_ds, kind),
         labels=_ds.complete_labels,
-        communities=community_series(_ds),
+        communities=community_series(_ds, _graph),
         sweep=_fitted_sweep(_ds, audio_key, kind, 20),
     )
     return {"embedding": short_kind_label(kind), **out}

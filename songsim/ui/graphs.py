@@ -1,4 +1,7 @@
-"""The song graph of the session's playlists, its communities, and the drawn network."""
+"""The song graph of the session's playlists, its communities, and the drawn network.
+
+Every step takes the graph's :class:`~songsim.pipeline.GraphParams` as an argument: the Graph page
+builds them from its widgets, the other pages from what was chosen there (:func:`graph_settings`)."""
 
 from __future__ import annotations
 
@@ -18,45 +21,51 @@ def _song_graph(_ds: Dataset, key: str, params: pipeline.GraphParams):
     return pipeline.song_graph(_ds, params)
 
 
-def graph_params() -> pipeline.GraphParams:
-    """The graph settings chosen on the Graph page (its defaults until then), checked once."""
-    return pipeline.GraphParams(
-        min_playlists=setting("min_playlists", 1),
-        method=setting("method", "leading-eigenvector"),
-        max_communities=setting("n_communities", 0) or None,
-        refine=setting("refine", True),
-    )
+#: The Graph page's widgets and their defaults: ``GraphParams`` field → (widget key, default).
+GRAPH_WIDGETS = {
+    "method": ("method", "leading-eigenvector"),
+    "max_communities": ("n_communities", 0),
+    "refine": ("refine", True),
+    "min_playlists": ("min_playlists", 1),
+}
 
 
-def graph_key(ds: Dataset) -> str:
-    """Cache key of everything derived from the current graph: playlists and graph settings."""
-    return f"{ds.fingerprint}:{graph_params()!r}"
+def graph_settings() -> pipeline.GraphParams:
+    """The graph settings chosen on the Graph page (its defaults until then), checked once: how
+    the other pages colour and score by the same communities."""
+    values = {field: setting(*widget) for field, widget in GRAPH_WIDGETS.items()}
+    return pipeline.GraphParams(**{**values, "max_communities": values["max_communities"] or None})
 
 
-def current_graph(ds: Dataset):
-    """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists,
-    with :func:`graph_params`."""
-    return _song_graph(ds, ds.fingerprint, graph_params())
+def graph_key(ds: Dataset, graph: pipeline.GraphParams) -> str:
+    """Cache key of everything derived from a graph: the playlists and the graph's parameters."""
+    return f"{ds.fingerprint}:{graph!r}"
 
 
-def has_graph(ds: Dataset) -> bool:
+def current_graph(ds: Dataset, graph: pipeline.GraphParams):
+    """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists
+    with parameters ``graph``."""
+    return _song_graph(ds, ds.fingerprint, graph)
+
+
+def has_graph(ds: Dataset, graph: pipeline.GraphParams) -> bool:
     """Whether the session's playlists give a song graph (a library without playlists has none)."""
     from ..errors import SongsimError
 
     try:
-        current_graph(ds)
+        current_graph(ds, graph)
     except SongsimError:
         return False
     return True
 
 
-def community_series(ds: Dataset) -> pd.Series:
+def community_series(ds: Dataset, graph: pipeline.GraphParams) -> pd.Series:
     """Community of each track in the session's graph, indexed by track row (empty without one)."""
     from ..analysis.evaluation import community_labels
 
-    if not has_graph(ds):
+    if not has_graph(ds, graph):
         return pd.Series([], index=pd.Index([], dtype=np.int64), dtype=np.int64, name="community")
-    return community_labels(*current_graph(ds))
+    return community_labels(*current_graph(ds, graph))
 
 
 @st.cache_data(max_entries=8, show_spinner="Laying out the graph…")
@@ -75,19 +84,21 @@ def _layout(
 EDGES_PER_NODE = 4
 
 
-def _groups(ds: Dataset, clusters: np.ndarray | None) -> np.ndarray:
+def _groups(ds: Dataset, graph: pipeline.GraphParams, clusters: np.ndarray | None) -> np.ndarray:
     """Colour group of each graph node: its k-means cluster when ``clusters`` (one per track
     row) are given, else its community."""
-    g, res = current_graph(ds)
+    g, res = current_graph(ds, graph)
     return np.asarray(res.membership if clusters is None else clusters[g.nodes])
 
 
-def graph_nodes(ds: Dataset, max_nodes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def graph_nodes(
+    ds: Dataset, graph: pipeline.GraphParams, max_nodes: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The drawn part of the session's graph: ``(nodes, edges)`` frames for
     :func:`~songsim.ui.charts.graph_chart` — nodes indexed by track row, with x, y, degree, size,
     title, artist, track_id and ``node`` (position in the graph); edges as x, y, x2, y2."""
-    g, _ = current_graph(ds)
-    keep, edges, pos = _layout(ds, graph_key(ds), g, max_nodes, EDGES_PER_NODE)
+    g, _ = current_graph(ds, graph)
+    keep, edges, pos = _layout(ds, graph_key(ds, graph), g, max_nodes, EDGES_PER_NODE)
     deg = g.degree()
     rows = g.nodes[keep]
     nodes = ds.tracks.iloc[rows][["track_id", "title", "artist"]].copy()
@@ -102,20 +113,22 @@ def graph_nodes(ds: Dataset, max_nodes: int) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def graph_view(
-    ds: Dataset, max_nodes: int, clusters: np.ndarray | None = None
+    ds: Dataset, graph: pipeline.GraphParams, max_nodes: int, clusters: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`graph_nodes` with each node's colour group: column ``cluster`` when the k-means
     ``clusters`` ``(n_tracks,)`` are given, else ``community``."""
-    nodes, lines = graph_nodes(ds, max_nodes)
+    nodes, lines = graph_nodes(ds, graph, max_nodes)
     column = "community" if clusters is None else "cluster"
-    nodes[column] = _groups(ds, clusters)[nodes["node"].to_numpy()].astype(str)
+    nodes[column] = _groups(ds, graph, clusters)[nodes["node"].to_numpy()].astype(str)
     return nodes, lines
 
 
-def graph_neighbours(ds: Dataset, row: int, n: int = 10) -> pd.DataFrame:
+def graph_neighbours(
+    ds: Dataset, graph: pipeline.GraphParams, row: int, n: int = 10
+) -> pd.DataFrame:
     """The ``n`` songs sharing the most playlists with track ``row`` (empty when it is not in the
     graph): row, shared playlists, title, artist, track_id."""
-    g, _ = current_graph(ds)
+    g, _ = current_graph(ds, graph)
     where = np.flatnonzero(g.nodes == row)
     if not len(where):
         return pd.DataFrame(columns=["row", "shared playlists", "title", "artist", "track_id"])
@@ -127,16 +140,16 @@ def graph_neighbours(ds: Dataset, row: int, n: int = 10) -> pd.DataFrame:
 
 
 def graph_html_for(
-    ds: Dataset, max_nodes: int, clusters: np.ndarray | None = None
+    ds: Dataset, graph: pipeline.GraphParams, max_nodes: int, clusters: np.ndarray | None = None
 ) -> tuple[str, int, int]:
     """The drawn graph as a stand-alone pyvis page (offline: vis-network inlined), for download;
     nodes coloured as :func:`graph_view` colours them."""
     from .charts import graph_html
 
-    nodes, lines = graph_view(ds, max_nodes, clusters)
+    nodes, lines = graph_view(ds, graph, max_nodes, clusters)
     color_by = "community" if clusters is None else "cluster"
-    g, _ = current_graph(ds)
-    keep, edges, pos = _layout(ds, graph_key(ds), g, max_nodes, EDGES_PER_NODE)
+    g, _ = current_graph(ds, graph)
+    keep, edges, pos = _layout(ds, graph_key(ds, graph), g, max_nodes, EDGES_PER_NODE)
     titles = [
         f"{t.title} — {t.artist}\n{t.track_id}\ndegree {t.degree}" for t in nodes.itertuples()
     ]

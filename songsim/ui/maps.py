@@ -62,14 +62,15 @@ def _pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[floa
     return pca_2d(_embedding(_ds, audio_key, kind))
 
 
-def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
-    """Points of a 2-D map with what the tooltips and colours need (index = track row)."""
+def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.DataFrame:
+    """Points of a 2-D map with what the tooltips and colours need (index = track row): the
+    clusters at ``k``, the communities of the graph with parameters ``graph``."""
     from .charts import NO_GROUP
 
     pts = ds.tracks[["track_id", "title", "artist"]].copy()
     pts["x"], pts["y"] = xy[:, 0], xy[:, 1]
     pts["cluster"] = clusters(ds, kind, k).astype(str)
-    comm = community_series(ds)
+    comm = community_series(ds, graph)
     pts["community"] = (
         pd.Series(comm.astype(str), index=comm.index)
         .reindex(np.arange(ds.n_tracks))
@@ -85,7 +86,9 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int) -> pd.DataFrame:
     return pts
 
 
-def highlight(ds: Dataset, kind: str, k: int, search: str = "", group=None) -> np.ndarray | None:
+def highlight(
+    ds: Dataset, kind: str, k: int, graph, search: str = "", group=None
+) -> np.ndarray | None:
     """Which tracks to show in full ``(n_tracks,)`` bool — those whose title, artist or id
     contains ``search`` (any case) and that are in ``group`` (``("cluster" | "community", id)``)
     — or None when neither narrows anything."""
@@ -102,6 +105,6 @@ def highlight(ds: Dataset, kind: str, k: int, search: str = "", group=None) -> n
         if what == "cluster":
             mask &= clusters(ds, kind, k).astype(str) == gid
         else:
-            comm = community_series(ds).reindex(np.arange(ds.n_tracks))
+            comm = community_series(ds, graph).reindex(np.arange(ds.n_tracks))
             mask &= comm.astype("string").fillna(NO_GROUP).to_numpy() == gid
     return mask if (text or group is not None) else None

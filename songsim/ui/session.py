@@ -201,8 +201,9 @@ def current_dataset() -> Dataset:
         return _load(pipeline.DEMO_NAME, _version(pipeline.DEMO_NAME))
 
 
-def apply_upload(file_name: str, data: bytes) -> dict:
-    """Read an uploaded playlist file for this session; returns its counts.
+def apply_upload(file_name: str, data: bytes, graph: pipeline.GraphParams) -> dict:
+    """Read an uploaded playlist file for this session; returns its counts. Its graph (with
+    parameters ``graph``) is built here, once, into the graph cache the pages read.
 
     Raises SongsimError (the previous playlists stay in force) when the file is unreadable or
     matches no track of the current dataset.
@@ -230,7 +231,7 @@ def apply_upload(file_name: str, data: bytes) -> dict:
         raise SongsimError(
             f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'"
         )
-    current_graph(trial)  # fails here, before anything changes, if no graph can be built
+    current_graph(trial, graph)  # fails here, before anything changes, if no graph can be built
     st.session_state["upload"] = upload
     return {
         "entries": len(table),
@@ -262,15 +263,16 @@ def training_was_stopped() -> bool:
     return st.session_state.pop("training_stopped", False)
 
 
-def take_upload(file) -> bool:
-    """Apply a file the playlist uploader holds (an ``UploadedFile`` or None), once per file;
+def take_upload(file, graph: pipeline.GraphParams) -> bool:
+    """Apply a file the playlist uploader holds (an ``UploadedFile`` or None), once per file,
+    building its graph with parameters ``graph``;
     returns whether it was new (then rerun: every page follows the upload). The outcome, a
     success with counts or the reason it was refused, is :func:`upload_outcome`'s."""
     if file is None or st.session_state.get("upload_seen") == file.file_id:
         return False
     st.session_state["upload_seen"] = file.file_id
     try:
-        counts = apply_upload(file.name, file.getvalue())
+        counts = apply_upload(file.name, file.getvalue(), graph)
     except SongsimError as exc:
         st.session_state["upload_outcome"] = ("error", str(exc))
     else:
