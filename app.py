@@ -11,16 +11,7 @@ from songsim import ui
 # the icon is a file of the package: a ":material/…:" or emoji icon would be fetched from a font host
 st.set_page_config(page_title="songsim", page_icon=ui.ICON, layout="wide")
 
-PAGES = [
-    st.Page("pages/data.py", title="Data", icon=":material/library_music:", default=True),
-    st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
-    st.Page("pages/clusters.py", title="Clusters", icon=":material/bar_chart:"),
-    st.Page("pages/graph.py", title="Graph", icon=":material/hub:"),
-    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/similar.py", title="Similar songs", icon=":material/headphones:"),
-]
-page = st.navigation(PAGES)
+page = st.navigation(ui.pages())
 
 ui.bootstrap()
 with ui.router():  # pages run inside it; see ui.router

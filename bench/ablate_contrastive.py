@@ -27,7 +27,7 @@ import torch
 from _common import emit
 
 from songsim.analysis.evaluation import score_embedding
-from songsim.data.datasets import load_dataset
+from songsim.data.store import load_dataset
 from songsim.embeddings import track_means
 from songsim.models.contrastive import Augmentation
 from songsim.models.params import TrainParams

@@ -59,7 +59,7 @@ def main():
 
     import torch
 
-    from songsim.data.datasets import load_dataset
+    from songsim.data.store import load_dataset
     from songsim.embeddings import embed, track_means
     from songsim.embeddings.modeling import train_and_save
     from songsim.models.train import TrainParams

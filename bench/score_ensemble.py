@@ -25,7 +25,7 @@ import numpy as np
 from _common import emit, label_scores
 
 from songsim.analysis.similar import normalize_rows
-from songsim.data.datasets import load_dataset
+from songsim.data.store import load_dataset
 from songsim.embeddings import embed, track_means
 
 

@@ -30,6 +30,7 @@ st.vega_lite_chart(spec=sweep_chart, width="stretch")
 st.caption(
     f"Best silhouette at k = {result['best_k']}; elbow (kneedle) at k = {result['elbow_k'] or '—'}. "
     "The silhouette is exact, computed once for every k from one pass over the pairwise distances."
+    + (f" ({result['note']}.)" if result["note"] else "")
 )
 
 st.subheader(f"{k} clusters")

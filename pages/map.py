@@ -26,11 +26,9 @@ c1, c2 = st.columns([1, 2])
 search = c1.text_input(
     "Find songs", placeholder="title, artist or id", help="Matching songs stay bright."
 )
-perplexity = None
+perplexity = ui.MapParams().perplexity  # a small library lowers it (the caption says so)
 if method == "t-SNE":
-    top = ui.max_perplexity(ds)
-    lowest = min(5, max(1, top - 1))
-    perplexity = top
+    lowest, top = ui.perplexity_range(ds)
     if top > lowest:
         perplexity = c2.slider(
             "Perplexity",
@@ -39,13 +37,10 @@ if method == "t-SNE":
             help="About how many neighbours each song keeps close (at most a third of the tracks).",
             **ui.widget_key("perplexity", 30, bounds=(lowest, top)),
         )
-    xy = ui.tsne(ds, kind, float(perplexity))
-    about = f"t-SNE of {ds.n_tracks} track vectors at perplexity {perplexity}" + (
-        f" (at most {top} for {ds.n_tracks} tracks)" if top < ui.MAX_PERPLEXITY else ""
-    )
-else:
-    xy, ratio = ui.pca(ds, kind)
-    about = f"PCA: the two components explain {ratio[0]:.1%} and {ratio[1]:.1%} of the variance"
+track_map = ui.track_map(
+    ds, kind, ui.MapParams(method="tsne" if method == "t-SNE" else "pca", perplexity=perplexity)
+)
+xy, about = track_map.xy, ui.map_caption(ds, track_map)
 
 k = ui.chosen_k(ds, kind)
 picked = ui.selected_song(ds)

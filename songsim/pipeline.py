@@ -1,7 +1,8 @@
-"""The steps the CLI and the dashboard share, wired once.
+"""The steps the CLI, the dashboard and the benches share, wired once.
 
-Each function takes plain values and returns plain results; the dashboard wraps them in
-Streamlit's caches keyed by the dataset fingerprint and the parameters.
+Each step is a function of its input (a dataset, an embedding's track vectors) and a frozen
+parameter object from :mod:`songsim.params`; the dashboard wraps them in Streamlit's caches keyed
+by the dataset's fingerprints and those parameters.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ import dataclasses
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from .analysis.graph import IncidenceGraph, SongGraph, build_graph, incidence_graph
 from .config import AudioParams
-from .data.datasets import Dataset, list_datasets, load_dataset, save_dataset
+from .data.datasets import Dataset
+from .data.store import list_datasets, load_dataset, save_dataset
 from .errors import DatasetError, SongsimError
+from .params import Fitted, GraphParams, MapParams, SweepParams
 from .progress import Callback
 
 DEMO_NAME = "demo"
@@ -28,8 +33,8 @@ def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> D
     """
     from filelock import FileLock
 
-    from .data.datasets import datasets_root
     from .data.demo import build_demo
+    from .data.store import datasets_root
 
     if not rebuild and (ds := _cached_demo()) is not None:
         return ds
@@ -71,7 +76,6 @@ def ingest(
     """
     import dataclasses
 
-    from .data.datasets import datasets_root
     from .data.ingest import (
         dataset_from_tracks,
         folder_playlists,
@@ -79,6 +83,7 @@ def ingest(
         ingest_spectrograms,
         read_playlist_files,
     )
+    from .data.store import datasets_root
     from .storage import check_name, check_writable
 
     check_name(name)
@@ -146,33 +151,6 @@ def dataset_graph(
     return build_graph_blocks(ds.playlists, ids, Path(edges_dir), client=client, **filters)
 
 
-@dataclasses.dataclass(frozen=True)
-class GraphParams:
-    """What a dataset's song graph and its communities depend on, checked once, here.
-
-    Raises SongsimError for a value out of range (the CLI exits 2, the app shows it)."""
-
-    min_playlists: int = 1  # songs need at least this many playlists to join the graph
-    min_weight: int = 1  # edges need at least this many shared playlists
-    method: str = "leading-eigenvector"  # or 'leiden', 'louvain'
-    max_communities: int | None = None  # leading eigenvector: an upper bound per component
-    refine: bool = True  # Newman's vertex-moving refinement afterwards
-    random_state: int = 0  # Leiden and Louvain
-
-    def __post_init__(self):
-        from .analysis.communities import METHODS
-
-        for name in ("min_playlists", "min_weight"):
-            if int(getattr(self, name)) < 1:
-                raise SongsimError(f"{name} must be at least 1 (got {getattr(self, name)})")
-        if self.method not in METHODS:
-            raise SongsimError(
-                f"unknown community method '{self.method}' (choose from {', '.join(METHODS)})"
-            )
-        if self.max_communities is not None and self.max_communities < 1:
-            raise SongsimError("the number of communities must be at least 1 (or none: automatic)")
-
-
 def song_graph(ds: Dataset, params: GraphParams = GraphParams()):
     """The step from a dataset's playlists to ``(SongGraph, CommunityResult)``: its graph
     (largest connected component) and that graph's communities."""
@@ -221,14 +199,16 @@ def evaluate(
     *,
     kinds: list[str] | None = None,
     graph: GraphParams = GraphParams(),
+    sweep: SweepParams | None = None,
     random_state: int = 0,
     train_if_missing: bool = False,
     progress: Callback | None = None,
 ) -> dict:
     """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
-    README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
-    ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
-    it decodes the audio again), which is scored when named. ``random_state`` seeds k-means."""
+        README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
+        ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
+        it decodes the audio again), which is scored when named. ``random_state`` seeds the models and
+    k-means; ``sweep`` defaults to ``SweepParams(random_state=random_state)``."""
     from .analysis.evaluation import community_labels, score_embedding
     from .embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
 
@@ -258,8 +238,61 @@ def evaluate(
             progress(i, len(kinds), f"evaluating {kind}")
         X = embed(ds, kind, random_state=random_state, train_if_missing=train_if_missing).track
         out["embeddings"][kind] = score_embedding(
-            X, labels=labels, communities=communities, random_state=random_state
+            X,
+            labels=labels,
+            communities=communities,
+            random_state=random_state,
+            sweep=cluster_sweep(X, sweep or SweepParams(random_state=random_state)),
         )
     if progress:
         progress(len(kinds), len(kinds), "done")
     return out
+
+
+def cluster_sweep(X: np.ndarray, params: SweepParams = SweepParams()):
+    """The step from track vectors ``X [shape=(n_tracks, d)]`` to their fitted
+    :class:`~songsim.analysis.clustering.KSweep`, over the ks ``params.fit(n_tracks)`` allows."""
+    from .analysis.clustering import KSweep
+
+    p = params.fit(len(X)).params
+    return KSweep(p.ks, method=p.method, random_state=p.random_state, n_init=p.n_init).fit(X)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackMap:
+    """A 2-D map of an embedding's tracks.
+
+    xy : np.ndarray [shape=(n_tracks, 2)] float32
+    fitted : the parameters used and what was changed to fit the tracks (:class:`Fitted`)
+    explained : PCA's variance ratio of its two components (None for t-SNE)
+    """
+
+    xy: np.ndarray
+    fitted: Fitted[MapParams]
+    explained: tuple[float, float] | None = None
+
+
+def map_neighbours(X: np.ndarray, params: MapParams = MapParams()):
+    """t-SNE's neighbour search over ``X [shape=(n_tracks, d)]``, once for every perplexity a map
+    can take: a fitted :class:`~songsim.analysis.maps.TSNEMapper`."""
+    from .analysis.maps import TSNEMapper
+
+    return TSNEMapper(
+        max_perplexity=MapParams.MAX_PERPLEXITY, random_state=params.random_state
+    ).fit(X)
+
+
+def track_map(X: np.ndarray, params: MapParams = MapParams(), neighbours=None) -> TrackMap:
+    """The step from track vectors ``X [shape=(n_tracks, d)]`` to their 2-D map.
+
+    ``neighbours`` : :func:`map_neighbours` of ``X`` with the same ``random_state``, when already
+    searched (a new perplexity then only re-runs the optimisation)."""
+    from .analysis.maps import pca_2d
+
+    fitted = params.fit(len(X))
+    p = fitted.params
+    if p.method == "pca":
+        xy, ratio = pca_2d(X, random_state=p.random_state)
+        return TrackMap(xy, fitted, (ratio[0], ratio[1]))
+    mapper = neighbours if neighbours is not None else map_neighbours(X, p)
+    return TrackMap(mapper.transform(p.perplexity, n_iter=p.n_iter), fitted)

@@ -14,7 +14,6 @@ from songsim.analysis.similar import (
     grow_playlist,
     nearest,
     neutralise,
-    path_between,
     to_csv,
     to_m3u8,
 )
@@ -206,29 +205,6 @@ def test_playlist_growth_against_a_brute_force_walk():
         scores = {j: float(unit[j] @ target) for j in range(40) if j not in expected}
         expected.append(max(scores, key=scores.get))
     assert order == expected
-
-
-def test_path_between_is_the_shortest_path_of_the_neighbour_graph():
-    import networkx as nx
-
-    rng = np.random.default_rng(5)
-    X = rng.standard_normal((40, 4))
-    path = path_between(X, 0, 39, k=5)
-    # reference: networkx's Dijkstra over the same k-nearest-neighbour graph, built pair by pair
-    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
-    G = nx.Graph()
-    for i in range(40):
-        others = sorted((j for j in range(40) if j != i), key=lambda j: -unit[i] @ unit[j])[:5]
-        for j in others:
-            G.add_edge(i, j, weight=max(1.0 - float(unit[i] @ unit[j]), 1e-9))
-
-    def length(p):
-        return sum(G[a][b]["weight"] for a, b in zip(p, p[1:]))
-
-    best = nx.dijkstra_path_length(G, 0, 39)
-    assert path[0] == 0 and path[-1] == 39 and len(set(path)) == len(path)
-    assert all(G.has_edge(a, b) for a, b in zip(path, path[1:]))
-    assert length(path) == pytest.approx(best)
 
 
 def test_exports_neutralise_formulas():

@@ -56,7 +56,7 @@ def test_data_page():
 
 def test_data_page_lists_skipped_files(fresh_cache, monkeypatch, tiny_dataset):
     from songsim import pipeline
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
 
     monkeypatch.setattr(
         "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
@@ -112,7 +112,7 @@ def test_an_ingested_folder_is_shown_at_once(tmp_path, monkeypatch, fresh_cache,
     from bench.hostile_files import spectrogram_folder
 
     monkeypatch.setattr(pipeline, "ensure_demo", lambda **kw: demo_ds)
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
 
     save_dataset(demo_ds)
     monkeypatch.setenv("SONGSIM_INGEST_ROOTS", str(tmp_path))
@@ -228,7 +228,7 @@ def test_clusters_and_communities_in_words(fresh_cache, monkeypatch, tiny_datase
 
 @pytest.mark.parametrize("shape", ["no-playlists-no-labels", "no-playlists-labels"])
 def test_every_page_works_for_a_small_library_without_playlists(shape, tiny_dataset):
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
     from songsim.io.table import COLUMNS
 
     ds = tiny_dataset("bare")
@@ -286,7 +286,7 @@ def test_compare_page():
 
 
 def test_k_belongs_to_its_dataset(tiny_dataset):
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
 
     save_dataset(tiny_dataset("small"))
     at = open_page("clusters")
@@ -305,7 +305,7 @@ def test_k_belongs_to_its_dataset(tiny_dataset):
 
 
 def test_a_model_trained_at_another_size_is_picked_on_every_page(tiny_dataset):
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
     from songsim.embeddings.modeling import train_and_save
     from songsim.models.train import TrainParams
 

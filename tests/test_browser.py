@@ -324,8 +324,8 @@ MARKUP = [
 
 
 def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
-    from songsim.data.datasets import save_dataset
     from songsim.data.demo import build_demo
+    from songsim.data.store import save_dataset
 
     ds = build_demo(random_state=9, n_tracks=24, n_playlists=80, n_jobs=1)
     ds.name = "hostile"
@@ -413,8 +413,8 @@ def test_a_library_without_playlists_opens_every_page(server, browser_context, c
     """A small folder of songs with no playlists and no labels: every page opens with its empty
     state, never an exception; an empty Folder field is refused; at 1280×720 the picked song's
     player is in view beside the map, and a click on empty space lets the song go."""
-    from songsim.data.datasets import save_dataset
     from songsim.data.demo import build_demo
+    from songsim.data.store import save_dataset
     from songsim.io.table import COLUMNS
 
     ds = build_demo(random_state=4, n_tracks=8, n_playlists=20, n_jobs=1)

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from songsim import pipeline
-from songsim.data.datasets import load_dataset, save_dataset
+from songsim.data.store import load_dataset, save_dataset
 from songsim.embeddings import embed
 from songsim.embeddings.modeling import find_checkpoint
 from songsim.errors import DatasetError

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from songsim.data.datasets import list_datasets, load_dataset, save_dataset
 from songsim.data.demo import STYLES, build_demo, render_track
+from songsim.data.store import list_datasets, load_dataset, save_dataset
 from songsim.errors import DatasetError
 from songsim.pipeline import dataset_graph
 
@@ -70,7 +70,7 @@ def test_failed_write_keeps_previous(fresh_cache, monkeypatch):
     broken = build_demo(random_state=2, n_tracks=8, n_playlists=20, n_jobs=1)
     broken.name = "keep"
     monkeypatch.setattr(
-        "songsim.data.datasets.write_manifest",
+        "songsim.data.store.write_manifest",
         lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()),
     )
     with pytest.raises(KeyboardInterrupt):

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from songsim.data.datasets import load_dataset, save_dataset
 from songsim.data.demo import build_demo
+from songsim.data.store import load_dataset, save_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 

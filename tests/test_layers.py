@@ -22,6 +22,7 @@ LAYERS = {
     "songsim.analysis": 3,  # graphs, communities, clustering, maps, scores (numbers in, numbers out)
     "songsim.embeddings": 4,  # every embedding kind of a dataset
     "songsim.distributed": 5,
+    "songsim.params": 5,  # the frozen parameters of each step
     "songsim.pipeline": 5,  # the steps the CLI and the dashboard share
     "songsim.cli": 6,
     "songsim.ui": 6,

@@ -170,7 +170,7 @@ def _reference_match(entry: str, ids: list[str]) -> str | None:
 
 
 def test_matching_equals_the_all_tails_rule():
-    from songsim.data.datasets import match_tracks
+    from songsim.data.matching import match_tracks
 
     rng = np.random.default_rng(3)
     ids = ["Rock/a.mp3", "Pop/b.mp3", "c.flac", "Live/2019/Rock/a.mp3", "Jazz/Cool/d.ogg", "e.wav"]
@@ -285,7 +285,7 @@ def test_concurrent_ingests_to_one_name_leave_a_complete_dataset(tmp_path, fresh
     import subprocess
     import sys
 
-    from songsim.data.datasets import datasets_root, load_dataset
+    from songsim.data.store import datasets_root, load_dataset
 
     folders = [spectrogram_folder(tmp_path / f"pngs{i}", 30 + 10 * i, seed=i) for i in range(4)]
     env = {**os.environ, "SONGSIM_CACHE": str(fresh_cache)}

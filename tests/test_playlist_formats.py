@@ -12,8 +12,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from songsim.data.datasets import match_tracks
 from songsim.data.ingest import read_playlist_files
+from songsim.data.matching import match_tracks
 from songsim.errors import PlaylistFormatError, SongsimError
 from songsim.io.m3u import normalise_entry
 from songsim.io.playlists import COLUMNS, read_playlists

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from songsim.analysis.graph import build_graph
-from songsim.data.datasets import load_dataset, match_tracks, save_dataset
 from songsim.data.ingest import read_playlist_files
+from songsim.data.matching import match_tracks
+from songsim.data.store import load_dataset, save_dataset
 from songsim.io.table import COLUMNS, TEXT_COLUMNS, compact, concat_playlists
 
 

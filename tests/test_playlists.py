@@ -6,7 +6,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from songsim.data.datasets import match_tracks
+from songsim.data.matching import match_tracks
 from songsim.errors import PlaylistFormatError
 from songsim.io.playlists import COLUMNS, read_playlists
 

@@ -43,7 +43,7 @@ def steps(monkeypatch):
 
 
 def test_a_new_k_perplexity_or_upload_recomputes_only_its_own_step(steps, tiny_dataset):
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
 
     ds = tiny_dataset("steps", seed=7)
     save_dataset(ds)
@@ -108,3 +108,66 @@ def test_the_song_graph_step_is_the_graph_and_its_communities(demo_ds):
         random_state=3,
     )
     assert g.n_nodes == len(res.membership) and list(res.membership) == list(ref.membership)
+
+
+def test_sweep_and_map_parameters_are_checked_once_and_say_what_they_clip():
+    from songsim.errors import SongsimError
+    from songsim.params import MapParams, SweepParams
+
+    for bad in ({"k_min": 1}, {"k_min": 5, "k_max": 4}, {"method": "dbscan"}, {"n_init": 0}):
+        with pytest.raises(SongsimError):
+            SweepParams(**bad)
+    for bad in ({"method": "umap"}, {"perplexity": 0.5}, {"perplexity": 51}, {"n_iter": 0}):
+        with pytest.raises(SongsimError):
+            MapParams(**bad)
+    assert SweepParams().fit(300).params == SweepParams() and SweepParams().fit(300).note is None
+    small = SweepParams().fit(9)
+    assert small.params.ks == range(2, 9) and small.note == "k goes up to 8 for 9 tracks"
+    with pytest.raises(SongsimError, match="too few"):
+        SweepParams().fit(2)
+    lowered = MapParams(perplexity=30).fit(25)
+    assert lowered.params.perplexity == 8 and "lowered to 8" in lowered.note
+    assert MapParams(method="pca").fit(25).note is None  # PCA has no perplexity to lower
+    assert MapParams(perplexity=12).fit(1000).params == MapParams(perplexity=12)
+    with pytest.raises(SongsimError, match="needs 4 tracks"):
+        MapParams().fit(3)
+    assert hash(MapParams(perplexity=10)) != hash(MapParams())  # frozen: a cache key
+
+
+def test_the_sweep_and_map_steps_are_the_estimators_they_wrap():
+    import numpy as np
+
+    from songsim.analysis.clustering import KSweep
+    from songsim.analysis.maps import TSNEMapper, pca_2d
+    from songsim.params import MapParams, SweepParams
+    from songsim.pipeline import cluster_sweep, map_neighbours, track_map
+
+    X = np.random.default_rng(0).standard_normal((40, 6)).astype(np.float32)
+    ours = cluster_sweep(X, SweepParams(k_max=60, random_state=2))
+    ref = KSweep(range(2, 40), random_state=2).fit(X)
+    assert ours.ks_ == ref.ks_ and all((ours.labels_[k] == ref.labels_[k]).all() for k in ref.ks_)
+
+    params = MapParams(perplexity=20)  # above (40 - 1) / 3: lowered to 13
+    tm = track_map(X, params, map_neighbours(X, params))
+    assert tm.fitted.params.perplexity == 13 and tm.fitted.note
+    expected = TSNEMapper(max_perplexity=50).fit(X).transform(13)
+    np.testing.assert_array_equal(tm.xy, expected)
+    pca = track_map(X, MapParams(method="pca"))
+    xy, ratio = pca_2d(X)
+    np.testing.assert_array_equal(pca.xy, xy)
+    assert pca.explained == tuple(ratio)
+
+
+def test_a_small_library_says_how_its_k_and_perplexity_were_fitted(tiny_dataset):
+    from songsim.data.store import save_dataset
+
+    save_dataset(tiny_dataset("small", seed=3))  # 8 tracks
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.sidebar.selectbox[0].set_value("small").run()
+    at.switch_page("pages/clusters.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("k goes up to 7 for 8 tracks" in c.value for c in at.caption)
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("at most 2 for 8 tracks" in c.value for c in at.caption)

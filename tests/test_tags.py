@@ -32,7 +32,7 @@ def test_distinctive_tags_equal_the_group_mean_minus_the_corpus_mean():
 
 @pytest.fixture()
 def tiny_saved(fresh_cache, tiny_dataset):
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
 
     ds = tiny_dataset("tiny")
     save_dataset(ds)
@@ -56,7 +56,7 @@ def test_tags_on_the_command_line(tiny_saved, capsys):
 
 
 def test_tags_need_audio(fresh_cache, tiny_dataset, capsys):
-    from songsim.data.datasets import save_dataset
+    from songsim.data.store import save_dataset
 
     ds = tiny_dataset("pngs")
     ds.info = {**ds.info, "kind": "spectrograms"}
@@ -85,7 +85,7 @@ def test_musicnn_hears_an_audio_library_and_says_when_a_file_is_gone(tmp_path, f
     assert emb.clip.shape == (len(ds.clips), 753) and emb.tags.shape == (len(ds.clips), 50)
     assert np.allclose(np.linalg.norm(emb.clip, axis=1), 1, atol=1e-5)  # standardised, unit length
     (lib / "t1.wav").unlink()
-    from songsim.data.datasets import load_dataset
+    from songsim.data.store import load_dataset
 
     again = load_dataset("lib")
     assert again.source_file(1) is None and again.source_file(0) == (lib / "t0.wav").resolve()

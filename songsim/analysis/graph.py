@@ -69,17 +69,6 @@ class SongGraph:
             g.vs["name"] = [str(x) for x in names]
         return g
 
-    def to_networkx(self, names: Sequence[str] | None = None):
-        """An undirected ``networkx.Graph`` with edge attribute ``weight``."""
-        import networkx as nx
-
-        g = nx.Graph()
-        labels = list(names) if names is not None else list(range(self.n_nodes))
-        g.add_nodes_from(labels)
-        s, t, w = self.edges()
-        g.add_weighted_edges_from((labels[i], labels[j], int(x)) for i, j, x in zip(s, t, w))
-        return g
-
     def backbone(self, max_nodes: int, edges_per_node: int) -> tuple[np.ndarray, np.ndarray]:
         """A drawable part of the graph: ``(keep, edges)``.
 

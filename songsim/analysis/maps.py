@@ -102,12 +102,3 @@ class TSNEMapper:
         emb = emb.optimize(n_iter=250, exaggeration=12, momentum=0.5)
         emb = emb.optimize(n_iter=n_iter, momentum=0.8)
         return np.asarray(emb, dtype=np.float32)
-
-
-def tsne_2d(X: np.ndarray, *, perplexity: float = 30.0, random_state: int = 0) -> np.ndarray:
-    """One t-SNE map ``(n, 2)`` of ``X [shape=(n, d)]``."""
-    return (
-        TSNEMapper(max_perplexity=perplexity, random_state=random_state)
-        .fit(X)
-        .transform(perplexity)
-    )

@@ -1,5 +1,5 @@
-"""Similar songs: nearest neighbours by cosine similarity, playlists grown from a seed, paths
-between songs, and safe CSV / M3U8 export."""
+"""Similar songs: nearest neighbours by cosine similarity, playlists grown from a seed, and safe
+CSV / M3U8 export."""
 
 from __future__ import annotations
 
@@ -51,28 +51,6 @@ def grow_playlist(X: np.ndarray, start: int, *, length: int = 10, context: int =
         order.append(nxt)
         used[nxt] = True
     return order
-
-
-def path_between(X: np.ndarray, start: int, end: int, *, k: int = 10) -> list[int]:
-    """The shortest path from ``start`` to ``end`` through the ``k``-nearest-neighbour graph,
-    edges weighted by cosine distance: a smooth transition between two songs."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    S = cosine_similarity_matrix(X)
-    np.fill_diagonal(S, -np.inf)
-    k = min(k, len(X) - 1)
-    nn = np.argpartition(-S, k - 1, axis=1)[:, :k]
-    rows = np.repeat(np.arange(len(X)), k)
-    dist = np.maximum(1.0 - S[rows, nn.ravel()], 1e-9)
-    G = csr_matrix((dist, (rows, nn.ravel())), shape=(len(X), len(X)))
-    _, pred = dijkstra(G, directed=False, indices=start, return_predecessors=True)
-    if pred[end] < 0 and start != end:
-        raise SongsimError("no path joins these two songs in the neighbour graph")
-    path = [end]
-    while path[-1] != start:
-        path.append(int(pred[path[-1]]))
-    return path[::-1]
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

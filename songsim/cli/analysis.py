@@ -11,7 +11,7 @@ from .output import print_json
 
 
 def cmd_train(args) -> None:
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..embeddings.modeling import train_and_save
     from ..models import DEFAULT_LATENT
     from ..models.checkpoints import shipped_entry
@@ -51,7 +51,7 @@ def cmd_train(args) -> None:
 
 
 def cmd_embed(args) -> None:
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..embeddings import embed
 
     ds = load_dataset(args.name)
@@ -122,7 +122,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..pipeline import GraphParams, evaluate
     from ..progress import terminal_callback
 
@@ -196,7 +196,7 @@ def cmd_communities(args) -> None:
 
 def cmd_tags(args) -> None:
     from ..analysis.tags import distinctive_tags, top_tags
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..embeddings.kinds import track_tags
     from ..progress import terminal_callback
 
@@ -255,7 +255,7 @@ def _groups(ds, args):
 
 def cmd_similar(args) -> None:
     from ..analysis.similar import nearest
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..embeddings import embed
 
     ds = load_dataset(args.name)

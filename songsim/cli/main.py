@@ -64,7 +64,7 @@ def cmd_ingest(args) -> None:
 
 
 def cmd_info(args) -> None:
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..pipeline import dataset_info
 
     info = dataset_info(
@@ -94,7 +94,7 @@ def cmd_info(args) -> None:
 
 
 def cmd_graph(args) -> None:
-    from ..data.datasets import load_dataset
+    from ..data.store import load_dataset
     from ..pipeline import dataset_graph
 
     if args.cluster and args.edges is None:
@@ -157,7 +157,7 @@ def _graph_as_incidence(ds, args) -> None:
 
 def cmd_list(args) -> None:
     from ..config import cache_dir
-    from ..data.datasets import list_datasets, load_dataset
+    from ..data.store import list_datasets, load_dataset
 
     names = list_datasets()
     if not names:

@@ -149,7 +149,7 @@ def build_demo(
     """Build the demo :class:`~songsim.data.datasets.Dataset` named ``demo`` (not saved)."""
     from joblib import Parallel, delayed
 
-    from .datasets import TRACK_COLUMNS, Dataset
+    from .datasets import Dataset
     from .ingest import default_jobs
 
     tracks = track_table(n_tracks=n_tracks, random_state=random_state)
@@ -171,18 +171,8 @@ def build_demo(
             "version": DEMO_VERSION,
         },
         "skipped_files": [],
-        "unmatched_playlist_entries": 0,
     }
-    return Dataset(
-        name="demo",
-        tracks=tracks[TRACK_COLUMNS],
-        clips=np.concatenate(clips).astype(np.float32),
-        clip_track=np.repeat(np.arange(len(tracks)), [len(c) for c in clips]),
-        clip_start=np.concatenate([np.asarray(s, dtype=np.float32) for s in starts]),
-        playlists=playlists,
-        params=params,
-        info=info,
-    )
+    return Dataset.assemble("demo", tracks, clips, starts, playlists, params=params, info=info)
 
 
 def render_demo_track(spec: dict, track_index: int) -> tuple[np.ndarray, int]:

@@ -18,9 +18,9 @@ from ..io.audio import scan_audio
 from ..io.playlists import PLAYLIST_SUFFIXES, read_playlists
 from ..io.scan import scan_folder
 from ..io.spectrograms import read_spectrogram_png, scan_spectrograms
-from ..io.table import COLUMNS, concat_playlists
+from ..io.table import concat_playlists
 from ..progress import Callback, track
-from .datasets import TRACK_COLUMNS, Dataset, match_tracks
+from .datasets import TRACK_COLUMNS, Dataset
 from .tracks import load_track
 
 
@@ -100,19 +100,18 @@ def dataset_from_tracks(
 ) -> Dataset:
     """Assemble a Dataset from ingested tracks (objects with track_id, title, artist, label,
     duration, starts and clips) and a playlist table, matching entries to tracks."""
-    if not tracks:
-        raise SongsimError(f"dataset '{name}': no track could be read")
     table = pd.DataFrame(
         [{c: getattr(t, c) for c in TRACK_COLUMNS} for t in tracks], columns=TRACK_COLUMNS
     )
-    clips = np.concatenate([t.clips for t in tracks]).astype(np.float32)
-    clip_track = np.repeat(np.arange(len(tracks)), [len(t.clips) for t in tracks])
-    clip_start = np.concatenate([np.asarray(t.starts, dtype=np.float32) for t in tracks])
-    if playlists is None:
-        playlists = pd.DataFrame(columns=COLUMNS)
-    matched, unmatched = match_tracks(playlists, table)
-    info = {**info, "unmatched_playlist_entries": unmatched}
-    return Dataset(name, table, clips, clip_track, clip_start, matched, params, info)
+    return Dataset.assemble(
+        name,
+        table,
+        [t.clips for t in tracks],
+        [t.starts for t in tracks],
+        playlists,
+        params=params,
+        info=info,
+    )
 
 
 def playlist_files(paths: list[Path]) -> list[Path]:

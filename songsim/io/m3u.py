@@ -20,7 +20,7 @@ def read_m3u(
     ``#PLAYLIST:name`` kept.
 
     ``track_id`` is the entry as a normalised path (:func:`normalise_entry`), or the URL itself for
-    a remote stream (never matched); :func:`songsim.data.datasets.match_tracks` matches paths to
+    a remote stream (never matched); :func:`songsim.data.matching.match_tracks` matches paths to
     ingested audio by relative path, then by unique file name. ``.m3u`` files that are not UTF-8
     are read as cp1252 (Windows players write them so); line ends may be LF, CRLF or CR.
     """

@@ -39,7 +39,7 @@ def save_checkpoint(entry: Path, model: torch.nn.Module, manifest: dict) -> Path
     """Write ``model``'s weights and ``manifest`` atomically as the current version of ``entry``."""
     from safetensors.torch import save_file
 
-    from ..data.datasets import library_versions
+    from ..data.store import library_versions
 
     with new_version(entry) as folder:
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}

@@ -1,9 +1,9 @@
 """The dashboard's layer over the pipeline: pages import ``from songsim import ui`` and only lay
 out what these functions return.
 
+* :mod:`.navigation` — the pages and the router that runs them;
 * :mod:`.settings` — settings that survive page switches;
-* :mod:`.session` — the session's dataset and playlist upload, the router marker, server-side
-  ingest;
+* :mod:`.session` — the session's dataset and playlist upload, server-side ingest;
 * :mod:`.cached` — cached pipeline steps: models, embeddings, k sweeps, clusters and their tags
   (each keys its cache on the dataset's fingerprints itself); :mod:`.maps`, :mod:`.compare` and
   :mod:`.similar` — the steps of the Map, Compare and Similar songs pages, over those;
@@ -18,7 +18,7 @@ from ..analysis.communities import METHODS as COMMUNITY_METHODS
 from ..embeddings.kinds import kind_name
 from ..errors import SongsimError
 from ..models.checkpoints import describe as describe_checkpoint
-from ..pipeline import GraphParams
+from ..params import GraphParams, MapParams, SweepParams
 from . import _preload  # noqa: F401  (first: see its docstring)
 from .cached import (
     KINDS_LABELS,
@@ -64,14 +64,14 @@ from .graphs import (
     has_graph,
 )
 from .maps import (
-    MAX_PERPLEXITY,
     highlight,
+    map_caption,
     map_points,
-    max_perplexity,
-    pca,
-    tsne,
+    perplexity_range,
+    track_map,
 )
 from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
+from .navigation import pages, router
 from .selection import (
     chosen_k,
     chosen_kind,
@@ -100,7 +100,6 @@ from .session import (
     ingest_folder,
     ingest_roots,
     progress_callback,
-    router,
     show_dataset,
     stop_training,
     take_news,
@@ -121,6 +120,8 @@ ICON = str(Path(__file__).parent / "assets" / "icon.png")
 __all__ = [
     "GRAPH_WIDGETS",
     "GraphParams",
+    "MapParams",
+    "SweepParams",
     "graph_settings",
     "describe_checkpoint",
     "ICON",
@@ -144,7 +145,6 @@ __all__ = [
     "song_widget",
     "COMMUNITY_METHODS",
     "KINDS_LABELS",
-    "MAX_PERPLEXITY",
     "MODEL_CHOICES",
     "UPLOAD_TYPES",
     "MAX_UPLOAD_BYTES",
@@ -172,7 +172,8 @@ __all__ = [
     "embedding_scores",
     "embeddings_table",
     "highlight",
-    "max_perplexity",
+    "map_caption",
+    "perplexity_range",
     "scorable_kinds",
     "exports",
     "graph_html_for",
@@ -186,11 +187,11 @@ __all__ = [
     "map_points",
     "model",
     "model_defaults",
-    "pca",
     "play",
     "plain",
     "progress_callback",
     "reconstructions",
+    "pages",
     "router",
     "show_dataset",
     "stop_training",
@@ -210,6 +211,6 @@ __all__ = [
     "track_labels",
     "train_model",
     "training_views",
-    "tsne",
+    "track_map",
     "widget_key",
 ]

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from .. import pipeline
 from ..data.datasets import Dataset
 from ..embeddings import MODEL_KINDS, PREFERENCE
 from ..errors import SongsimError
+from ..params import SweepParams
 from ..storage import current_version
 from .graphs import community_series
 from .session import progress_callback
@@ -206,26 +208,36 @@ def _embedding(_ds: Dataset, audio_key: str, kind: str) -> np.ndarray:
     return embed(_ds, kind, train_if_missing=False).track
 
 
-def sweep(ds: Dataset, kind: str, k_max: int = 20) -> dict:
-    """k-means over k = 2…``k_max``: ``{"table", "labels", "elbow_k", "best_k"}``."""
-    s = _fitted_sweep(ds, ds.audio_fingerprint, kind, k_max)
-    return {"table": s.table(), "labels": s.labels_, "elbow_k": s.elbow_k_, "best_k": s.best_k_}
+def sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict:
+    """The k sweep of ``kind`` (:func:`songsim.pipeline.cluster_sweep`): ``{"table", "labels",
+    "elbow_k", "best_k", "note"}``; ``note`` says how the ks were fitted to a small library (or
+    None)."""
+    s = fitted_sweep(ds, kind, params)
+    return {
+        "table": s.table(),
+        "labels": s.labels_,
+        "elbow_k": s.elbow_k_,
+        "best_k": s.best_k_,
+        "note": params.fit(ds.n_tracks).note,
+    }
+
+
+def fitted_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()):
+    """The fitted :class:`~songsim.analysis.clustering.KSweep` of ``kind`` (the Compare table
+    scores it), swept once per embedding and parameters."""
+    return _fitted_sweep(ds, ds.audio_fingerprint, kind, params)
 
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping k…")
-def _fitted_sweep(_ds: Dataset, audio_key: str, kind: str, k_max: int):
-    """The fitted :class:`~songsim.analysis.clustering.KSweep` (the Compare table reuses it)."""
-    from ..analysis.clustering import KSweep
-
-    X = _embedding(_ds, audio_key, kind)
-    return KSweep(range(2, min(k_max, len(X) - 1) + 1)).fit(X)
+def _fitted_sweep(_ds: Dataset, audio_key: str, kind: str, params: SweepParams):
+    return pipeline.cluster_sweep(_embedding(_ds, audio_key, kind), params)
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
     """k-means labels ``(n_tracks,)`` at ``k`` (from the cached sweep)."""
     labels = sweep(ds, kind)["labels"]
     if k not in labels:
-        raise SongsimError(f"k = {k} is outside the sweep (2–{max(labels)})")
+        raise SongsimError(f"k = {k} is outside the sweep ({min(labels)}–{max(labels)})")
     return labels[k]
 
 

@@ -10,9 +10,9 @@ import streamlit as st
 from ..data.datasets import Dataset
 from ..errors import SongsimError
 from .cached import (
-    _fitted_sweep,
     clusters,
     embedding,
+    fitted_sweep,
     short_kind_label,
     tags_computed,
 )
@@ -78,7 +78,7 @@ def _embedding_scores(_ds: Dataset, graph_key: str, _graph, audio_key: str, kind
         embedding(_ds, kind),
         labels=_ds.complete_labels,
         communities=community_series(_ds, _graph),
-        sweep=_fitted_sweep(_ds, audio_key, kind, 20),
+        sweep=fitted_sweep(_ds, kind),
     )
     return {"embedding": short_kind_label(kind), **out}
 

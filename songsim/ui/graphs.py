@@ -1,6 +1,6 @@
 """The song graph of the session's playlists, its communities, and the drawn network.
 
-Every step takes the graph's :class:`~songsim.pipeline.GraphParams` as an argument: the Graph page
+Every step takes the graph's :class:`~songsim.params.GraphParams` as an argument: the Graph page
 builds them from its widgets, the other pages from what was chosen there (:func:`graph_settings`)."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import streamlit as st
 
 from .. import pipeline
 from ..data.datasets import Dataset
+from ..params import GraphParams
 from .settings import setting
 
 
 @st.cache_resource(max_entries=8, show_spinner="Building the song graph…")
-def _song_graph(_ds: Dataset, key: str, params: pipeline.GraphParams):
+def _song_graph(_ds: Dataset, key: str, params: GraphParams):
     """:func:`songsim.pipeline.song_graph`, once per dataset (playlists included) and parameters
     (Streamlit hashes the frozen dataclass's fields)."""
     return pipeline.song_graph(_ds, params)
@@ -30,25 +31,25 @@ GRAPH_WIDGETS = {
 }
 
 
-def graph_settings() -> pipeline.GraphParams:
+def graph_settings() -> GraphParams:
     """The graph settings chosen on the Graph page (its defaults until then), checked once: how
     the other pages colour and score by the same communities."""
     values = {field: setting(*widget) for field, widget in GRAPH_WIDGETS.items()}
-    return pipeline.GraphParams(**{**values, "max_communities": values["max_communities"] or None})
+    return GraphParams(**{**values, "max_communities": values["max_communities"] or None})
 
 
-def graph_key(ds: Dataset, graph: pipeline.GraphParams) -> str:
+def graph_key(ds: Dataset, graph: GraphParams) -> str:
     """Cache key of everything derived from a graph: the playlists and the graph's parameters."""
     return f"{ds.fingerprint}:{graph!r}"
 
 
-def current_graph(ds: Dataset, graph: pipeline.GraphParams):
+def current_graph(ds: Dataset, graph: GraphParams):
     """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists
     with parameters ``graph``."""
     return _song_graph(ds, ds.fingerprint, graph)
 
 
-def has_graph(ds: Dataset, graph: pipeline.GraphParams) -> bool:
+def has_graph(ds: Dataset, graph: GraphParams) -> bool:
     """Whether the session's playlists give a song graph (a library without playlists has none)."""
     from ..errors import SongsimError
 
@@ -59,7 +60,7 @@ def has_graph(ds: Dataset, graph: pipeline.GraphParams) -> bool:
     return True
 
 
-def community_series(ds: Dataset, graph: pipeline.GraphParams) -> pd.Series:
+def community_series(ds: Dataset, graph: GraphParams) -> pd.Series:
     """Community of each track in the session's graph, indexed by track row (empty without one)."""
     from ..analysis.evaluation import community_labels
 
@@ -84,7 +85,7 @@ def _layout(
 EDGES_PER_NODE = 4
 
 
-def _groups(ds: Dataset, graph: pipeline.GraphParams, clusters: np.ndarray | None) -> np.ndarray:
+def _groups(ds: Dataset, graph: GraphParams, clusters: np.ndarray | None) -> np.ndarray:
     """Colour group of each graph node: its k-means cluster when ``clusters`` (one per track
     row) are given, else its community."""
     g, res = current_graph(ds, graph)
@@ -92,7 +93,7 @@ def _groups(ds: Dataset, graph: pipeline.GraphParams, clusters: np.ndarray | Non
 
 
 def graph_nodes(
-    ds: Dataset, graph: pipeline.GraphParams, max_nodes: int
+    ds: Dataset, graph: GraphParams, max_nodes: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The drawn part of the session's graph: ``(nodes, edges)`` frames for
     :func:`~songsim.ui.charts.graph_chart` — nodes indexed by track row, with x, y, degree, size,
@@ -113,7 +114,7 @@ def graph_nodes(
 
 
 def graph_view(
-    ds: Dataset, graph: pipeline.GraphParams, max_nodes: int, clusters: np.ndarray | None = None
+    ds: Dataset, graph: GraphParams, max_nodes: int, clusters: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`graph_nodes` with each node's colour group: column ``cluster`` when the k-means
     ``clusters`` ``(n_tracks,)`` are given, else ``community``."""
@@ -123,9 +124,7 @@ def graph_view(
     return nodes, lines
 
 
-def graph_neighbours(
-    ds: Dataset, graph: pipeline.GraphParams, row: int, n: int = 10
-) -> pd.DataFrame:
+def graph_neighbours(ds: Dataset, graph: GraphParams, row: int, n: int = 10) -> pd.DataFrame:
     """The ``n`` songs sharing the most playlists with track ``row`` (empty when it is not in the
     graph): row, shared playlists, title, artist, track_id."""
     g, _ = current_graph(ds, graph)
@@ -140,7 +139,7 @@ def graph_neighbours(
 
 
 def graph_html_for(
-    ds: Dataset, graph: pipeline.GraphParams, max_nodes: int, clusters: np.ndarray | None = None
+    ds: Dataset, graph: GraphParams, max_nodes: int, clusters: np.ndarray | None = None
 ) -> tuple[str, int, int]:
     """The drawn graph as a stand-alone pyvis page (offline: vis-network inlined), for download;
     nodes coloured as :func:`graph_view` colours them."""

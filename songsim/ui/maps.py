@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from .. import pipeline
 from ..data.datasets import Dataset
-from ..errors import SongsimError
+from ..params import MapParams
 from .cached import (
     _embedding,
     _track_tags,
@@ -18,48 +19,47 @@ from .cached import (
 )
 from .graphs import community_series
 
-#: The perplexity slider's top; a small library allows less (see :func:`max_perplexity`).
-MAX_PERPLEXITY = 50
-
 
 @st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
-def _tsne_mapper(_ds: Dataset, audio_key: str, kind: str):
-    from ..analysis.maps import TSNEMapper
-
-    return TSNEMapper(max_perplexity=MAX_PERPLEXITY).fit(_embedding(_ds, audio_key, kind))
-
-
-def max_perplexity(ds: Dataset) -> int:
-    """The largest perplexity t-SNE allows for ``ds``: :data:`MAX_PERPLEXITY`, or (n − 1) / 3
-    for a library of fewer than 151 tracks (at least 1)."""
-    return int(max(1, min(MAX_PERPLEXITY, (ds.n_tracks - 1) // 3)))
+def _map_neighbours(_ds: Dataset, audio_key: str, kind: str, random_state: int):
+    return pipeline.map_neighbours(
+        _embedding(_ds, audio_key, kind), MapParams(random_state=random_state)
+    )
 
 
-def tsne(ds: Dataset, kind: str, perplexity: float) -> np.ndarray:
-    """t-SNE map ``(n_tracks, 2)`` at ``perplexity`` (neighbours found once per embedding);
-    the perplexity must be at most :func:`max_perplexity`."""
-    if not 1 <= perplexity <= max_perplexity(ds):
-        raise SongsimError(
-            f"perplexity {perplexity:g} is outside 1–{max_perplexity(ds)} for {ds.n_tracks} tracks"
-        )
-    return _tsne(ds, ds.audio_fingerprint, kind, float(perplexity))
+def perplexity_range(ds: Dataset) -> tuple[int, int]:
+    """``(lowest, highest)`` perplexity the slider offers for ``ds`` (equal when there is no
+    choice: a library of fewer than 19 tracks)."""
+    top = MapParams.max_perplexity(ds.n_tracks)
+    return min(5, max(1, top - 1)), top
 
 
-@st.cache_data(max_entries=32, show_spinner="Running t-SNE…")
-def _tsne(_ds: Dataset, audio_key: str, kind: str, perplexity: float) -> np.ndarray:
-    return _tsne_mapper(_ds, audio_key, kind).transform(perplexity)
+def track_map(ds: Dataset, kind: str, params: MapParams) -> pipeline.TrackMap:
+    """The 2-D map of ``kind``'s track vectors (:func:`songsim.pipeline.track_map`): t-SNE's
+    neighbours searched once per embedding, a map per perplexity."""
+    return _track_map(ds, ds.audio_fingerprint, kind, params)
 
 
-def pca(ds: Dataset, kind: str) -> tuple[np.ndarray, list[float]]:
-    """PCA map ``(n_tracks, 2)`` and the variance ratio of its two components."""
-    return _pca(ds, ds.audio_fingerprint, kind)
+@st.cache_data(max_entries=32, show_spinner="Drawing the map…")
+def _track_map(_ds: Dataset, audio_key: str, kind: str, params: MapParams) -> pipeline.TrackMap:
+    X = _embedding(_ds, audio_key, kind)
+    if params.method == "pca":
+        return pipeline.track_map(X, params)
+    return pipeline.track_map(X, params, _map_neighbours(_ds, audio_key, kind, params.random_state))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _pca(_ds: Dataset, audio_key: str, kind: str) -> tuple[np.ndarray, list[float]]:
-    from ..analysis.maps import pca_2d
-
-    return pca_2d(_embedding(_ds, audio_key, kind))
+def map_caption(ds: Dataset, tm: pipeline.TrackMap) -> str:
+    """What a map shows, in words, with what was changed to fit the library."""
+    p = tm.fitted.params
+    if p.method == "pca":
+        a, b = tm.explained
+        return f"PCA: the two components explain {a:.1%} and {b:.1%} of the variance"
+    top = MapParams.max_perplexity(ds.n_tracks)
+    limit = f"at most {top} for {ds.n_tracks} tracks" if top < MapParams.MAX_PERPLEXITY else None
+    why = tm.fitted.note or limit
+    return f"t-SNE of {ds.n_tracks} track vectors at perplexity {p.perplexity:g}" + (
+        f" ({why})" if why else ""
+    )
 
 
 def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.DataFrame:

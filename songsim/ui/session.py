@@ -1,5 +1,4 @@
-"""Per-session state: the dataset a session looks at, its playlist upload, the router marker, and
-server-side ingest.
+"""Per-session state: the dataset a session looks at, its playlist upload, and server-side ingest.
 
 An uploaded playlist file belongs to its session (``st.session_state["upload"]``, an
 :class:`Upload`): its graph is cached under its own content fingerprint, so one user's upload
@@ -11,20 +10,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from .. import pipeline
-from ..data.datasets import Dataset, datasets_root, list_datasets, load_dataset
+from ..data.datasets import Dataset
+from ..data.store import datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
 from ..io.playlists import PLAYLIST_SUFFIXES
+from ..params import GraphParams
 from ..progress import BackgroundTask
 from ..storage import current_version
 from .media import plain
+from .navigation import error_once, route_through_app
 from .settings import setting
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -132,55 +132,12 @@ def current_upload() -> Upload | None:
     return None
 
 
-_ROUTED: ContextVar[bool] = ContextVar("songsim_routed", default=False)
-_SHOWN: ContextVar[set | None] = ContextVar(
-    "songsim_shown", default=None
-)  # errors shown in this run
-
-
-@contextmanager
-def router():
-    """Mark this script run as started by app.py's router (``with ui.router(): ...`` in app.py)."""
-    token, shown = _ROUTED.set(True), _SHOWN.set(set())
-    try:
-        yield
-    finally:
-        _ROUTED.reset(token)
-        _SHOWN.reset(shown)
-
-
-def _error_once(message: str) -> None:
-    """``st.error`` that shows a message once per run (the sidebar and the page both load data)."""
-    shown = _SHOWN.get()
-    if shown is None or message not in shown:
-        st.error(message)
-        if shown is not None:
-            shown.add(message)
-
-
-def _route_through_app() -> None:
-    """Rerun through app.py when a page was started on its own.
-
-    Streamlit runs ``pages/*.py`` as old-style (v1) pages when a deep link such as ``/graph`` is
-    among the first requests of a fresh server, before app.py has called ``st.navigation`` — then
-    the sidebar and the router are missing. Such a run is not inside :func:`router`: clearing
-    Streamlit's flag and rerunning sends it through app.py, whose navigation maps the same URL to
-    the same page. The marker is per run (a context variable), so sessions that start at the same
-    moment each notice on their own.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if not _ROUTED.get():
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def current_dataset() -> Dataset:
     """The session's dataset, with the session's uploaded playlists when it has some.
 
     Every page calls this first; it also makes sure the page runs under app.py's router.
     """
-    _route_through_app()
+    route_through_app()
     names = dataset_names()
     name = setting("dataset", pipeline.DEMO_NAME)
     if name not in names:
@@ -194,14 +151,14 @@ def current_dataset() -> Dataset:
     except DatasetError as exc:
         if name == pipeline.DEMO_NAME:
             raise
-        _error_once(
+        error_once(
             f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
             "Ingest it again to repair it."
         )
         return _load(pipeline.DEMO_NAME, _version(pipeline.DEMO_NAME))
 
 
-def apply_upload(file_name: str, data: bytes, graph: pipeline.GraphParams) -> dict:
+def apply_upload(file_name: str, data: bytes, graph: GraphParams) -> dict:
     """Read an uploaded playlist file for this session; returns its counts. Its graph (with
     parameters ``graph``) is built here, once, into the graph cache the pages read.
 
@@ -263,7 +220,7 @@ def training_was_stopped() -> bool:
     return st.session_state.pop("training_stopped", False)
 
 
-def take_upload(file, graph: pipeline.GraphParams) -> bool:
+def take_upload(file, graph: GraphParams) -> bool:
     """Apply a file the playlist uploader holds (an ``UploadedFile`` or None), once per file,
     building its graph with parameters ``graph``;
     returns whether it was new (then rerun: every page follows the upload). The outcome, a
