@@ -38,8 +38,22 @@ def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--sizes", type=int, nargs="*", default=[5000, 20000])
-    ap.add_argument("--tsne", type=int, nargs="*", default=[2000, 10000])
+    ap.add_argument(
+        "--sweep-sizes",
+        type=int,
+        nargs="*",
+        default=[5000, 20000],
+        metavar="N",
+        help="track counts of the k sweep (none: t-SNE only)",
+    )
+    ap.add_argument(
+        "--tsne-sizes",
+        type=int,
+        nargs="*",
+        default=[2000, 10000],
+        metavar="N",
+        help="track counts of the t-SNE maps (none: the sweep only)",
+    )
     ap.add_argument(
         "--repeats",
         type=int,
@@ -51,7 +65,7 @@ def main():
 
     ks = list(range(2, 21))
     sweeps = []
-    for n in args.sizes:
+    for n in args.sweep_sizes:
         X = blobs(n)
         # warm-up on this very data: a process's first k-means fits at a new size run up to 3x
         # slower (measured), and that must not fall on whichever side happens to go first
@@ -87,7 +101,7 @@ def main():
             }
         )
     maps = []
-    for n in args.tsne:
+    for n in args.tsne_sizes:
         from sklearn.manifold import TSNE
 
         from songsim.analysis.maps import TSNEMapper

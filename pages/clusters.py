@@ -3,12 +3,11 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.ui.charts import bar_sizes, sweep_charts
 
 ds = ui.current_dataset()
 st.title("Clusters")
 kind = st.selectbox("Embedding", **ui.kind_widget(ds))
-result = ui.sweep(ds, kind)
+result = ui.k_sweep(ds, kind)
 ks = result["table"]["k"]
 k = st.slider(
     "k (clusters)",
@@ -19,14 +18,7 @@ k = st.slider(
     **ui.k_widget(ds, kind),
 )
 
-sweep_chart = ui.chart_spec(
-    ds,
-    ("sweep", kind, k),
-    lambda: sweep_charts(
-        result["table"], elbow_k=result["elbow_k"], best_k=result["best_k"], chosen_k=k
-    ),
-)
-st.vega_lite_chart(spec=sweep_chart, width="stretch")
+st.vega_lite_chart(spec=ui.sweep_spec(ds, kind, k), width="stretch")
 st.caption(
     f"Best silhouette at k = {result['best_k']}; elbow (kneedle) at k = {result['elbow_k'] or '—'}. "
     "The silhouette is exact, computed once for every k from one pass over the pairwise distances."
@@ -34,12 +26,13 @@ st.caption(
 )
 
 st.subheader(f"{k} clusters")
-sizes = ui.chart_spec(
-    ds, ("sizes", kind, k), lambda: bar_sizes(ui.cluster_sizes(ds, kind, k), selectable=True)
-)
 ui.forget_chart("cluster_bars")
 event = st.vega_lite_chart(
-    spec=sizes, width="stretch", on_select="rerun", selection_mode="focus", key="cluster_bars"
+    spec=ui.cluster_sizes_spec(ds, kind, k),
+    width="stretch",
+    on_select="rerun",
+    selection_mode="focus",
+    key="cluster_bars",
 )
 if ui.focus_from_chart(ds, event, "cluster", "cluster_bars"):
     st.rerun()

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.ui.charts import bar_sizes, graph_chart
 
 ds = ui.current_dataset()
 st.title("Song graph")
@@ -72,20 +71,10 @@ if color_by == "cluster":
     )
 picked = ui.selected_song(ds)
 near = ui.graph_neighbours(ds, graph, picked) if picked is not None else None
-mask = ui.highlight(ds, kind, k, graph, group=ui.focus(ds))
 clusters = ui.clusters(ds, kind, k) if color_by == "cluster" else None
 nodes, lines = ui.graph_view(ds, graph, max_nodes, clusters)
-spec = ui.chart_spec(
-    ds,
-    ("graph", graph, color_by, kind, k, max_nodes, picked, ui.focus(ds)),
-    lambda: graph_chart(
-        nodes,
-        lines,
-        color=color_by,
-        picked=picked,
-        neighbours=[] if near is None else near["row"].tolist(),
-        highlight=None if mask is None else mask[nodes.index.to_numpy()],
-    ),
+spec = ui.graph_spec(
+    ds, graph, kind, k, color=color_by, max_nodes=max_nodes, picked=picked, group=ui.focus(ds)
 )
 ui.forget_chart("graph_chart")
 view, details = st.columns([3, 1])
@@ -131,11 +120,7 @@ st.download_button(
 st.subheader("Community sizes")
 ui.forget_chart("community_bars")
 event = st.vega_lite_chart(
-    spec=ui.chart_spec(
-        ds,
-        ("community_sizes", graph),
-        lambda: bar_sizes(res.sizes, what="community", selectable=True),
-    ),
+    spec=ui.community_sizes_spec(ds, graph),
     width="stretch",
     on_select="rerun",
     selection_mode="focus",

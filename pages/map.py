@@ -3,7 +3,6 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.ui.charts import scatter_map
 
 ds = ui.current_dataset()
 st.title("Map")
@@ -37,27 +36,16 @@ if method == "t-SNE":
             help="About how many neighbours each song keeps close (at most a third of the tracks).",
             **ui.widget_key("perplexity", 30, bounds=(lowest, top)),
         )
-track_map = ui.track_map(
-    ds, kind, ui.MapParams(method="tsne" if method == "t-SNE" else "pca", perplexity=perplexity)
-)
-xy, about = track_map.xy, ui.map_caption(ds, track_map)
+params = ui.MapParams(method="tsne" if method == "t-SNE" else "pca", perplexity=perplexity)
+about = ui.map_caption(ds, ui.track_map(ds, kind, params))
 
 k = ui.chosen_k(ds, kind)
 picked = ui.selected_song(ds)
 near = ui.similar(ds, kind, picked, 10) if picked is not None else None
 mask = ui.highlight(ds, kind, k, graph, search, ui.focus(ds))
 chart, details = st.columns([3, 1])
-spec = ui.chart_spec(
-    ds,
-    ("map", kind, method, perplexity, k, graph, color, ui.tags_computed(ds), picked, search)
-    + (ui.focus(ds),),
-    lambda: scatter_map(
-        ui.map_points(ds, xy, kind, k, graph),
-        color=color,
-        picked=picked,
-        neighbours=[] if near is None else near["row"].tolist(),
-        highlight=mask,
-    ),
+spec = ui.map_spec(
+    ds, kind, params, k, graph, color=color, picked=picked, search=search, group=ui.focus(ds)
 )
 ui.forget_chart("map_chart")
 with chart:

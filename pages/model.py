@@ -3,7 +3,6 @@
 import streamlit as st
 
 from songsim import ui
-from songsim.ui.charts import loss_curves
 
 #: What each model's loss measures, in its units.
 LOSS_MEANING = {
@@ -78,9 +77,7 @@ if manifest:
     st.subheader("Loss per epoch")
     st.caption(LOSS_MEANING[kind])
     st.vega_lite_chart(
-        spec=ui.chart_spec(
-            ds, ("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])
-        ),
+        spec=ui.loss_spec(ds, manifest),
         width="stretch",
     )
     step = max(1, len(ds.clips) // 4)

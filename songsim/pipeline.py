@@ -242,14 +242,14 @@ def evaluate(
             labels=labels,
             communities=communities,
             random_state=random_state,
-            sweep=cluster_sweep(X, sweep or SweepParams(random_state=random_state)),
+            sweep=k_sweep(X, sweep or SweepParams(random_state=random_state)),
         )
     if progress:
         progress(len(kinds), len(kinds), "done")
     return out
 
 
-def cluster_sweep(X: np.ndarray, params: SweepParams = SweepParams()):
+def k_sweep(X: np.ndarray, params: SweepParams = SweepParams()):
     """The step from track vectors ``X [shape=(n_tracks, d)]`` to their fitted
     :class:`~songsim.analysis.clustering.KSweep`, over the ks ``params.fit(n_tracks)`` allows."""
     from .analysis.clustering import KSweep

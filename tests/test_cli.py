@@ -124,15 +124,17 @@ def test_ingest_audio_with_playlists_and_errors(tmp_path):
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
 
 
-def test_communities_karate_with_refine(tmp_path, cache_root):
+def test_communities_karate_refined_by_default(tmp_path, cache_root):
     edges = tmp_path / "karate.txt"
     edges.write_text("\n".join(f"{a} {b}" for a, b in ig.Graph.Famous("Zachary").get_edgelist()))
     out = json.loads(
-        run("communities", "--edgelist", str(edges), "--refine", "--json", cache=cache_root).stdout
+        run("communities", "--edgelist", str(edges), "--json", cache=cache_root).stdout
     )
     assert out["modularity"] >= 0.419 and out["n_communities"] == 4
     plain = json.loads(
-        run("communities", "--edgelist", str(edges), "--json", cache=cache_root).stdout
+        run(
+            "communities", "--edgelist", str(edges), "--no-refine", "--json", cache=cache_root
+        ).stdout
     )
     assert plain["modularity"] == pytest.approx(0.3934, abs=1e-3)
 

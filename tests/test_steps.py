@@ -140,10 +140,10 @@ def test_the_sweep_and_map_steps_are_the_estimators_they_wrap():
     from songsim.analysis.clustering import KSweep
     from songsim.analysis.maps import TSNEMapper, pca_2d
     from songsim.params import MapParams, SweepParams
-    from songsim.pipeline import cluster_sweep, map_neighbours, track_map
+    from songsim.pipeline import k_sweep, map_neighbours, track_map
 
     X = np.random.default_rng(0).standard_normal((40, 6)).astype(np.float32)
-    ours = cluster_sweep(X, SweepParams(k_max=60, random_state=2))
+    ours = k_sweep(X, SweepParams(k_max=60, random_state=2))
     ref = KSweep(range(2, 40), random_state=2).fit(X)
     assert ours.ks_ == ref.ks_ and all((ours.labels_[k] == ref.labels_[k]).all() for k in ref.ks_)
 

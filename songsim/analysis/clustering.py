@@ -148,7 +148,7 @@ def _kmeans(X: np.ndarray, k: int, random_state: int, n_init: int) -> tuple[np.n
 
 
 @dataclasses.dataclass
-class Sweep:
+class KSweepResult:
     """Result of :func:`sweep_k`.
 
     Attributes
@@ -210,7 +210,7 @@ def sweep_k(
     n_init: int = 3,
     sample_size: int | None = None,
     device: str = "auto",
-) -> Sweep:
+) -> KSweepResult:
     """Cluster ``X [shape=(n, d)]`` for every k; inertia (or BIC), exact silhouette, elbow, best k."""
     X = np.asarray(X, dtype=np.float64)
     ks = _check_k(len(X), ks)
@@ -236,7 +236,7 @@ def sweep_k(
     )
     silhouette = [sil.get(k, float("nan")) for k in ks]
     best = max(valid, key=lambda k: sil[k])
-    return Sweep(ks, curve, silhouette, labels, elbow(ks, curve), best, method)
+    return KSweepResult(ks, curve, silhouette, labels, elbow(ks, curve), best, method)
 
 
 class KSweep(BaseEstimator):

@@ -290,7 +290,8 @@ def add_analysis_commands(sub) -> None:
         "--refine",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="Newman's vertex-moving refinement after the communities are found (default: on)",
+        help="Newman's vertex-moving refinement after the communities are found (default: on; "
+        "--no-refine gives the method as published)",
     )
     s.add_argument(
         "--min-playlists",
@@ -367,9 +368,9 @@ def add_analysis_commands(sub) -> None:
     s.add_argument(
         "--refine",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="Newman's vertex-moving refinement after the communities are found (default: off, "
-        "the method as published)",
+        default=True,
+        help="Newman's vertex-moving refinement after the communities are found (default: on, "
+        "as everywhere; --no-refine gives the method as published)",
     )
     random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON, with every node's community")

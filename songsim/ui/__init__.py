@@ -9,7 +9,8 @@ out what these functions return.
   :mod:`.similar` — the steps of the Map, Compare and Similar songs pages, over those;
 * :mod:`.selection` — what one page picks and every page shows: k, the song, the highlighted group;
 * :mod:`.graphs` — the session's song graph, its communities and the drawn network;
-* :mod:`.media` — audio, spectrogram images, escaped text, and the chart-spec cache.
+* :mod:`.figures` — the charts as Vega-Lite specs, each keyed on what it shows;
+* :mod:`.media` — audio, spectrogram images and escaped text.
 """
 
 from pathlib import Path
@@ -24,7 +25,6 @@ from .cached import (
     KINDS_LABELS,
     MODEL_CHOICES,
     available_kinds,
-    chart_spec,
     checkpoint_available,
     checkpoint_summary,
     cluster_sizes,
@@ -33,12 +33,12 @@ from .cached import (
     community_tags,
     default_kind,
     embedding,
+    k_sweep,
     kind_label,
     model,
     model_defaults,
     reconstructions,
     short_kind_label,
-    sweep,
     tags_available,
     tags_computed,
     train_model,
@@ -50,6 +50,14 @@ from .compare import (
     embeddings_table,
     scorable_kinds,
     scores_table,
+)
+from .figures import (
+    cluster_sizes_spec,
+    community_sizes_spec,
+    graph_spec,
+    loss_spec,
+    map_spec,
+    sweep_spec,
 )
 from .graphs import (
     EDGES_PER_NODE,
@@ -118,6 +126,12 @@ from .similar import (
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
 
 __all__ = [
+    "cluster_sizes_spec",
+    "community_sizes_spec",
+    "graph_spec",
+    "loss_spec",
+    "map_spec",
+    "sweep_spec",
     "GRAPH_WIDGETS",
     "GraphParams",
     "MapParams",
@@ -153,7 +167,6 @@ __all__ = [
     "apply_upload",
     "available_kinds",
     "bootstrap",
-    "chart_spec",
     "checkpoint_available",
     "clear_upload",
     "clip_png",
@@ -203,7 +216,7 @@ __all__ = [
     "setting",
     "show_error",
     "similar",
-    "sweep",
+    "k_sweep",
     "tags_available",
     "tags_computed",
     "track_audio",

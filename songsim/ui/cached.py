@@ -1,5 +1,5 @@
 """Cached pipeline steps the pages call: models, embeddings, k sweeps, 2-D maps, comparisons,
-similar songs, and chart specs.
+and similar songs.
 
 Every public function takes the dataset and plain parameters; it keys its Streamlit cache on the
 dataset's fingerprints itself (``st.cache_resource`` for models and t-SNE affinities, treated as
@@ -33,24 +33,6 @@ KINDS_LABELS = {
     "musicnn": "musicnn (pretrained tagger)",
     "fused": "Fused: contrastive ‖ musicnn",
 }
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _chart_spec(key: tuple, _chart) -> dict:
-    from .charts import spec
-
-    return spec(_chart())
-
-
-def chart_spec(ds: Dataset, key: tuple, chart) -> dict:
-    """Vega-Lite spec of the Altair chart that ``chart()`` builds, built once per ``key`` and
-    version of ``ds`` (clips, and playlists with the session's upload).
-
-    ``key`` must name everything else the chart shows (the embedding, k, the colouring, the
-    graph's parameters…): a page rerun with the same key reuses the spec instead of rebuilding it
-    (≈ 20–60 ms a chart).
-    """
-    return _chart_spec((ds.fingerprint, ds.audio_fingerprint, *key), chart)
 
 
 def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
@@ -208,8 +190,8 @@ def _embedding(_ds: Dataset, audio_key: str, kind: str) -> np.ndarray:
     return embed(_ds, kind, train_if_missing=False).track
 
 
-def sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict:
-    """The k sweep of ``kind`` (:func:`songsim.pipeline.cluster_sweep`): ``{"table", "labels",
+def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict:
+    """The k sweep of ``kind`` (:func:`songsim.pipeline.k_sweep`): ``{"table", "labels",
     "elbow_k", "best_k", "note"}``; ``note`` says how the ks were fitted to a small library (or
     None)."""
     s = fitted_sweep(ds, kind, params)
@@ -230,12 +212,12 @@ def fitted_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()):
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping k…")
 def _fitted_sweep(_ds: Dataset, audio_key: str, kind: str, params: SweepParams):
-    return pipeline.cluster_sweep(_embedding(_ds, audio_key, kind), params)
+    return pipeline.k_sweep(_embedding(_ds, audio_key, kind), params)
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
     """k-means labels ``(n_tracks,)`` at ``k`` (from the cached sweep)."""
-    labels = sweep(ds, kind)["labels"]
+    labels = k_sweep(ds, kind)["labels"]
     if k not in labels:
         raise SongsimError(f"k = {k} is outside the sweep ({min(labels)}–{max(labels)})")
     return labels[k]

@@ -46,9 +46,9 @@ def _k_key(ds: Dataset, kind: str) -> str:
 def chosen_k(ds: Dataset, kind: str) -> int:
     """The session's k for ``ds`` and ``kind`` (the Clusters page's slider), else the k of the best
     silhouette; always inside the sweep's range."""
-    from .cached import sweep
+    from .cached import k_sweep
 
-    result = sweep(ds, kind)
+    result = k_sweep(ds, kind)
     ks = result["table"]["k"]
     k = int(st.session_state.get(_k_key(ds, kind), result["best_k"]))
     return int(min(max(k, int(ks.min())), int(ks.max())))
