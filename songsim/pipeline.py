@@ -1,8 +1,10 @@
 """The steps the CLI, the dashboard and the benches share, wired once.
 
 Each step is a function of its input (a dataset, an embedding's track vectors) and a frozen
-parameter object from :mod:`songsim.params`; the dashboard wraps them in Streamlit's caches keyed
-by the dataset's fingerprints and those parameters.
+parameter object from :mod:`songsim.params`. A step takes a ``cache`` (:mod:`songsim.cache`:
+none by default, Streamlit's in the dashboard, on disk for the embeddings) and keys its result on
+its name, a fingerprint of its input (``input_key``, else the array's own :func:`array_key`),
+its parameters and the version of the code that computes it (:data:`STEP_CODE`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis.graph import IncidenceGraph, SongGraph, build_graph, incidence_graph
+from .cache import NO_CACHE, StepCache, StepKey, array_key, code_version
 from .config import AudioParams
 from .data.datasets import Dataset
 from .data.store import list_datasets, load_dataset, save_dataset
@@ -23,6 +26,21 @@ from .progress import Callback
 
 DEMO_NAME = "demo"
 log = logging.getLogger("songsim")
+
+#: The code each step's results depend on (paths in the package): part of its cache key.
+STEP_CODE = {
+    "embedding": ("embeddings", "models"),
+    "song_graph": ("analysis/graph.py", "analysis/spectral.py", "analysis/communities.py"),
+    "k_sweep": ("analysis/clustering.py", "params.py"),
+    "map_neighbours": ("analysis/maps.py",),
+    "track_map": ("analysis/maps.py", "params.py"),
+}
+
+
+def step_key(step: str, input_key: str, params, name: str | None = None) -> StepKey:
+    """The cache key of one of :data:`STEP_CODE`'s steps on an input with fingerprint
+    ``input_key`` and parameters ``params``."""
+    return StepKey(step, input_key, params, code_version(*STEP_CODE[step]), name)
 
 
 def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> Dataset:
@@ -151,20 +169,25 @@ def dataset_graph(
     return build_graph_blocks(ds.playlists, ids, Path(edges_dir), client=client, **filters)
 
 
-def song_graph(ds: Dataset, params: GraphParams = GraphParams()):
+def song_graph(ds: Dataset, params: GraphParams = GraphParams(), *, cache: StepCache = NO_CACHE):
     """The step from a dataset's playlists to ``(SongGraph, CommunityResult)``: its graph
-    (largest connected component) and that graph's communities."""
+    (largest connected component) and that graph's communities (keyed on the dataset's
+    fingerprint, playlists included; shared, read-only)."""
     from .analysis.communities import detect
 
-    graph = dataset_graph(ds, min_playlists=params.min_playlists, min_weight=params.min_weight)
-    result = detect(
-        graph,
-        method=params.method,
-        max_communities=params.max_communities,
-        refine_partition=params.refine,
-        random_state=params.random_state,
-    )
-    return graph, result
+    def compute():
+        graph = dataset_graph(ds, min_playlists=params.min_playlists, min_weight=params.min_weight)
+        result = detect(
+            graph,
+            method=params.method,
+            max_communities=params.max_communities,
+            refine_partition=params.refine,
+            random_state=params.random_state,
+        )
+        return graph, result
+
+    key = step_key("song_graph", ds.fingerprint, params)
+    return cache.get(key, compute, message="Building the song graph…", shared=True)
 
 
 def dataset_incidence_graph(ds: Dataset, *, min_playlists: int = 1) -> IncidenceGraph:
@@ -249,13 +272,43 @@ def evaluate(
     return out
 
 
-def k_sweep(X: np.ndarray, params: SweepParams = SweepParams()):
+def track_vectors(
+    ds: Dataset,
+    kind: str,
+    *,
+    cache: StepCache = NO_CACHE,
+    train_if_missing: bool = False,
+    progress: Callback | None = None,
+) -> np.ndarray:
+    """The step from a dataset to one embedding's track vectors ``(n_tracks, d)`` float32:
+    :func:`songsim.embeddings.embed`, whose vectors are also kept on disk. Keyed on the
+    dataset's clips and the embedding's name: whoever trains a model clears ``cache``."""
+    from .embeddings import embed
+
+    def compute() -> np.ndarray:
+        return embed(ds, kind, train_if_missing=train_if_missing, progress=progress).track
+
+    key = step_key("embedding", ds.audio_fingerprint, {"kind": kind})
+    return cache.get(key, compute, message="Computing embeddings…")
+
+
+def k_sweep(
+    X: np.ndarray,
+    params: SweepParams = SweepParams(),
+    *,
+    cache: StepCache = NO_CACHE,
+    input_key: str | None = None,
+):
     """The step from track vectors ``X [shape=(n_tracks, d)]`` to their fitted
     :class:`~songsim.analysis.clustering.KSweep`, over the ks ``params.fit(n_tracks)`` allows."""
     from .analysis.clustering import KSweep
 
-    p = params.fit(len(X)).params
-    return KSweep(p.ks, method=p.method, random_state=p.random_state, n_init=p.n_init).fit(X)
+    def compute():
+        p = params.fit(len(X)).params
+        return KSweep(p.ks, method=p.method, random_state=p.random_state, n_init=p.n_init).fit(X)
+
+    key = step_key("k_sweep", input_key or array_key(X), params)
+    return cache.get(key, compute, message="Sweeping k…")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,27 +325,50 @@ class TrackMap:
     explained: tuple[float, float] | None = None
 
 
-def map_neighbours(X: np.ndarray, params: MapParams = MapParams()):
+def map_neighbours(
+    X: np.ndarray,
+    params: MapParams = MapParams(),
+    *,
+    cache: StepCache = NO_CACHE,
+    input_key: str | None = None,
+):
     """t-SNE's neighbour search over ``X [shape=(n_tracks, d)]``, once for every perplexity a map
-    can take: a fitted :class:`~songsim.analysis.maps.TSNEMapper`."""
+    can take: a fitted :class:`~songsim.analysis.maps.TSNEMapper` (shared, read-only)."""
     from .analysis.maps import TSNEMapper
 
-    return TSNEMapper(
-        max_perplexity=MapParams.MAX_PERPLEXITY, random_state=params.random_state
-    ).fit(X)
+    def compute():
+        return TSNEMapper(
+            max_perplexity=MapParams.MAX_PERPLEXITY, random_state=params.random_state
+        ).fit(X)
+
+    # the search depends on the seed only: one for every perplexity and iteration count
+    key = step_key(
+        "map_neighbours", input_key or array_key(X), {"random_state": params.random_state}
+    )
+    return cache.get(key, compute, message="Finding nearest neighbours for t-SNE…", shared=True)
 
 
-def track_map(X: np.ndarray, params: MapParams = MapParams(), neighbours=None) -> TrackMap:
-    """The step from track vectors ``X [shape=(n_tracks, d)]`` to their 2-D map.
-
-    ``neighbours`` : :func:`map_neighbours` of ``X`` with the same ``random_state``, when already
-    searched (a new perplexity then only re-runs the optimisation)."""
+def track_map(
+    X: np.ndarray,
+    params: MapParams = MapParams(),
+    *,
+    cache: StepCache = NO_CACHE,
+    input_key: str | None = None,
+) -> TrackMap:
+    """The step from track vectors ``X [shape=(n_tracks, d)]`` to their 2-D map; t-SNE's
+    neighbours come from :func:`map_neighbours` through the same ``cache``, so a new perplexity
+    only re-runs the optimisation."""
     from .analysis.maps import pca_2d
 
-    fitted = params.fit(len(X))
-    p = fitted.params
-    if p.method == "pca":
-        xy, ratio = pca_2d(X, random_state=p.random_state)
-        return TrackMap(xy, fitted, (ratio[0], ratio[1]))
-    mapper = neighbours if neighbours is not None else map_neighbours(X, p)
-    return TrackMap(mapper.transform(p.perplexity, n_iter=p.n_iter), fitted)
+    input_key = input_key or array_key(X)
+
+    def compute() -> TrackMap:
+        fitted = params.fit(len(X))
+        p = fitted.params
+        if p.method == "pca":
+            xy, ratio = pca_2d(X, random_state=p.random_state)
+            return TrackMap(xy, fitted, (ratio[0], ratio[1]))
+        mapper = map_neighbours(X, p, cache=cache, input_key=input_key)
+        return TrackMap(mapper.transform(p.perplexity, n_iter=p.n_iter), fitted)
+
+    return cache.get(step_key("track_map", input_key, params), compute, message="Drawing the map…")

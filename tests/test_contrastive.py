@@ -166,7 +166,15 @@ def test_labels_never_reach_training(fresh_cache, tiny_dataset, monkeypatch):
     for clips, clip_track, _, kw in seen:
         assert isinstance(clips, np.ndarray) and clips.dtype == np.float32 and clips.ndim == 3
         assert np.array_equal(clip_track, ds.clip_track)
-        assert set(kw) <= {"device", "resume_path", "resume_key", "progress", "init_state"}
+        assert set(kw) <= {
+            "device",
+            "resume_path",
+            "resume_key",
+            "progress",
+            "init_state",
+            "teacher",
+        }
+        assert kw.get("teacher") is None  # no teacher without distill (musicnn's, never labels)
     assert seen[0][3]["resume_key"] == seen[1][3]["resume_key"]  # the data's key, not its labels
     for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(va, vb), k
@@ -227,3 +235,35 @@ def test_the_shipped_encoder_never_heard_the_evaluation_corpus():
     parts = {p["name"]: p["tracks"] for p in manifest["dataset"]["parts"]}
     assert parts == {"pretrain": 827, "demo": 320}
     assert manifest["pretrained"] and manifest["initialised_from"] is None
+
+
+def test_distilling_teaches_the_embedding_the_teachers_vectors(toy):
+    """With ``distill`` the encoder's teacher head learns to predict each clip's teacher vector
+    (here one random direction per track); the head is dropped from the trained model."""
+    clips, clip_track = toy
+    rng = np.random.default_rng(0)
+    directions = rng.standard_normal((12, 24)).astype(np.float32)
+    teacher = directions[clip_track] / np.linalg.norm(directions[clip_track], axis=1, keepdims=True)
+    agreement = []
+
+    def on_epoch(epoch, model, history):
+        with torch.no_grad():
+            x = torch.from_numpy(clips).unsqueeze(1)
+            model.eval()
+            pred = model.teacher_head(model.embed(x))
+        cos = torch.nn.functional.cosine_similarity(pred, torch.from_numpy(teacher), dim=1)
+        agreement.append(cos.mean().item())
+
+    # every track trained on (no held-out track, whose direction could not be predicted)
+    params = toy_params(epochs=20, lr=1e-2, val_fraction=0.0, distill=1.0, teacher_dim=24)
+    model, h = train(clips, clip_track, params, teacher=teacher, on_epoch=on_epoch)
+    assert agreement[-1] > agreement[0] + 0.3 and agreement[-1] > 0.5, agreement
+    assert model.teacher_head is None and not any("teacher" in k for k in model.state_dict())
+    with pytest.raises(SongsimError, match="teacher vector per clip"):
+        train(clips, clip_track, params, teacher=teacher[:-1])
+    with pytest.raises(SongsimError, match="teacher vector per clip"):
+        train(clips, clip_track, params)
+    plain, _ = train(clips, clip_track, toy_params(epochs=1), teacher=teacher)  # ignored
+    alone, _ = train(clips, clip_track, toy_params(epochs=1))
+    for (k, va), vb in zip(plain.state_dict().items(), alone.state_dict().values()):
+        assert torch.equal(va, vb), k

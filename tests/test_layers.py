@@ -15,6 +15,7 @@ LAYERS = {
     "songsim.limits": 0,
     "songsim.progress": 0,
     "songsim.storage": 0,
+    "songsim.cache": 0,  # one cache interface for the steps, its back-ends
     "songsim.devices": 0,
     "songsim.io": 1,  # files in and out
     "songsim.data": 2,  # the dataset model, clips, the demo, ingest

@@ -139,8 +139,9 @@ def test_the_sweep_and_map_steps_are_the_estimators_they_wrap():
 
     from songsim.analysis.clustering import KSweep
     from songsim.analysis.maps import TSNEMapper, pca_2d
+    from songsim.cache import MemoryCache
     from songsim.params import MapParams, SweepParams
-    from songsim.pipeline import k_sweep, map_neighbours, track_map
+    from songsim.pipeline import k_sweep, track_map
 
     X = np.random.default_rng(0).standard_normal((40, 6)).astype(np.float32)
     ours = k_sweep(X, SweepParams(k_max=60, random_state=2))
@@ -148,10 +149,14 @@ def test_the_sweep_and_map_steps_are_the_estimators_they_wrap():
     assert ours.ks_ == ref.ks_ and all((ours.labels_[k] == ref.labels_[k]).all() for k in ref.ks_)
 
     params = MapParams(perplexity=20)  # above (40 - 1) / 3: lowered to 13
-    tm = track_map(X, params, map_neighbours(X, params))
+    cache = MemoryCache()
+    tm = track_map(X, params, cache=cache)
     assert tm.fitted.params.perplexity == 13 and tm.fitted.note
-    expected = TSNEMapper(max_perplexity=50).fit(X).transform(13)
-    np.testing.assert_array_equal(tm.xy, expected)
+    mapper = TSNEMapper(max_perplexity=50).fit(X)
+    np.testing.assert_array_equal(tm.xy, mapper.transform(13))
+    again = track_map(X, MapParams(perplexity=7), cache=cache)  # the neighbours are reused
+    assert len(cache._values) == 3  # neighbours once, a map per perplexity
+    np.testing.assert_array_equal(again.xy, mapper.transform(7))
     pca = track_map(X, MapParams(method="pca"))
     xy, ratio = pca_2d(X)
     np.testing.assert_array_equal(pca.xy, xy)

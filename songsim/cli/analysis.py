@@ -1,124 +1,12 @@
-"""CLI commands for models and analysis: train, embed, evaluate, tags, communities, similar."""
+"""CLI commands for analysis: evaluate, tags, communities, similar."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from ..errors import SongsimError
 from .options import KIND_HELP, kind_name_arg, positive, random_state_option
 from .output import print_json
-
-
-def cmd_train(args) -> None:
-    from ..data.store import load_dataset
-    from ..embeddings.modeling import train_and_save
-    from ..models import DEFAULT_LATENT
-    from ..models.checkpoints import shipped_entry
-    from ..models.train import TrainParams
-
-    if len(args.name) > 1 and not args.ship:
-        raise SongsimError("several datasets can be pooled only to make shipped weights (--ship)")
-    datasets = [load_dataset(n) for n in args.name]
-    latent = args.latent or DEFAULT_LATENT[args.model]
-    params = TrainParams.for_model(
-        args.model,
-        latent=latent,
-        epochs=args.epochs,
-        random_state=args.random_state,
-        beta=args.beta,
-    )
-    entry = shipped_entry(args.model, latent) if args.ship else None
-    _, manifest = train_and_save(
-        datasets,
-        params,
-        device=args.device,
-        entry=entry,
-        from_scratch=args.from_scratch,
-        pretrained=args.ship and args.model == "contrastive",
-    )
-    h = manifest["history"]
-    start = (
-        f"fine-tuned from {manifest['initialised_from']}"
-        if manifest.get("initialised_from")
-        else "from scratch"
-    )
-    print(
-        f"{args.model} on {'+'.join(args.name)} ({start}): {h['epochs_run']} epochs in {h['seconds']:.1f} s on "
-        f"{h['device']} ({h['clips_per_second']:.0f} clips/s); best validation loss {min(h['val_loss']):.5f} "
-        f"at epoch {h['best_epoch'] + 1}; saved {manifest['checkpoint_id']}"
-    )
-
-
-def cmd_embed(args) -> None:
-    from ..data.store import load_dataset
-    from ..embeddings import embed
-
-    ds = load_dataset(args.name)
-    emb = embed(ds, args.kind, latent=args.latent)
-    print(
-        f"{args.kind} embeddings of {args.name}: clips {emb.clip.shape}, tracks {emb.track.shape}"
-    )
-
-
-def add_commands(sub) -> None:
-    """Register the analysis commands on the ``python -m songsim`` sub-parser."""
-    from ..embeddings import (  # no torch import just to build the parser
-        KINDS,
-        MODEL_KINDS,
-        best_kind,
-    )
-
-    s = sub.add_parser(
-        "train",
-        help="train a CAE, VAE or contrastive encoder on a dataset",
-        description="Train a convolutional autoencoder (cae), a VAE (vae) or the self-supervised "
-        "contrastive encoder (contrastive) on a dataset's clips; labels are never used. "
-        "The contrastive encoder starts from the shipped pretrained weights (fine-tuning) "
-        "unless --from-scratch. An interrupted run resumes from its last epoch.",
-    )
-    s.add_argument("name", nargs="+", help="dataset name (several, pooled, only with --ship)")
-    s.add_argument(
-        "--model", choices=list(MODEL_KINDS), default="cae", help="the model to train (default cae)"
-    )
-    s.add_argument(
-        "--epochs",
-        type=int,
-        help="maximum epochs (default 6, contrastive 20; early stopping may end sooner)",
-    )
-    s.add_argument("--latent", type=int, help="embedding size (default 64, contrastive 128)")
-    s.add_argument("--beta", type=float, help="VAE: weight of the KL term (default 1)")
-    s.add_argument(
-        "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
-    )
-    random_state_option(s)
-    s.add_argument(
-        "--from-scratch",
-        action="store_true",
-        help="contrastive: do not start from the pretrained weights",
-    )
-    s.add_argument(
-        "--ship",
-        action="store_true",
-        help="write the checkpoint into songsim/weights (demo weights; for contrastive, the pretrained "
-        "encoder every library starts from)",
-    )
-    s.set_defaults(func=cmd_train)
-
-    s = sub.add_parser(
-        "embed",
-        help="compute and store embeddings",
-        description="Compute clip and track embeddings of a dataset and store them in the cache.",
-    )
-    s.add_argument("name", help="dataset name (see 'list')")
-    s.add_argument(
-        "--kind", type=kind_name_arg, metavar="KIND", default=best_kind(KINDS), help=KIND_HELP
-    )
-    s.add_argument(
-        "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
-    )
-    s.set_defaults(func=cmd_embed)
-    add_analysis_commands(sub)
 
 
 def cmd_evaluate(args) -> None:
@@ -267,7 +155,7 @@ def cmd_similar(args) -> None:
         print(f"  {s:6.3f}  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
 
 
-def add_analysis_commands(sub) -> None:
+def add_commands(sub) -> None:
     from ..analysis.communities import METHODS
     from ..embeddings import KINDS, best_kind
 

@@ -293,8 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_list)
 
-    from . import analysis  # its commands import the heavy modules only when run
+    from . import analysis, models  # their commands import the heavy modules only when run
 
+    models.add_commands(sub)
     analysis.add_commands(sub)
     return p
 

@@ -13,6 +13,7 @@ from .kinds import (
     available_kinds,
     best_kind,
     embed,
+    teacher_vectors,
 )
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "mfcc_vectors",
     "pca_vectors",
     "raw_vectors",
+    "teacher_vectors",
     "track_means",
 ]

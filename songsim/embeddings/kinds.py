@@ -36,20 +36,19 @@ that order and :func:`best_kind` picks the default from it.
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.similar import normalize_rows
+from ..cache import Codec, DiskCache, StepKey, code_version
 from ..config import cache_dir
 from ..data.datasets import Dataset
-from ..errors import DatasetError, SongsimError
+from ..errors import SongsimError
 from ..progress import Callback
-from ..storage import check_name, current_version, new_version, read_manifest, write_manifest
+from ..storage import check_name
 from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_means
 
-log = logging.getLogger("songsim")
 MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool", "scaling": "standardised"}
 
 KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn", "fused")
@@ -118,51 +117,40 @@ def _plain_params(kind: str, n_components: int = 64, random_state: int = 0) -> d
     }.get(kind)
 
 
-def _key(kind: str, params: dict) -> str:
-    """The cache entry name of a kind with its parameters (a checkpoint is matched inside)."""
-    return kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
+def _store(ds: Dataset) -> DiskCache:
+    """Where ``ds``'s embeddings are kept: ``<cache>/embeddings/<dataset>/``."""
+    return DiskCache(cache_dir() / "embeddings" / check_name(ds.name))
 
 
-def _entry(ds: Dataset, key: str):
-    return cache_dir() / "embeddings" / check_name(ds.name) / key
-
-
-def _load_cached(ds: Dataset, key: str, params: dict) -> Embedding | None:
-    folder = current_version(_entry(ds, key))
-    if folder is None:
-        return None
-    try:
-        manifest = read_manifest(folder)
-    except DatasetError as exc:
-        log.warning("recomputing %s embeddings: %s", key, exc)
-        return None
-    if manifest.get("fingerprint") != ds.audio_fingerprint or manifest.get("params") != params:
-        return None
-    clip = np.load(folder / "clip.npy", allow_pickle=False)
-    track = np.load(folder / "track.npy", allow_pickle=False)
-    tags = (
-        np.load(folder / "tags.npy", allow_pickle=False)
-        if (folder / "tags.npy").is_file()
-        else None
+def _step_key(ds: Dataset, kind: str, params: dict) -> StepKey:
+    """The embedding step's key: one stored entry per kind and parameters but the checkpoint (a
+    new checkpoint's vectors replace the old ones), matched on all of them, the dataset's clips
+    and the code that computes them."""
+    name = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
+    return StepKey(
+        "embedding", ds.audio_fingerprint, {"kind": kind, **params}, KIND_CODE[kind], name
     )
-    return Embedding(manifest["kind"], clip, track, manifest["params"], tags)
 
 
-def _save(ds: Dataset, key: str, emb: Embedding) -> None:
-    with new_version(_entry(ds, key)) as folder:
-        np.save(folder / "clip.npy", emb.clip)
-        np.save(folder / "track.npy", emb.track)
-        if emb.tags is not None:
-            np.save(folder / "tags.npy", emb.tags)
-        write_manifest(
-            folder,
-            {
-                "kind": emb.kind,
-                "params": emb.params,
-                "fingerprint": ds.audio_fingerprint,
-                "dataset": ds.name,
-            },
-        )
+#: The code each stored kind's vectors depend on (part of its cache key; a model's weights are
+#: pinned by its checkpoint id).
+KIND_CODE = {
+    "pca": code_version("embeddings/baselines.py"),
+    "mfcc": code_version("embeddings/baselines.py"),
+    "musicnn": code_version("embeddings/musicnn.py", "models/musicnn.py", "io/audio.py"),
+    **dict.fromkeys(MODEL_KINDS, code_version("models")),
+}
+
+#: An :class:`Embedding` on disk: its clip, track (and tag) vectors, its kind and parameters.
+EMBEDDING_CODEC = Codec(
+    encode=lambda e: (
+        {"clip": e.clip, "track": e.track, **({"tags": e.tags} if e.tags is not None else {})},
+        {"kind": e.kind, "params": e.params},
+    ),
+    decode=lambda a, meta: Embedding(
+        meta["kind"], a["clip"], a["track"], meta["params"], a.get("tags")
+    ),
+)
 
 
 def embed(
@@ -200,20 +188,27 @@ def embed(
         latent = latent or DEFAULT_LATENT[kind]
         entry = find_checkpoint(ds, kind, latent)  # by manifest: no weights loaded yet
         params = {"latent": latent, "checkpoint": entry and checkpoint_id(entry)}
-    key = _key(kind, params)
-    have_weights = kind not in MODEL_KINDS or params["checkpoint"] is not None
-    cached = _load_cached(ds, key, params) if have_weights else None
-    if cached is not None:
-        return cached
-    if kind in MODEL_KINDS:  # a cache miss: load the weights once (or train)
+    store = _store(ds)
+
+    def load_model() -> dict:  # the weights, loaded once (or trained): keyed on what was used
+        nonlocal model
         model, manifest = get_model(
             ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
         )
-        params = {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
-    clip, tags = CLIP_VECTORS[kind](ds, model, params, progress)
-    emb = Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
-    _save(ds, key, emb)
-    return emb
+        return {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
+
+    if kind in MODEL_KINDS and not (
+        params["checkpoint"] and store.has(_step_key(ds, kind, params))
+    ):
+        params = load_model()
+
+    def compute() -> Embedding:
+        if kind in MODEL_KINDS and model is None:  # the stored vectors failed their checksums
+            load_model()
+        clip, tags = CLIP_VECTORS[kind](ds, model, params, progress)
+        return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
+
+    return store.get(_step_key(ds, kind, params), compute, codec=EMBEDDING_CODEC)
 
 
 def _pca_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
@@ -273,14 +268,7 @@ def embedding_stored(ds: Dataset, kind: str) -> bool:
     """Whether the embedding of a kind without a model (``pca``, ``mfcc``, ``musicnn``) is stored
     for ``ds`` at its default parameters (a cheap check: the manifest only, no checksums)."""
     params = _plain_params(kind)
-    folder = current_version(_entry(ds, _key(kind, params))) if params is not None else None
-    if folder is None:
-        return False
-    try:
-        manifest = read_manifest(folder, verify=False)
-    except DatasetError:
-        return False
-    return manifest.get("fingerprint") == ds.audio_fingerprint and manifest.get("params") == params
+    return params is not None and _store(ds).has(_step_key(ds, kind, params))
 
 
 def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
@@ -337,3 +325,9 @@ def track_tags(ds: Dataset, *, progress: Callback | None = None) -> pd.DataFrame
 
     emb = embed(ds, "musicnn", progress=progress)
     return pd.DataFrame(emb.track_tags(ds.clip_track, ds.n_tracks), columns=list(tag_names()))
+
+
+def teacher_vectors(datasets: list[Dataset], *, progress: Callback | None = None) -> np.ndarray:
+    """musicnn's clip vectors of each dataset, pooled in order ``(Σ n_clips, 753)``: what a
+    distilled contrastive encoder learns to predict (stored like any musicnn embedding)."""
+    return np.concatenate([embed(d, "musicnn", progress=progress).clip for d in datasets])

@@ -146,6 +146,7 @@ def train_and_save(
     entry: Path | None = None,
     from_scratch: bool = False,
     pretrained: bool = False,
+    teacher: np.ndarray | None = None,
 ):
     """Train on ``ds`` (resuming an interrupted run) and save the checkpoint; returns ``(model, manifest)``.
 
@@ -154,6 +155,8 @@ def train_and_save(
     ds : one dataset, or several with the same audio parameters (their clips are pooled)
     from_scratch : the contrastive encoder otherwise starts from the shipped pretrained weights
     pretrained : mark the checkpoint as pretrained for any library (how the shipped encoder is made)
+    teacher : np.ndarray [shape=(n_clips, d)] a teacher's vector of each pooled clip, when
+        ``params.distill`` (:func:`songsim.embeddings.teacher_vectors`)
     """
     datasets = ds if isinstance(ds, list) else [ds]
     first = datasets[0]
@@ -190,6 +193,7 @@ def train_and_save(
         resume_key=f"{'+'.join(d.audio_fingerprint for d in datasets)}:{init_id}",
         progress=progress,
         init_state=init,
+        teacher=teacher,
     )
     trained_on = {
         "name": first.name,

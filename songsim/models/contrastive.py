@@ -46,6 +46,7 @@ class ContrastiveEncoder(nn.Module):
         latent: int = 128,
         input_shape: tuple[int, int] = (96, 216),
         temperature: float = 0.1,
+        teacher_dim: int = 0,
         **_,
     ):
         super().__init__()
@@ -72,6 +73,8 @@ class ContrastiveEncoder(nn.Module):
             nn.Linear(2 * FRAME_FEATURES, latent), nn.BatchNorm1d(latent)
         )
         self.projection = nn.Sequential(nn.ReLU(), nn.Linear(latent, latent))
+        # distillation: a linear map from the embedding to a teacher's vector (training only)
+        self.teacher_head = nn.Linear(latent, teacher_dim) if teacher_dim else None
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, 1, n_mels, n_frames)`` → ``(batch, latent)``."""
@@ -86,12 +89,28 @@ class ContrastiveEncoder(nn.Module):
         return self.projection(self.embed(x))
 
     def loss(
-        self, views: torch.Tensor, *, groups: torch.Tensor, **_
+        self,
+        views: torch.Tensor,
+        *,
+        groups: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        distill: float = 0.0,
+        **_,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(loss, projections)`` of ``views [shape=(n, 1, n_mels, frames)]``; ``groups [shape=(n,)]`` is
-        the track of each view (views of one track are positives of each other)."""
-        z = self(views)
-        return contrastive_loss(z, groups, temperature=self.temperature), z
+        the track of each view (views of one track are positives of each other). With
+        ``targets [shape=(n, teacher_dim)]`` and a ``distill`` weight, the loss adds
+        ``distill × (1 − cos)`` between the teacher head's prediction and each view's target."""
+        e = self.embed(views)
+        z = self.projection(e)
+        loss = contrastive_loss(z, groups, temperature=self.temperature)
+        if distill and targets is not None:
+            if self.teacher_head is None:
+                raise ValueError("this encoder has no teacher head (built with teacher_dim=0)")
+            predicted = self.teacher_head(e).float()
+            cos = nn.functional.cosine_similarity(predicted, targets.float(), dim=1)
+            loss = loss + distill * (1 - cos).mean()
+        return loss, z
 
 
 def contrastive_loss(

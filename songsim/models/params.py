@@ -28,6 +28,8 @@ class TrainParams:
     crop_frames: int = 128  # contrastive: frames of a training view (64 ≈ 1.5 s, 128 ≈ 3 s)
     temperature: float = 0.1  # contrastive: τ of the loss
     augmentation: Augmentation = Augmentation()  # contrastive: how strongly views are changed
+    distill: float = 0.0  # contrastive: weight of the term towards a teacher's clip vectors
+    teacher_dim: int = 753  # contrastive: the teacher's vector size (musicnn's mean_pool)
     random_state: int = 0  # seeds the split, the initialisation, batches and augmentations
 
     def to_dict(self) -> dict:

@@ -24,6 +24,7 @@ from ..devices import pick_device
 from ..errors import SongsimError
 from ..progress import Callback
 from . import MODELS
+from .batches import Batches
 from .params import TrainParams
 
 log = logging.getLogger("songsim")
@@ -54,6 +55,7 @@ def build_model(params: TrainParams, input_shape: tuple[int, int]) -> torch.nn.M
         input_shape=input_shape,
         beta=params.beta,
         temperature=params.temperature,
+        teacher_dim=params.teacher_dim if params.distill else 0,
     )
 
 
@@ -87,67 +89,6 @@ def _load_resume(path: Path | None, params: TrainParams, key: str | None) -> dic
     return state
 
 
-class Batches:
-    """Mini-batches of one epoch, as ``(x, groups)`` on the training device.
-
-    Autoencoders get the clips themselves (``groups`` is None). The contrastive encoder gets two
-    augmented views per anchor clip — a crop of the anchor and a crop of another clip of its
-    track — and ``groups`` is the track of each view.
-    """
-
-    def __init__(
-        self,
-        X: torch.Tensor,
-        clip_track: np.ndarray,
-        params: TrainParams,
-        dev: torch.device,
-        memory_format: torch.memory_format,
-    ):
-        self.X, self.clip_track, self.params, self.dev, self.memory_format = (
-            X,
-            clip_track,
-            params,
-            dev,
-            memory_format,
-        )
-        self.pairs = params.model == "contrastive"
-        if self.pairs:
-            order = np.argsort(clip_track, kind="stable")
-            bounds = np.searchsorted(clip_track[order], np.arange(clip_track.max() + 2))
-            self.track_clips = [order[bounds[t] : bounds[t + 1]] for t in range(len(bounds) - 1)]
-
-    def __call__(self, idx: np.ndarray, gen: torch.Generator, *, shuffle: bool):
-        bs = self.params.batch_size
-        order = idx[torch.randperm(len(idx), generator=gen).numpy()] if shuffle else idx
-        for i in range(0, len(order), bs):
-            anchors = np.sort(order[i : i + bs])
-            if not self.pairs:
-                yield self._to_device(self.X[torch.from_numpy(anchors)]), None
-                continue
-            if len(anchors) < 2:
-                continue
-            pick = torch.rand(len(anchors), generator=gen).numpy()
-            partners = np.array(
-                [
-                    c[int(p * len(c))]
-                    for c, p in zip((self.track_clips[self.clip_track[a]] for a in anchors), pick)
-                ]
-            )
-            both = np.concatenate([anchors, partners])
-            from .contrastive import augment
-
-            views = augment(
-                self.X[torch.from_numpy(both)].to(self.dev),
-                gen,
-                crop_frames=self.params.crop_frames,
-                aug=self.params.augmentation,
-            )
-            yield self._to_device(views), torch.from_numpy(self.clip_track[both]).to(self.dev)
-
-    def _to_device(self, x: torch.Tensor) -> torch.Tensor:
-        return x.to(self.dev, non_blocking=True).contiguous(memory_format=self.memory_format)
-
-
 def _own_random_state(fn):
     """Run a training function seeded by its ``params.random_state`` on a fork of torch's
     global generators: the caller's random state is the same afterwards."""
@@ -176,6 +117,7 @@ def train(
     channels_last: bool | None = None,
     init_state: dict | None = None,
     on_epoch: Callable[[int, torch.nn.Module, dict], None] | None = None,
+    teacher: np.ndarray | None = None,
 ) -> tuple[torch.nn.Module, dict]:
     """Train a model on clips.
 
@@ -191,7 +133,11 @@ def train(
         other data is never resumed from
     amp : bf16 autocast; defaults to True on CUDA, False elsewhere
     channels_last : defaults to True on CUDA and the CPU, False on MPS
-    init_state : weights to start from (fine-tuning), instead of a random initialisation
+    init_state : weights to start from (fine-tuning), instead of a random initialisation; a
+        checkpoint without the distillation head fills the rest from the random initialisation
+    teacher : np.ndarray [shape=(n_clips, params.teacher_dim)] a teacher's vector of each clip
+        (musicnn's), which the contrastive encoder's embedding learns to predict when
+        ``params.distill`` > 0
     on_epoch : called after every epoch as ``on_epoch(epoch, model, history)`` (epoch from 1; the
         model as it is then, on the training device): ablations score the embedding there
 
@@ -212,9 +158,10 @@ def train(
     ):
         raise SongsimError("not enough tracks to train on")
     X = torch.from_numpy(np.ascontiguousarray(clips, dtype=np.float32)).unsqueeze(1)
+    targets = _teacher(teacher, params, len(clips))
     model = build_model(params, tuple(clips.shape[1:]))
     if init_state is not None:
-        model.load_state_dict(init_state)
+        model.load_state_dict({**model.state_dict(), **init_state})
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(dev, memory_format=memory_format)
     opt = (
@@ -251,7 +198,7 @@ def train(
         )
         start_epoch = history["resumed_from"] = len(history["train_loss"])
 
-    batches = Batches(X, clip_track, params, dev, memory_format)
+    batches = Batches(X, clip_track, params, dev, memory_format, targets)
 
     def autocast():
         return torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=amp)
@@ -263,6 +210,7 @@ def train(
             batches(val_idx, torch.Generator().manual_seed(params.random_state + 1), shuffle=True),
             autocast,
             kl_weight,
+            params.distill,
         )
 
     t0, seen = time.perf_counter(), 0
@@ -271,10 +219,14 @@ def train(
     for epoch in range(start_epoch, params.epochs):
         model.train()
         total, count = 0.0, 0
-        for b, (xb, groups) in enumerate(batches(train_idx, gen, shuffle=True)):
+        for b, (xb, groups, tb) in enumerate(batches(train_idx, gen, shuffle=True)):
             with autocast():
                 loss, _ = model.loss(
-                    xb, groups=groups, kl_weight=_kl_weight(params, epoch + b / n_batches)
+                    xb,
+                    groups=groups,
+                    kl_weight=_kl_weight(params, epoch + b / n_batches),
+                    targets=tb,
+                    distill=params.distill,
                 )
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -338,17 +290,37 @@ def train(
     history.setdefault("stopped_early", False)
     model = model.to("cpu", memory_format=torch.contiguous_format)
     model.load_state_dict(best_state)
+    if getattr(model, "teacher_head", None) is not None:
+        model.teacher_head = None  # used in training only: a checkpoint holds the encoder
     return model.eval(), history
 
 
+def _teacher(teacher: np.ndarray | None, params: TrainParams, n_clips: int):
+    """The teacher's vectors as a tensor ``(n_clips, teacher_dim)``, checked; None unless
+    distilling."""
+    if not params.distill:
+        return None
+    if params.model != "contrastive":
+        raise SongsimError("only the contrastive encoder learns from a teacher (distill)")
+    if teacher is None or teacher.shape != (n_clips, params.teacher_dim):
+        got = None if teacher is None else teacher.shape
+        raise SongsimError(
+            f"distilling needs a teacher vector per clip: ({n_clips}, {params.teacher_dim}), got {got}"
+        )
+    return torch.from_numpy(np.ascontiguousarray(teacher, dtype=np.float32))
+
+
 @torch.no_grad()
-def evaluate_loss(model, batches, autocast, kl_weight: float) -> float:
-    """Mean loss of ``model`` over ``batches`` of ``(x, groups)`` (eval mode, no sampling)."""
+def evaluate_loss(model, batches, autocast, kl_weight: float, distill: float = 0.0) -> float:
+    """Mean loss of ``model`` over ``batches`` of ``(x, groups, targets)`` (eval mode, no
+    sampling)."""
     model.eval()
     total, count = 0.0, 0
-    for xb, groups in batches:
+    for xb, groups, tb in batches:
         with autocast():
-            loss, _ = model.loss(xb, groups=groups, kl_weight=kl_weight)
+            loss, _ = model.loss(
+                xb, groups=groups, kl_weight=kl_weight, targets=tb, distill=distill
+            )
         total += loss.item() * len(xb)
         count += len(xb)
     return total / max(count, 1)

@@ -20,6 +20,7 @@ from ..params import SweepParams
 from ..storage import current_version
 from .graphs import community_series
 from .session import progress_callback
+from .stepcache import APP_CACHE
 
 #: The models the Model page trains, best first (one list: :data:`songsim.embeddings.MODEL_KINDS`).
 MODEL_CHOICES = tuple(k for k in PREFERENCE if k in MODEL_KINDS)
@@ -108,7 +109,7 @@ def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
     params = TrainParams.for_model(kind, latent=latent, epochs=epochs)
     _, manifest = train_and_save(ds, params, progress=progress_callback(bar))
     _model.clear()
-    _embedding.clear()
+    APP_CACHE.clear()
     return manifest
 
 
@@ -179,15 +180,13 @@ def default_kind(kinds: list[str]) -> str:
 
 
 def embedding(ds: Dataset, kind: str) -> np.ndarray:
-    """Track vectors ``(n_tracks, d)`` of one embedding kind."""
-    return _embedding(ds, ds.audio_fingerprint, kind)
+    """Track vectors ``(n_tracks, d)`` of one embedding kind (:func:`songsim.pipeline.track_vectors`)."""
+    return pipeline.track_vectors(ds, kind, cache=APP_CACHE)
 
 
-@st.cache_data(max_entries=16, show_spinner="Computing embeddings…")
-def _embedding(_ds: Dataset, audio_key: str, kind: str) -> np.ndarray:
-    from ..embeddings import embed
-
-    return embed(_ds, kind, train_if_missing=False).track
+def embedding_key(ds: Dataset, kind: str) -> str:
+    """What identifies an embedding's track vectors (the input key of the steps after it)."""
+    return pipeline.step_key("embedding", ds.audio_fingerprint, {"kind": kind}).digest
 
 
 def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict:
@@ -207,12 +206,8 @@ def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict
 def fitted_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()):
     """The fitted :class:`~songsim.analysis.clustering.KSweep` of ``kind`` (the Compare table
     scores it), swept once per embedding and parameters."""
-    return _fitted_sweep(ds, ds.audio_fingerprint, kind, params)
-
-
-@st.cache_data(max_entries=16, show_spinner="Sweeping k…")
-def _fitted_sweep(_ds: Dataset, audio_key: str, kind: str, params: SweepParams):
-    return pipeline.k_sweep(_embedding(_ds, audio_key, kind), params)
+    X = embedding(ds, kind)
+    return pipeline.k_sweep(X, params, cache=APP_CACHE, input_key=embedding_key(ds, kind))
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:

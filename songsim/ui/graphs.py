@@ -13,14 +13,7 @@ from .. import pipeline
 from ..data.datasets import Dataset
 from ..params import GraphParams
 from .settings import setting
-
-
-@st.cache_resource(max_entries=8, show_spinner="Building the song graph…")
-def _song_graph(_ds: Dataset, key: str, params: GraphParams):
-    """:func:`songsim.pipeline.song_graph`, once per dataset (playlists included) and parameters
-    (Streamlit hashes the frozen dataclass's fields)."""
-    return pipeline.song_graph(_ds, params)
-
+from .stepcache import APP_CACHE
 
 #: The Graph page's widgets and their defaults: ``GraphParams`` field → (widget key, default).
 GRAPH_WIDGETS = {
@@ -46,7 +39,7 @@ def graph_key(ds: Dataset, graph: GraphParams) -> str:
 def current_graph(ds: Dataset, graph: GraphParams):
     """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists
     with parameters ``graph``."""
-    return _song_graph(ds, ds.fingerprint, graph)
+    return pipeline.song_graph(ds, graph, cache=APP_CACHE)
 
 
 def has_graph(ds: Dataset, graph: GraphParams) -> bool:

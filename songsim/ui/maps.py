@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from .. import pipeline
 from ..data.datasets import Dataset
 from ..params import MapParams
-from .cached import (
-    _embedding,
-    _track_tags,
-    clusters,
-    tags_computed,
-)
+from .cached import _track_tags, clusters, embedding, embedding_key, tags_computed
 from .graphs import community_series
-
-
-@st.cache_resource(max_entries=8, show_spinner="Finding nearest neighbours for t-SNE…")
-def _map_neighbours(_ds: Dataset, audio_key: str, kind: str, random_state: int):
-    return pipeline.map_neighbours(
-        _embedding(_ds, audio_key, kind), MapParams(random_state=random_state)
-    )
+from .stepcache import APP_CACHE
 
 
 def perplexity_range(ds: Dataset) -> tuple[int, int]:
@@ -37,15 +25,8 @@ def perplexity_range(ds: Dataset) -> tuple[int, int]:
 def track_map(ds: Dataset, kind: str, params: MapParams) -> pipeline.TrackMap:
     """The 2-D map of ``kind``'s track vectors (:func:`songsim.pipeline.track_map`): t-SNE's
     neighbours searched once per embedding, a map per perplexity."""
-    return _track_map(ds, ds.audio_fingerprint, kind, params)
-
-
-@st.cache_data(max_entries=32, show_spinner="Drawing the map…")
-def _track_map(_ds: Dataset, audio_key: str, kind: str, params: MapParams) -> pipeline.TrackMap:
-    X = _embedding(_ds, audio_key, kind)
-    if params.method == "pca":
-        return pipeline.track_map(X, params)
-    return pipeline.track_map(X, params, _map_neighbours(_ds, audio_key, kind, params.random_state))
+    X = embedding(ds, kind)
+    return pipeline.track_map(X, params, cache=APP_CACHE, input_key=embedding_key(ds, kind))
 
 
 def map_caption(ds: Dataset, tm: pipeline.TrackMap) -> str:
