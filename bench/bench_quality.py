@@ -16,7 +16,12 @@ reports, at track level:
 Labels are used only here, for scoring: training sees clips and track numbers alone. Also
 measures how long the shipped encoder takes to embed 1,000 tracks (6,000 clips) on this machine.
 
+``--checkpoint NAME=ENTRY`` also scores a contrastive checkpoint trained elsewhere (an entry
+folder, e.g. an encoder distilled from musicnn: ``songsim train … --distill W``), alone and fused
+with musicnn (``NAME+musicnn``).
+
 Usage: python bench/bench_quality.py CORPUS [--skip cae vae finetuned scratch musicnn] [--cache DIR]
+       [--checkpoint NAME=ENTRY ...]
 """
 
 import argparse
@@ -68,6 +73,13 @@ def main():
         help="leave out these training runs",
     )
     ap.add_argument("--cache", type=Path, help="cache folder to use (default: a new temporary one)")
+    ap.add_argument(
+        "--checkpoint",
+        nargs="*",
+        default=[],
+        metavar="NAME=ENTRY",
+        help="also score these contrastive checkpoint entries, alone and fused with musicnn",
+    )
     args = ap.parse_args()
     os.environ["SONGSIM_CACHE"] = str(args.cache or tempfile.mkdtemp(prefix="songsim-quality-"))
 
@@ -117,6 +129,18 @@ def main():
         clip = embed_clips(model, ds.clips)
         clip /= np.linalg.norm(clip, axis=1, keepdims=True)
         return track_means(clip, ds.clip_track, ds.n_tracks)
+
+    for spec in args.checkpoint:  # e.g. an encoder distilled from musicnn
+        from songsim.embeddings.kinds import fuse
+
+        name, _, entry = spec.partition("=")
+        model, _ = load_checkpoint(Path(entry))
+        run(name, lambda model=model: latent_vectors(model))
+        if "musicnn" not in args.skip:
+            run(
+                f"{name}+musicnn",
+                lambda model=model: fuse(latent_vectors(model), embed(ds, "musicnn").track),
+            )
 
     for variant, from_scratch in (("finetuned", False), ("scratch", True)):
         if variant in args.skip:

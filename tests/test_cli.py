@@ -119,6 +119,7 @@ def test_ingest_audio_with_playlists_and_errors(tmp_path):
         ["info", "nope"],
         ["ingest", "--audio", str(tmp_path / "none"), "--name", "y"],
         ["info", "../etc"],
+        ["train", "x", "--model", "cae", "--distill", "1"],  # only the contrastive encoder
     ):
         r = run(*args, cache=cache)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)

@@ -247,18 +247,20 @@ CLIP_VECTORS = {
 }
 
 
+def fuse(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a ‖ b`` row by row ``(n, d_a + d_b)`` float32, each part unit length, the whole unit
+    length: how ``fused`` joins the contrastive and musicnn vectors."""
+    parts = [normalize_rows(a, np.float32), normalize_rows(b, np.float32)]
+    return np.hstack(parts) * np.float32(np.sqrt(0.5))
+
+
 def _fused(contrastive: Embedding, musicnn: Embedding) -> Embedding:
-    """contrastive ‖ musicnn, each part unit length, the whole unit length (clips and tracks)."""
-
-    def joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        parts = [normalize_rows(a, np.float32), normalize_rows(b, np.float32)]
-        return np.hstack(parts) * np.float32(np.sqrt(0.5))
-
+    """contrastive ‖ musicnn (:func:`fuse`), clips and tracks."""
     params = {"contrastive": contrastive.params, "musicnn": musicnn.params}
     return Embedding(
         "fused",
-        joined(contrastive.clip, musicnn.clip),
-        joined(contrastive.track, musicnn.track),
+        fuse(contrastive.clip, musicnn.clip),
+        fuse(contrastive.track, musicnn.track),
         params,
         musicnn.tags,
     )
