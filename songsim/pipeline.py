@@ -272,6 +272,27 @@ def evaluate(
     return out
 
 
+def _resolved(X) -> np.ndarray:
+    """Track vectors ``X`` of the steps below: an array, or a function returning it (called on a
+    cache miss only; ``input_key`` then required)."""
+    return X() if callable(X) else X
+
+
+def _input_key(X, input_key: str | None) -> str:
+    if input_key is None and callable(X):
+        raise SongsimError("track vectors given as a function need an input_key")
+    return input_key or array_key(X)
+
+
+def track_vectors_key(ds: Dataset, kind: str) -> str:
+    """What identifies one embedding's track vectors of ``ds``: the input key of the steps after it."""
+    return _embedding_key(ds, kind).digest
+
+
+def _embedding_key(ds: Dataset, kind: str) -> StepKey:
+    return step_key("embedding", ds.audio_fingerprint, {"kind": kind})
+
+
 def track_vectors(
     ds: Dataset,
     kind: str,
@@ -288,8 +309,7 @@ def track_vectors(
     def compute() -> np.ndarray:
         return embed(ds, kind, train_if_missing=train_if_missing, progress=progress).track
 
-    key = step_key("embedding", ds.audio_fingerprint, {"kind": kind})
-    return cache.get(key, compute, message="Computing embeddings…")
+    return cache.get(_embedding_key(ds, kind), compute, message="Computing embeddings…")
 
 
 def k_sweep(
@@ -304,10 +324,13 @@ def k_sweep(
     from .analysis.clustering import KSweep
 
     def compute():
-        p = params.fit(len(X)).params
-        return KSweep(p.ks, method=p.method, random_state=p.random_state, n_init=p.n_init).fit(X)
+        vectors = _resolved(X)
+        p = params.fit(len(vectors)).params
+        return KSweep(p.ks, method=p.method, random_state=p.random_state, n_init=p.n_init).fit(
+            vectors
+        )
 
-    key = step_key("k_sweep", input_key or array_key(X), params)
+    key = step_key("k_sweep", _input_key(X, input_key), params)
     return cache.get(key, compute, message="Sweeping k…")
 
 
@@ -339,11 +362,11 @@ def map_neighbours(
     def compute():
         return TSNEMapper(
             max_perplexity=MapParams.MAX_PERPLEXITY, random_state=params.random_state
-        ).fit(X)
+        ).fit(_resolved(X))
 
     # the search depends on the seed only: one for every perplexity and iteration count
     key = step_key(
-        "map_neighbours", input_key or array_key(X), {"random_state": params.random_state}
+        "map_neighbours", _input_key(X, input_key), {"random_state": params.random_state}
     )
     return cache.get(key, compute, message="Finding nearest neighbours for t-SNE…", shared=True)
 
@@ -360,15 +383,16 @@ def track_map(
     only re-runs the optimisation."""
     from .analysis.maps import pca_2d
 
-    input_key = input_key or array_key(X)
+    input_key = _input_key(X, input_key)
 
     def compute() -> TrackMap:
-        fitted = params.fit(len(X))
+        vectors = _resolved(X)
+        fitted = params.fit(len(vectors))
         p = fitted.params
         if p.method == "pca":
-            xy, ratio = pca_2d(X, random_state=p.random_state)
+            xy, ratio = pca_2d(vectors, random_state=p.random_state)
             return TrackMap(xy, fitted, (ratio[0], ratio[1]))
-        mapper = map_neighbours(X, p, cache=cache, input_key=input_key)
+        mapper = map_neighbours(vectors, p, cache=cache, input_key=input_key)
         return TrackMap(mapper.transform(p.perplexity, n_iter=p.n_iter), fitted)
 
     return cache.get(step_key("track_map", input_key, params), compute, message="Drawing the map…")

@@ -176,3 +176,26 @@ def test_a_small_library_says_how_its_k_and_perplexity_were_fitted(tiny_dataset)
     at.switch_page("pages/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("at most 2 for 8 tracks" in c.value for c in at.caption)
+
+
+def test_a_step_fetches_its_input_only_on_a_cache_miss():
+    import numpy as np
+
+    from songsim.cache import MemoryCache
+    from songsim.errors import SongsimError
+    from songsim.params import SweepParams
+    from songsim.pipeline import k_sweep
+
+    X = np.random.default_rng(1).standard_normal((30, 4)).astype(np.float32)
+    fetched = []
+
+    def vectors():
+        fetched.append(1)
+        return X
+
+    cache = MemoryCache()
+    first = k_sweep(vectors, SweepParams(k_max=5), cache=cache, input_key="x")
+    again = k_sweep(vectors, SweepParams(k_max=5), cache=cache, input_key="x")
+    assert again is first and len(fetched) == 1  # the hit never fetched the vectors
+    with pytest.raises(SongsimError, match="input_key"):
+        k_sweep(vectors, SweepParams(k_max=5), cache=cache)

@@ -188,27 +188,24 @@ def embed(
         latent = latent or DEFAULT_LATENT[kind]
         entry = find_checkpoint(ds, kind, latent)  # by manifest: no weights loaded yet
         params = {"latent": latent, "checkpoint": entry and checkpoint_id(entry)}
-    store = _store(ds)
 
-    def load_model() -> dict:  # the weights, loaded once (or trained): keyed on what was used
+    def load_model() -> dict:  # the weights, loaded (or trained) only when vectors are computed
         nonlocal model
         model, manifest = get_model(
             ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
         )
         return {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
 
-    if kind in MODEL_KINDS and not (
-        params["checkpoint"] and store.has(_step_key(ds, kind, params))
-    ):
-        params = load_model()
+    if kind in MODEL_KINDS and params["checkpoint"] is None:
+        params = load_model()  # no checkpoint fits: train one, and key on it
 
     def compute() -> Embedding:
-        if kind in MODEL_KINDS and model is None:  # the stored vectors failed their checksums
-            load_model()
+        if kind in MODEL_KINDS and model is None:
+            load_model()  # the checkpoint found above (get_model looks it up the same way)
         clip, tags = CLIP_VECTORS[kind](ds, model, params, progress)
         return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
 
-    return store.get(_step_key(ds, kind, params), compute, codec=EMBEDDING_CODEC)
+    return _store(ds).get(_step_key(ds, kind, params), compute, codec=EMBEDDING_CODEC)
 
 
 def _pca_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:

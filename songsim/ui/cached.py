@@ -184,11 +184,6 @@ def embedding(ds: Dataset, kind: str) -> np.ndarray:
     return pipeline.track_vectors(ds, kind, cache=APP_CACHE)
 
 
-def embedding_key(ds: Dataset, kind: str) -> str:
-    """What identifies an embedding's track vectors (the input key of the steps after it)."""
-    return pipeline.step_key("embedding", ds.audio_fingerprint, {"kind": kind}).digest
-
-
 def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict:
     """The k sweep of ``kind`` (:func:`songsim.pipeline.k_sweep`): ``{"table", "labels",
     "elbow_k", "best_k", "note"}``; ``note`` says how the ks were fitted to a small library (or
@@ -206,8 +201,12 @@ def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict
 def fitted_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()):
     """The fitted :class:`~songsim.analysis.clustering.KSweep` of ``kind`` (the Compare table
     scores it), swept once per embedding and parameters."""
-    X = embedding(ds, kind)
-    return pipeline.k_sweep(X, params, cache=APP_CACHE, input_key=embedding_key(ds, kind))
+    return pipeline.k_sweep(
+        lambda: embedding(ds, kind),  # fetched only when the sweep is not cached
+        params,
+        cache=APP_CACHE,
+        input_key=pipeline.track_vectors_key(ds, kind),
+    )
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import pipeline
 from ..data.datasets import Dataset
 from ..params import MapParams
-from .cached import _track_tags, clusters, embedding, embedding_key, tags_computed
+from .cached import _track_tags, clusters, embedding, tags_computed
 from .graphs import community_series
 from .stepcache import APP_CACHE
 
@@ -25,8 +25,12 @@ def perplexity_range(ds: Dataset) -> tuple[int, int]:
 def track_map(ds: Dataset, kind: str, params: MapParams) -> pipeline.TrackMap:
     """The 2-D map of ``kind``'s track vectors (:func:`songsim.pipeline.track_map`): t-SNE's
     neighbours searched once per embedding, a map per perplexity."""
-    X = embedding(ds, kind)
-    return pipeline.track_map(X, params, cache=APP_CACHE, input_key=embedding_key(ds, kind))
+    return pipeline.track_map(
+        lambda: embedding(ds, kind),  # fetched only when the map is not cached
+        params,
+        cache=APP_CACHE,
+        input_key=pipeline.track_vectors_key(ds, kind),
+    )
 
 
 def map_caption(ds: Dataset, tm: pipeline.TrackMap) -> str:
