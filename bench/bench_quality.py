@@ -11,7 +11,8 @@ reports, at track level:
 * AMI and V-measure of k-means (k = number of labels) against the labels (seed 0; AMI also as
   the mean and range over 5 seeds),
 * precision@10: the share of each track's 10 nearest tracks (cosine) with its label,
-* the seconds spent training and embedding.
+* the seconds spent embedding the corpus, that time per 1,000 tracks, and the seconds spent
+  training (for shipped or given checkpoints: the training time their manifest records).
 
 Labels are used only here, for scoring: training sees clips and track numbers alone. Also
 measures how long the shipped encoder takes to embed 1,000 tracks (6,000 clips) on this machine.
@@ -100,10 +101,12 @@ def main():
     def run(name: str, make_vectors, train_seconds=None):
         t = time.perf_counter()
         X = make_vectors()
+        seconds = time.perf_counter() - t
         results[name] = {
             **score(X, labels),
             "dim": int(X.shape[1]),
-            "embed_s": round(time.perf_counter() - t, 1),
+            "embed_s": round(seconds, 1),
+            "embed_s_per_1000_tracks": round(seconds * 1000 / ds.n_tracks, 1),
             "train_s": None if train_seconds is None else round(train_seconds, 1),
         }
         print(name, results[name], flush=True)
@@ -120,7 +123,11 @@ def main():
             )
     shipped = find_checkpoint(ds, "contrastive")
     net, manifest = load_checkpoint(shipped)
-    run("contrastive", lambda: embed(ds, "contrastive", train_if_missing=False).track)
+    run(
+        "contrastive",
+        lambda: embed(ds, "contrastive", train_if_missing=False).track,
+        manifest["history"]["seconds"],
+    )
     if "musicnn" not in args.skip:  # the pretrained tagger (MSD_musicnn), and it fused with ours
         run("musicnn", lambda: embed(ds, "musicnn").track)
         run("fused", lambda: embed(ds, "fused", train_if_missing=False).track)
@@ -134,8 +141,8 @@ def main():
         from songsim.embeddings.kinds import fuse
 
         name, _, entry = spec.partition("=")
-        model, _ = load_checkpoint(Path(entry))
-        run(name, lambda model=model: latent_vectors(model))
+        model, m = load_checkpoint(Path(entry))
+        run(name, lambda model=model: latent_vectors(model), m["history"]["seconds"])
         if "musicnn" not in args.skip:
             run(
                 f"{name}+musicnn",
