@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from _common import emit
 
+from songsim.catalog import ensure_demo
 from songsim.models.train import TrainParams, train
-from songsim.pipeline import ensure_demo
 
 
 def run(ds, model: str, epochs: int, device: str, amp=None, channels_last=None) -> dict:

@@ -9,16 +9,50 @@ s = ds.summary()
 st.title("Data")
 st.caption(f"Dataset **{ui.plain(ds.name)}** · {ui.plain(', '.join(ds.info.get('sources', [])))}")
 
-cols = st.columns(5)
-cols[0].metric("Tracks", s["tracks"])
-cols[1].metric("Clips", s["clips"])
-cols[2].metric("Playlists", s["playlists"])
-cols[3].metric("Unmatched entries", s["unmatched_playlist_entries"])
-cols[4].metric("Skipped files", s["skipped_files"])
+cols = st.columns(6)
+cols[0].metric("Tracks", f"{s['tracks']:,}")
+cols[1].metric("Songs", f"{s['songs']:,}", help="Copies of one recording count once")
+cols[2].metric("Clips", f"{s['clips']:,}")
+cols[3].metric("Playlists", f"{s['playlists']:,}")
+cols[4].metric("Unmatched entries", f"{s['unmatched_playlist_entries']:,}")
+cols[5].metric("Skipped files", f"{s['skipped_files']:,}")
+if last := ds.info.get("last_update"):
+    st.caption(
+        f"Last update: added {last['added']:,} · changed {last['changed']:,} · removed "
+        f"{last['removed']:,} · unchanged {last['unchanged']:,} · skipped {last['skipped']:,} "
+        f"({last['decoded']:,} files decoded)."
+    )
+if ui.updatable(ds):
+    if st.button(
+        "Update library",
+        help="Read the folder again: new and changed files are decoded, removed ones dropped, "
+        "unchanged ones kept as they are.",
+    ):
+        bar = st.progress(0.0, text="checking the folder…")
+        try:
+            new = ui.update_library(ds, bar)
+        except ui.SongsimError as exc:
+            ui.show_error(exc)
+        else:
+            last = new.info["last_update"]
+            ui.show_dataset(
+                new.name,
+                f"Updated '{ui.plain(new.name)}': added {last['added']}, changed {last['changed']}, "
+                f"removed {last['removed']}, unchanged {last['unchanged']}, skipped {last['skipped']}.",
+            )
+            st.rerun()
 
 if ds.info.get("skipped_files"):
     with st.expander(f"{s['skipped_files']} skipped files"):
-        st.dataframe(ds.info["skipped_files"], width="stretch")
+        skipped = [{"file": x["file"], "reason": x["reason"]} for x in ds.info["skipped_files"]]
+        st.dataframe(skipped, width="stretch")
+if s["duplicates"]:
+    with st.expander(f"{s['tracks'] - s['songs']:,} tracks are copies of another song"):
+        st.caption(
+            "The same recording under several paths (found from the audio). Similar songs and "
+            "grown playlists show each song once."
+        )
+        st.dataframe(ui.duplicate_table(ds), width="stretch", hide_index=True)
 
 st.subheader("Example spectrograms")
 st.caption(
@@ -34,7 +68,7 @@ examples = (
 grid = st.columns(4)
 for n, track in enumerate(examples):
     col = grid[n % 4]
-    clip = int((ds.clip_track == track).argmax())
+    clip = int(ds.track_clips(track)[0])
     t = ds.tracks.iloc[track]
     col.image(
         ui.clip_png(ds, clip),
@@ -45,11 +79,16 @@ for n, track in enumerate(examples):
     ui.play(ds, track, col)
 
 st.subheader("Tracks")
-st.dataframe(
-    ds.tracks[["track_id", "title", "artist", "label", "duration"]], width="stretch", height=260
-)
+search = st.text_input("Find tracks", placeholder="title, artist or path", key="track_search")
+rows, found = ui.track_table(ds, search)
+st.dataframe(rows, width="stretch", height=260)
+if found > len(rows):
+    st.caption(f"The first {len(rows):,} of {found:,} tracks; type to narrow them.")
 
 st.subheader("Ingest a folder on this server")
+if not ui.writes_allowed():
+    st.info("This dashboard is read-only: ingesting, updating and training are turned off.")
+    st.stop()
 with st.form("ingest"):
     folder = st.text_input(
         "Folder",
@@ -61,18 +100,27 @@ with st.form("ingest"):
     name = st.text_input("Dataset name", value="my-music")
     kind = st.radio("Contents", ["audio", "spectrograms"], horizontal=True)
     by_parent = st.checkbox("Label each track by its folder name")
-    if st.form_submit_button("Ingest"):
+    replace = st.checkbox(
+        "Replace it",
+        help="Needed when a dataset of this name was made from another folder (the demo is "
+        "never replaced). The same folder again updates its dataset.",
+    )
+    if st.form_submit_button("Ingest or update"):
         bar = st.progress(0.0, text="starting…")
         try:
-            new = ui.ingest_folder(folder, name, kind=kind, labels_from_parent=by_parent, bar=bar)
+            new = ui.ingest_folder(
+                folder, name, kind=kind, labels_from_parent=by_parent, bar=bar, replace=replace
+            )
         except ui.SongsimError as exc:
             ui.show_error(exc)
         else:
+            last = new.info["last_update"]
             ui.show_dataset(
                 new.name,
-                f"Ingested {new.n_tracks} tracks into '{ui.plain(new.name)}' "
-                f"({len(new.info.get('skipped_files', []))} files skipped); it is the dataset shown "
-                "now (the sidebar switches between datasets).",
+                f"'{ui.plain(new.name)}': {new.n_tracks:,} tracks (added {last['added']}, changed "
+                f"{last['changed']}, removed {last['removed']}, unchanged {last['unchanged']}, "
+                f"skipped {last['skipped']}); it is the dataset shown now (the sidebar switches "
+                "between datasets).",
             )
             st.rerun()  # the whole app again, on the new dataset: its sidebar list includes it
 if (news := ui.take_news()) is not None:

@@ -37,21 +37,38 @@ if method == "t-SNE":
             **ui.widget_key("perplexity", 30, bounds=(lowest, top)),
         )
 params = ui.MapParams(method="tsne" if method == "t-SNE" else "pca", perplexity=perplexity)
-about = ui.map_caption(ds, ui.track_map(ds, kind, params))
+tm = ui.track_map(ds, kind, params)
+if tm is None:  # a large library's t-SNE map is computed in the background: PCA meanwhile
+    ui.map_waiting()
+    params = ui.MapParams(method="pca")
+    tm = ui.track_map(ds, kind, params)
+about = ui.map_caption(ds, tm)
 
 k = ui.chosen_k(ds, kind)
 picked = ui.selected_song(ds)
 near = ui.similar(ds, kind, picked, 10) if picked is not None else None
 mask = ui.highlight(ds, kind, k, graph, search, ui.focus(ds))
 chart, details = st.columns([3, 1])
-spec = ui.map_spec(
-    ds, kind, params, k, graph, color=color, picked=picked, search=search, group=ui.focus(ds)
-)
 ui.forget_chart("map_chart")
+drawing = dict(color=color, picked=picked, search=search, group=ui.focus(ds))
 with chart:
-    event = st.vega_lite_chart(
-        spec=spec, width="stretch", on_select="rerun", selection_mode="picked", key="map_chart"
-    )
+    if ds.n_tracks > ui.WEBGL_ABOVE:  # WebGL: smooth with 100,000 songs
+        event = ui.deck_event(
+            st.pydeck_chart(
+                ui.map_deck(ds, kind, params, k, graph, **drawing),
+                on_select="rerun",
+                selection_mode="single-object",
+                key="map_chart",
+            )
+        )
+    else:
+        event = st.vega_lite_chart(
+            spec=ui.map_spec(ds, kind, params, k, graph, **drawing),
+            width="stretch",
+            on_select="rerun",
+            selection_mode="picked",
+            key="map_chart",
+        )
 if ui.pick_from_chart(ds, event, "map_chart"):
     st.rerun()
 st.caption(

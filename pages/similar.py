@@ -8,9 +8,14 @@ ds = ui.current_dataset()
 st.title("Similar songs")
 c1, c2 = st.columns([3, 1])
 labels = ui.track_labels(ds)
+find = (
+    c1.text_input("Find a song", placeholder="title, artist or path", key="song_search")
+    if ds.n_tracks > ui.PICKER_ALL
+    else ""
+)
 seed = c1.selectbox(
     "Song",
-    range(ds.n_tracks),
+    ui.song_options(ds, find),
     format_func=labels.__getitem__,
     help="The song picked on the Map or the Graph; a song picked here is picked there too.",
     **ui.song_widget(ds),
@@ -18,8 +23,16 @@ seed = c1.selectbox(
 kind = c2.selectbox("Embedding", **ui.kind_widget(ds))
 ui.play(ds, seed)
 
-n = st.slider("How many", 5, 30, 10, key="similar_n")
-near = ui.similar(ds, kind, seed, n)
+c1, c2 = st.columns([3, 1])
+n = c1.slider("How many", 5, 30, 10, key="similar_n")
+keep = c2.toggle(
+    "Show copies",
+    key="keep_duplicates",
+    help="Copies of one recording (the same audio under several paths) are shown once; this "
+    "lists every copy.",
+    disabled=ds.summary()["duplicates"] == 0,
+)
+near = ui.similar(ds, kind, seed, n, keep_duplicates=keep)
 st.dataframe(near.drop(columns=["row"]), width="stretch", hide_index=True)
 st.caption(
     "similarity: the cosine of the angle between two songs' vectors (1 = the same direction)."
@@ -31,7 +44,7 @@ with st.expander("Listen to the top 5"):
 
 st.subheader("Grow a playlist")
 length = st.slider("Length", 5, 40, 12, key="playlist_length")
-playlist = ui.grow(ds, kind, seed, length)
+playlist = ui.grow(ds, kind, seed, length, keep_duplicates=keep)
 st.caption("Each next song is the one nearest to the mean of the last three, never repeating.")
 st.dataframe(playlist.drop(columns=["row"]), width="stretch", hide_index=True)
 m3u, csv = ui.exports(playlist, f"songsim — {ds.tracks['title'].iloc[seed]}")

@@ -1,10 +1,13 @@
 """The heavy steps on a Dask cluster, for catalogues that outgrow one machine.
 
-Two steps are spread over a cluster's workers, each giving exactly what the single-machine path
+Three steps are spread over a cluster's workers, each giving exactly what the single-machine path
 gives (tested on a local cluster of 2 workers):
 
-* audio ingest: one task per file (``pipeline.ingest(..., cluster=…)``, ``songsim ingest
-  --cluster``); the workers must see the audio folder at the same path (a shared file system);
+* audio ingest: one task per file to decode (``catalog.ingest(..., client=…)``, ``songsim
+  ingest --scheduler``); the workers must see the audio folder at the same path (a shared file
+  system), and the clips come back here to be written into the dataset's shards;
+* embeddings: one task per batch of tracks (``songsim embed --scheduler``), the workers reading
+  the clips from the dataset's shards (the cache at the same path) and the model's checkpoint;
 * the song graph: ``BᵀB`` in row blocks, one task per block, each written by its worker as a
   Parquet file of edges (:func:`write_graph_blocks`, ``songsim graph --edges DIR --cluster``),
   then read back into the graph (:func:`read_graph_blocks`); :func:`build_graph_blocks` does both.

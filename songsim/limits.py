@@ -52,6 +52,8 @@ class Limits:
     channels : int        channels of one audio file
     audio_hours : float   hours of one audio track
     image_pixels : int    pixels of one spectrogram image
+    clips_per_track : int clips taken from one track (``--clips``)
+    raw_tracks : int      tracks the raw-spectrogram embedding is offered for (83 kB a track)
     """
 
     file_bytes: int = 512 * MiB
@@ -66,6 +68,8 @@ class Limits:
     channels: int = 64
     audio_hours: float = 24.0
     image_pixels: int = 50_000_000
+    clips_per_track: int = 64
+    raw_tracks: int = 5_000
 
 
 def limits() -> Limits:
@@ -193,3 +197,20 @@ def check_pixels(label: str, width: int, height: int, error=SongsimError) -> Non
     lim = limits().image_pixels
     if width * height > lim:
         raise error(f"{label}: image of {width}×{height} is over the {lim}-pixel limit")
+
+
+def check_clips(n: int) -> int:
+    """``n`` if it is a number of clips per track this server allows (1 to
+    :attr:`Limits.clips_per_track`)."""
+    top = limits().clips_per_track
+    if not isinstance(n, int) or not 1 <= n <= top:
+        raise SongsimError(f"clips per track must be 1 to {top} (got {n}; limit)")
+    return n
+
+
+def check_text(text: str, what: str) -> str:
+    """``text`` (a path or a name someone typed) when it holds no NUL or other control
+    character; else one line saying so."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in str(text)):
+        raise SongsimError(f"the {what} holds a control character (a NUL or a line break)")
+    return text

@@ -61,6 +61,7 @@ class SweepParams:
     method: str = "kmeans"  # or 'gmm'
     n_init: int = 3  # k-means restarts per k
     random_state: int = 0
+    exact_up_to: int = 20_000  # above: silhouette and fit on a random sample of this many tracks
 
     METHODS: ClassVar[tuple[str, ...]] = ("kmeans", "gmm")
 
@@ -75,6 +76,8 @@ class SweepParams:
             )
         if self.n_init < 1:
             raise SongsimError(f"n_init must be at least 1 (got {self.n_init})")
+        if self.exact_up_to < 100:
+            raise SongsimError(f"exact_up_to must be at least 100 (got {self.exact_up_to})")
 
     @property
     def ks(self) -> range:
@@ -89,11 +92,20 @@ class SweepParams:
                 f"{n_tracks} tracks are too few to cluster (k = {self.k_min} needs "
                 f"{self.k_min + 1} or more)"
             )
-        if self.k_max <= top:
-            return Fitted(self)
-        return Fitted(
-            dataclasses.replace(self, k_max=top), f"k goes up to {top} for {n_tracks} tracks"
-        )
+        notes, fitted = [], self
+        if self.k_max > top:
+            fitted = dataclasses.replace(fitted, k_max=top)
+            notes.append(f"k goes up to {top} for {n_tracks} tracks")
+        if n_tracks > self.exact_up_to:
+            notes.append(
+                f"each k is fitted and its silhouette scored on a random {self.exact_up_to:,} of "
+                f"the {n_tracks:,} tracks, then every track is assigned to its nearest centre"
+            )
+        return Fitted(fitted, "; ".join(notes) or None)
+
+    def sample(self, n_tracks: int) -> int | None:
+        """Tracks the fit and the silhouette use: all (None) up to :attr:`exact_up_to`."""
+        return self.exact_up_to if n_tracks > self.exact_up_to else None
 
 
 @dataclasses.dataclass(frozen=True)

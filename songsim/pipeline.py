@@ -17,14 +17,11 @@ import numpy as np
 
 from .analysis.graph import IncidenceGraph, SongGraph, build_graph, incidence_graph
 from .cache import NO_CACHE, StepCache, StepKey, array_key, code_version
-from .config import AudioParams
 from .data.datasets import Dataset
-from .data.store import list_datasets, load_dataset, save_dataset
-from .errors import DatasetError, SongsimError
+from .errors import SongsimError
 from .params import Fitted, GraphParams, MapParams, SweepParams
 from .progress import Callback
 
-DEMO_NAME = "demo"
 log = logging.getLogger("songsim")
 
 #: The code each step's results depend on (paths in the package): part of its cache key.
@@ -41,107 +38,6 @@ def step_key(step: str, input_key: str, params, name: str | None = None) -> Step
     """The cache key of one of :data:`STEP_CODE`'s steps on an input with fingerprint
     ``input_key`` and parameters ``params``."""
     return StepKey(step, input_key, params, code_version(*STEP_CODE[step]), name)
-
-
-def ensure_demo(*, progress: Callback | None = None, rebuild: bool = False) -> Dataset:
-    """The demo dataset from the cache, built and saved first when missing or corrupted.
-
-    One build per cache: the build holds a lock file (``datasets/.demo.build.lock``) across
-    processes and threads, and a caller that waited for it loads what the other one built.
-    """
-    from filelock import FileLock
-
-    from .data.demo import build_demo
-    from .data.store import datasets_root
-
-    if not rebuild and (ds := _cached_demo()) is not None:
-        return ds
-    datasets_root().mkdir(parents=True, exist_ok=True)
-    with FileLock(str(datasets_root() / ".demo.build.lock")):
-        if not rebuild and (ds := _cached_demo()) is not None:  # built while we waited
-            return ds
-        ds = build_demo(progress=progress)
-        save_dataset(ds)
-    return ds
-
-
-def _cached_demo() -> Dataset | None:
-    if DEMO_NAME in list_datasets():
-        try:
-            return load_dataset(DEMO_NAME)
-        except DatasetError as exc:
-            log.warning("rebuilding the demo dataset: %s", exc)
-    return None
-
-
-def ingest(
-    name: str,
-    *,
-    audio: Path | None = None,
-    spectrograms: Path | None = None,
-    playlists: list[Path] = (),
-    labels_from_parent: bool = False,
-    n_clips: int | None = None,
-    params: AudioParams | None = None,
-    client=None,
-    progress: Callback | None = None,
-) -> Dataset:
-    """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``;
-    audio is decoded on the Dask cluster of ``client`` when given (:mod:`songsim.distributed`).
-
-    The playlist files are read first, so a malformed one fails fast and nothing is written. An
-    audio folder's own M3U/M3U8 files (:func:`~songsim.data.ingest.folder_playlists`) are read too.
-    """
-    import dataclasses
-
-    from .data.ingest import (
-        dataset_from_tracks,
-        folder_playlists,
-        ingest_audio,
-        ingest_spectrograms,
-        read_playlist_files,
-    )
-    from .data.store import datasets_root
-    from .storage import check_name, check_writable
-
-    check_name(name)
-    if (audio is None) == (spectrograms is None):
-        raise SongsimError("give exactly one of an audio folder or a spectrogram folder")
-    check_writable(datasets_root())  # a read-only or full cache is found before decoding
-    params = params or AudioParams()
-    if n_clips is not None:
-        if n_clips < 1:
-            raise SongsimError("--clips must be at least 1")
-        params = dataclasses.replace(params, n_clips=n_clips)
-    if audio is not None:  # a library's own M3U playlists come with it
-        playlists = [*playlists, *folder_playlists(Path(audio))]
-    table = read_playlist_files([Path(p) for p in playlists], progress=progress)
-    if audio is not None:
-        tracks, skipped = ingest_audio(
-            Path(audio),
-            params=params,
-            label_from_parent=labels_from_parent,
-            client=client,
-            progress=progress,
-        )
-        kind, source = "audio", str(Path(audio).resolve())
-    else:
-        tracks, skipped = ingest_spectrograms(
-            Path(spectrograms),
-            params=params,
-            label_from_parent=labels_from_parent,
-            progress=progress,
-        )
-        kind, source = "spectrograms", str(Path(spectrograms).resolve())
-    info = {
-        "kind": kind,
-        "sources": [source],
-        "playlist_sources": [str(Path(p).resolve()) for p in playlists],
-        "skipped_files": skipped,
-    }
-    ds = dataset_from_tracks(name, tracks, table, params=params, info=info)
-    save_dataset(ds)
-    return ds
 
 
 def dataset_graph(
@@ -202,19 +98,6 @@ def dataset_incidence_graph(ds: Dataset, *, min_playlists: int = 1) -> Incidence
 def _require_playlists(ds: Dataset) -> None:
     if ds.playlists.empty:
         raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
-
-
-def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) -> dict:
-    """Counts of a dataset and of its graph (``graph`` is None when it has none)."""
-    out = ds.summary()
-    out["skipped"] = ds.info.get("skipped_files", [])
-    try:
-        out["graph"] = dataset_graph(
-            ds, min_playlists=min_playlists, min_weight=min_weight
-        ).summary()
-    except SongsimError as exc:
-        out["graph"] = {"nodes": 0, "edges": 0, "lcc_nodes": 0, "error": str(exc)}
-    return out
 
 
 def evaluate(
@@ -285,12 +168,16 @@ def _input_key(X, input_key: str | None) -> str:
 
 
 def track_vectors_key(ds: Dataset, kind: str) -> str:
-    """What identifies one embedding's track vectors of ``ds``: the input key of the steps after it."""
+    """What identifies one embedding's track vectors of ``ds`` — the dataset's clips, the kind's
+    parameters and code, and the checkpoint that makes them — the input key of every step
+    after it: a new checkpoint changes every sweep, map and score downstream."""
     return _embedding_key(ds, kind).digest
 
 
 def _embedding_key(ds: Dataset, kind: str) -> StepKey:
-    return step_key("embedding", ds.audio_fingerprint, {"kind": kind})
+    from .embeddings.kinds import embedding_key
+
+    return step_key("embedding", embedding_key(ds, kind), {"kind": kind})
 
 
 def track_vectors(
@@ -302,8 +189,8 @@ def track_vectors(
     progress: Callback | None = None,
 ) -> np.ndarray:
     """The step from a dataset to one embedding's track vectors ``(n_tracks, d)`` float32:
-    :func:`songsim.embeddings.embed`, whose vectors are also kept on disk. Keyed on the
-    dataset's clips and the embedding's name: whoever trains a model clears ``cache``."""
+    :func:`songsim.embeddings.embed`, whose vectors are stored per track on disk. Keyed on what
+    makes the vectors, the checkpoint included (:func:`track_vectors_key`)."""
     from .embeddings import embed
 
     def compute() -> np.ndarray:
@@ -326,9 +213,15 @@ def k_sweep(
     def compute():
         vectors = _resolved(X)
         p = params.fit(len(vectors)).params
-        return KSweep(p.ks, method=p.method, random_state=p.random_state, n_init=p.n_init).fit(
-            vectors
-        )
+        sample = p.sample(len(vectors))
+        return KSweep(
+            p.ks,
+            method=p.method,
+            random_state=p.random_state,
+            n_init=p.n_init,
+            sample_size=sample,
+            fit_size=sample,
+        ).fit(vectors)
 
     key = step_key("k_sweep", _input_key(X, input_key), params)
     return cache.get(key, compute, message="Sweeping k…")
@@ -341,11 +234,13 @@ class TrackMap:
     xy : np.ndarray [shape=(n_tracks, 2)] float32
     fitted : the parameters used and what was changed to fit the tracks (:class:`Fitted`)
     explained : PCA's variance ratio of its two components (None for t-SNE)
+    key : what identifies this map (a later map may start from it)
     """
 
     xy: np.ndarray
     fitted: Fitted[MapParams]
     explained: tuple[float, float] | None = None
+    key: str = ""
 
 
 def map_neighbours(
@@ -377,13 +272,18 @@ def track_map(
     *,
     cache: StepCache = NO_CACHE,
     input_key: str | None = None,
+    start: TrackMap | None = None,
+    progress: Callback | None = None,
 ) -> TrackMap:
     """The step from track vectors ``X [shape=(n_tracks, d)]`` to their 2-D map; t-SNE's
     neighbours come from :func:`map_neighbours` through the same ``cache``, so a new perplexity
-    only re-runs the optimisation."""
+    only re-runs the optimisation — and with ``start`` (a t-SNE map of the same vectors, e.g. at
+    the previous perplexity) only a short one from that map (the key names ``start``)."""
     from .analysis.maps import pca_2d
 
     input_key = _input_key(X, input_key)
+    warm = start is not None and params.method == "tsne" and start.fitted.params.method == "tsne"
+    key = step_key("track_map", input_key, {"params": params, "start": start.key if warm else None})
 
     def compute() -> TrackMap:
         vectors = _resolved(X)
@@ -391,8 +291,13 @@ def track_map(
         p = fitted.params
         if p.method == "pca":
             xy, ratio = pca_2d(vectors, random_state=p.random_state)
-            return TrackMap(xy, fitted, (ratio[0], ratio[1]))
+            return TrackMap(xy, fitted, (ratio[0], ratio[1]), key.digest)
+        if progress:
+            progress(0, 1, "t-SNE: finding each song's neighbours")
         mapper = map_neighbours(vectors, p, cache=cache, input_key=input_key)
-        return TrackMap(mapper.transform(p.perplexity, n_iter=p.n_iter), fitted)
+        xy = mapper.transform(
+            p.perplexity, n_iter=p.n_iter, init=start.xy if warm else None, progress=progress
+        )
+        return TrackMap(xy, fitted, key=key.digest)
 
-    return cache.get(step_key("track_map", input_key, params), compute, message="Drawing the map…")
+    return cache.get(key, compute, message="Drawing the map…")

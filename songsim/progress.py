@@ -60,7 +60,8 @@ def terminal_callback() -> Callback:
 
 
 class BackgroundTask:
-    """``fn(progress=callback)`` run once in a daemon thread, its progress readable from any thread.
+    """``fn(progress=callback)`` run once in a daemon thread, its progress (and then its
+    ``result`` or ``error``) readable from any thread.
 
     The dashboard starts long shared work (the demo corpus on first open) this way: a visitor who
     clicks away interrupts only the page that was watching, never the work, and every page and
@@ -76,6 +77,7 @@ class BackgroundTask:
         self._thread = None
         self.done, self.total, self.message = 0, 0, "starting"
         self.error: BaseException | None = None
+        self.result = None
 
     def start(self) -> BackgroundTask:
         import threading
@@ -89,7 +91,7 @@ class BackgroundTask:
 
     def _run(self) -> None:
         try:
-            self.fn(progress=self._progress)
+            self.result = self.fn(progress=self._progress)
         except BaseException as exc:  # kept for the pages to show; the thread ends
             self.error = exc
 

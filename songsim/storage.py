@@ -33,12 +33,12 @@ LOCK_TIMEOUT = 600
 MIN_FREE_BYTES = 64 * 1024 * 1024
 
 SCHEMA_VERSION = 1
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def check_name(name: str) -> str:
     """Return ``name`` if it is a safe entry name (letters, digits, ``_.-``, at most 64)."""
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise DatasetError(
             f"'{name}': a name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit"
         )
@@ -63,7 +63,9 @@ def writer_lock(entry: Path):
     """The cross-process lock that serialises writers of ``entry`` (a :class:`filelock.FileLock`)."""
     from filelock import FileLock
 
-    return FileLock(str(entry / ".lock"), timeout=LOCK_TIMEOUT)
+    # one lock object per entry in a process, re-entrant: a writer that holds it for a long
+    # update can still call new_version inside
+    return FileLock(str(entry / ".lock"), timeout=LOCK_TIMEOUT, is_singleton=True)
 
 
 def disk_error(path: Path, exc: OSError) -> DatasetError:
@@ -89,11 +91,13 @@ def check_writable(folder: Path, need_bytes: int = 0) -> None:
 
 
 @contextlib.contextmanager
-def new_version(entry: Path):
+def new_version(entry: Path, *, keep_previous: bool = False):
     """Context manager giving an empty folder to write a new version of ``entry`` into.
 
     On a clean exit the caller must have written ``manifest.json`` there (see
-    :func:`write_manifest`); the version then becomes current and older versions are removed.
+    :func:`write_manifest`); the version then becomes current and older versions are removed
+    (but the one it replaced, with ``keep_previous``: a reader that loaded it can still read
+    what it reads lazily).
     On an exception only this partial folder is removed and the current version is untouched.
     The whole write holds :func:`writer_lock`; a disk error becomes a one-line DatasetError.
     """
@@ -108,6 +112,7 @@ def new_version(entry: Path):
     except OSError as exc:
         raise disk_error(entry, exc) from None
     try:
+        previous = current_version(entry) if keep_previous else None
         version = entry / f"v{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         try:
             version.mkdir()
@@ -124,8 +129,9 @@ def new_version(entry: Path):
             raise
         # Under the lock no other writer is midway: every other version folder is an old one
         # (or one left by a writer that was killed).
+        keep = {version.name, previous.name if previous else None}
         for old in entry.iterdir():
-            if old.is_dir() and old.name.startswith("v") and old.name != version.name:
+            if old.is_dir() and old.name.startswith("v") and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
     finally:
         lock.release()
@@ -167,8 +173,9 @@ def current_version(entry: Path) -> Path | None:
     return version if version.is_dir() else None
 
 
-def read_manifest(version: Path, *, verify: bool = True) -> dict:
-    """The manifest of a version folder, checked against its files when ``verify``.
+def read_manifest(version: Path, *, verify: bool | tuple = True) -> dict:
+    """The manifest of a version folder, checked against its files when ``verify`` (a tuple of
+    names: those files only).
 
     Raises
     ------
@@ -182,10 +189,17 @@ def read_manifest(version: Path, *, verify: bool = True) -> dict:
         raise DatasetError(f"{version}: manifest of an unknown schema version")
     if verify:
         for name, digest in manifest.get("checksums", {}).items():
-            path = version / name
-            if not path.is_file() or sha256_file(path) != digest:
-                raise DatasetError(f"{path}: missing or corrupted (checksum mismatch)")
+            if verify is True or name in verify:
+                verify_file(version / name, digest)
     return manifest
+
+
+def verify_file(path: Path, digest: str | None) -> None:
+    """Raise :class:`DatasetError` unless ``path`` is a file whose SHA-256 is ``digest``."""
+    if not path.is_file() or sha256_file(path) != digest:
+        raise DatasetError(
+            f"{path.parent.name}/{path.name}: missing or corrupted (checksum mismatch)"
+        )
 
 
 def list_entries(root: Path) -> list[str]:

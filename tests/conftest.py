@@ -21,7 +21,7 @@ def cache_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_ds(cache_root):
-    from songsim.pipeline import ensure_demo
+    from songsim.catalog import ensure_demo
 
     return ensure_demo()
 

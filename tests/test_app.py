@@ -46,22 +46,29 @@ def _demo(demo_ds):
     return demo_ds
 
 
+def labelled(widgets, label: str):
+    """The widget of ``widgets`` (e.g. ``at.text_input``) with this label."""
+    return next(w for w in widgets if w.label == label)
+
+
 def test_data_page():
     at = open_page("data")
     values = {m.label: m.value for m in at.metric}
-    assert values["Tracks"] == "320" and values["Clips"] == "1920" and values["Playlists"] == "1200"
+    assert values["Tracks"] == "320" and values["Clips"] == "1,920"
+    assert values["Playlists"] == "1,200" and values["Songs"] == "320"
     assert len(at.get("image")) >= 8 and len(at.get("audio")) >= 8
-    assert at.text_input[0].label == "Folder" and at.sidebar.selectbox[0].value == "demo"
+    assert labelled(at.text_input, "Folder") and at.sidebar.selectbox[0].value == "demo"
+    assert not any(b.label == "Update library" for b in at.button)  # the demo has no folder
 
 
 def test_data_page_lists_skipped_files(fresh_cache, monkeypatch, tiny_dataset):
-    from songsim import pipeline
+    from songsim import catalog
     from songsim.data.store import save_dataset
 
     monkeypatch.setattr(
-        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(catalog.DEMO_NAME)
     )
-    pipeline.ensure_demo()
+    catalog.ensure_demo()
     mine = tiny_dataset("mine", seed=2)
     mine.info["skipped_files"] = [{"file": "broken.mp3", "reason": "not an audio file"}]
     save_dataset(mine)
@@ -75,14 +82,14 @@ def test_data_page_lists_skipped_files(fresh_cache, monkeypatch, tiny_dataset):
 
 def test_data_page_ingest_refuses_folders_outside_the_roots(tmp_path):
     at = open_page("data")
-    at.text_input[0].set_value(str(tmp_path))
-    at.button[0].click().run()
+    labelled(at.text_input, "Folder").set_value(str(tmp_path))
+    labelled(at.button, "Ingest or update").click().run()
     assert any("outside the folders" in e.value for e in at.error)
 
 
 def test_data_page_ingest_refuses_an_empty_folder():
     at = open_page("data")
-    at.button[0].click().run()  # the Folder field left empty
+    labelled(at.button, "Ingest or update").click().run()  # the Folder field left empty
     assert any("give the folder to ingest" in e.value for e in at.error)
     assert not at.success
 
@@ -108,22 +115,22 @@ def test_graph_page_hostile_uploads_end_in_an_error_and_keep_the_graph(tmp_path)
 
 
 def test_an_ingested_folder_is_shown_at_once(tmp_path, monkeypatch, fresh_cache, demo_ds):
-    import songsim.pipeline as pipeline
+    import songsim.catalog as catalog
     from bench.hostile_files import spectrogram_folder
 
-    monkeypatch.setattr(pipeline, "ensure_demo", lambda **kw: demo_ds)
+    monkeypatch.setattr(catalog, "ensure_demo", lambda **kw: demo_ds)
     from songsim.data.store import save_dataset
 
     save_dataset(demo_ds)
     monkeypatch.setenv("SONGSIM_INGEST_ROOTS", str(tmp_path))
     folder = spectrogram_folder(tmp_path / "pngs", 6)
     at = open_page("data")
-    at.text_input[0].set_value(str(folder))
-    at.text_input[1].set_value("fresh")
+    labelled(at.text_input, "Folder").set_value(str(folder))
+    labelled(at.text_input, "Dataset name").set_value("fresh")
     at.radio[0].set_value("spectrograms")
-    at.button[0].click().run()
+    labelled(at.button, "Ingest or update").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any("Ingested 6 tracks into" in s.value for s in at.success)
+    assert any("'fresh': 6 tracks (added 6" in s.value for s in at.success)
     picker = at.sidebar.selectbox[0]
     assert "fresh" in picker.options and picker.value == "fresh"
     assert "6 tracks" in at.sidebar.caption[0].value
@@ -202,13 +209,13 @@ def test_graph_page_and_upload(tmp_path):
 
 
 def test_clusters_and_communities_in_words(fresh_cache, monkeypatch, tiny_dataset):
-    from songsim import pipeline
+    from songsim import catalog
     from songsim.models.musicnn import tag_names
 
     monkeypatch.setattr(
-        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(catalog.DEMO_NAME)
     )
-    pipeline.ensure_demo()  # a demo of 8 tracks: musicnn hears it in seconds
+    catalog.ensure_demo()  # a demo of 8 tracks: musicnn hears it in seconds
     at = open_page("clusters")
     at.toggle[0].set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]

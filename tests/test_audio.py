@@ -5,8 +5,8 @@ import pytest
 import soundfile as sf
 from PIL import Image
 
+from songsim.catalog import ingest
 from songsim.config import AudioParams
-from songsim.data.ingest import ingest_audio, ingest_spectrograms
 from songsim.data.tracks import load_track
 from songsim.io.audio import clip_starts, read_audio_clips
 
@@ -78,7 +78,7 @@ def test_short_tracks_rule(tmp_path):
     assert two.clips.shape == (1, 96, 216)  # zero-padded to one clip
 
 
-def test_folder_ingest_skips_corrupt_and_reads_tags_and_labels(tmp_path):
+def test_folder_ingest_skips_corrupt_and_reads_tags_and_labels(tmp_path, fresh_cache):
     import mutagen.flac
 
     root = tmp_path / "music"
@@ -92,18 +92,20 @@ def test_folder_ingest_skips_corrupt_and_reads_tags_and_labels(tmp_path):
     (root / "Rock" / "broken.mp3").write_bytes(b"ID3\x03\x00\x00\x00garbage" * 50)
     (root / "Rock" / "tiny.wav").write_bytes(b"RIFF0000WAVEfmt ")
     write_audio(root / "Rock" / "blip.wav", tone(0.3, 22050), 22050)
-    tracks, skipped = ingest_audio(root, label_from_parent=True, n_jobs=1)
-    ids = {t.track_id: t for t in tracks}
-    assert set(ids) == {"Jazz/a.flac", "Rock/deep/b.ogg"}
-    assert ids["Jazz/a.flac"].title == "Blue Tune" and ids["Jazz/a.flac"].artist == "Ana Ünïcødé"
-    assert ids["Rock/deep/b.ogg"].title == "b" and ids["Rock/deep/b.ogg"].label == "deep"
-    assert ids["Jazz/a.flac"].label == "Jazz"
-    reasons = {s["file"]: s["reason"] for s in skipped}
+    ds = ingest("lib", audio=root, labels_from_parent=True)
+    ids = ds.tracks.set_index("track_id")
+    assert set(ids.index) == {"Jazz/a.flac", "Rock/deep/b.ogg"}
+    assert ids.loc["Jazz/a.flac", "title"] == "Blue Tune"
+    assert ids.loc["Jazz/a.flac", "artist"] == "Ana Ünïcødé"
+    assert ids.loc["Rock/deep/b.ogg", "title"] == "b"
+    assert ids.loc["Rock/deep/b.ogg", "label"] == "deep"
+    assert ids.loc["Jazz/a.flac", "label"] == "Jazz"
+    reasons = {s["file"]: s["reason"] for s in ds.info["skipped_files"]}
     assert set(reasons) == {"Rock/broken.mp3", "Rock/tiny.wav", "Rock/blip.wav"}
     assert "too short" in reasons["Rock/blip.wav"]
 
 
-def test_spectrogram_pngs(tmp_path):
+def test_spectrogram_pngs(tmp_path, fresh_cache):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (96, 216), dtype=np.uint8), "L").save(
         tmp_path / "4uLU6hMCjMI75M1A2tKUQC.png"
@@ -115,10 +117,11 @@ def test_spectrogram_pngs(tmp_path):
         tmp_path / "wrong.png"
     )
     (tmp_path / "junk.png").write_bytes(b"\x89PNG not really")
-    tracks, skipped = ingest_spectrograms(tmp_path)
-    by_id = {t.track_id: t for t in tracks}
-    assert by_id["4uLU6hMCjMI75M1A2tKUQC"].clips.shape == (1, 96, 216)
-    assert by_id["long"].clips.shape == (6, 96, 216)
-    for t in tracks:
-        assert t.clips.min() == 0.0 and t.clips.max() == 1.0
-    assert {s["file"] for s in skipped} == {"wrong.png", "junk.png"}
+    ds = ingest("pngs", spectrograms=tmp_path)
+    by_id = {tid: row for row, tid in enumerate(ds.tracks["track_id"])}
+    assert len(ds.track_clips(by_id["4uLU6hMCjMI75M1A2tKUQC"])) == 1
+    assert len(ds.track_clips(by_id["long"])) == 6
+    for row in by_id.values():
+        clips = ds.clips[ds.track_clips(row)]
+        assert clips.shape[1:] == (96, 216) and clips.min() == 0.0 and clips.max() == 1.0
+    assert {s["file"] for s in ds.info["skipped_files"]} == {"wrong.png", "junk.png"}

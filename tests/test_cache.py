@@ -115,24 +115,26 @@ def test_disk_cache_recomputes_a_damaged_entry_and_never_unpickles(tmp_path):
 def test_embeddings_are_stored_once_and_computed_again_for_other_code(
     fresh_cache, tiny_dataset, monkeypatch
 ):
+    import songsim.embeddings.compute as compute
     import songsim.embeddings.kinds as kinds
+    import songsim.embeddings.specs as specs
 
     ds = tiny_dataset("reuse", seed=4)
     runs = Counter()
-    real = kinds.CLIP_VECTORS["mfcc"]
+    real = compute.clip_vectors_task
 
     def counted(*args):
-        runs["mfcc"] += 1
+        runs["tasks"] += 1
         return real(*args)
 
-    monkeypatch.setitem(kinds.CLIP_VECTORS, "mfcc", counted)
+    monkeypatch.setattr(compute, "clip_vectors_task", counted)
     first = kinds.embed(ds, "mfcc").track
     np.testing.assert_array_equal(kinds.embed(ds, "mfcc").track, first)
-    assert runs["mfcc"] == 1 and kinds.embedding_stored(ds, "mfcc")
-    monkeypatch.setitem(kinds.KIND_CODE, "mfcc", "other code")
+    assert runs["tasks"] == 1 and kinds.embedding_stored(ds, "mfcc")
+    monkeypatch.setitem(specs.KIND_CODE, "mfcc", ("analysis/index.py",))  # other code
     assert not kinds.embedding_stored(ds, "mfcc")
     np.testing.assert_array_equal(kinds.embed(ds, "mfcc").track, first)
-    assert runs["mfcc"] == 2
+    assert runs["tasks"] == 2
 
 
 @pytest.mark.parametrize("shared", [False, True])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from songsim import pipeline
+from songsim import catalog
 from songsim.data.store import load_dataset, save_dataset
 from songsim.embeddings import embed
 from songsim.embeddings.modeling import find_checkpoint
@@ -36,24 +36,24 @@ def damage(path: Path, how: str) -> None:
         )
 
 
-@pytest.mark.parametrize("how", ["corrupt", "truncate", "foreign"])
-def test_damaged_embedding_entry_is_reported_and_recomputed(fresh_cache, caplog, how, tiny_dataset):
+@pytest.mark.parametrize("how", ["corrupt", "truncate"])
+@pytest.mark.parametrize("what", ["v", "tracks-"])
+def test_damaged_embedding_is_reported_and_recomputed(fresh_cache, caplog, how, what, tiny_dataset):
     ds = tiny_dataset("emb")
     save_dataset(ds)
     first = embed(ds, "mfcc")
-    folder = current_version(
-        fresh_cache
-        / "embeddings"
-        / "emb"
-        / next(p.name for p in (fresh_cache / "embeddings" / "emb").iterdir())
-    )
-    damage(folder / "clip.npy", how)
+    [store] = (fresh_cache / "embeddings" / "emb").iterdir()
+    if what == "v":  # a shard of clip vectors: the track vectors are made from it again
+        [path] = store.glob("v*.npy")
+        for cached in store.glob("tracks-*"):
+            cached.unlink()
+    else:  # the stored track vectors of this version
+        [path] = store.glob("tracks-*.npy")
+    damage(path, how)
     with caplog.at_level(logging.WARNING, logger="songsim"):
         again = embed(ds, "mfcc")
-    assert "recomputing" in caplog.text
+    assert "recomputing" in caplog.text and "damaged" in caplog.text or "checksum" in caplog.text
     assert np.allclose(again.track, first.track, atol=1e-6)
-    rebuilt = current_version(folder.parent)
-    assert rebuilt != folder  # a new, intact version took its place
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="songsim"):
         embed(ds, "mfcc")
@@ -76,14 +76,15 @@ def test_damaged_checkpoint_is_reported_and_passed_over(fresh_cache, caplog, how
 
 def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset):
     monkeypatch.setattr(
-        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(catalog.DEMO_NAME)
     )
-    demo = pipeline.ensure_demo()
-    damage(current_version(fresh_cache / "datasets" / "demo") / "clips.npy", "truncate")
+    demo = catalog.ensure_demo()
+    [shard] = (fresh_cache / "datasets" / "demo" / "shards").glob("*.npy")
+    damage(shard, "truncate")
     with pytest.raises(DatasetError):
-        load_dataset("demo")
+        load_dataset("demo").clips[0]
     with caplog.at_level(logging.WARNING, logger="songsim"):
-        again = pipeline.ensure_demo()
+        again = catalog.ensure_demo()
     assert "rebuilding the demo dataset" in caplog.text
     assert (
         again.fingerprint == demo.fingerprint
@@ -93,11 +94,11 @@ def test_damaged_demo_is_rebuilt(fresh_cache, caplog, monkeypatch, tiny_dataset)
 
 def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch, tiny_dataset):
     monkeypatch.setattr(
-        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(pipeline.DEMO_NAME)
+        "songsim.data.demo.build_demo", lambda progress=None: tiny_dataset(catalog.DEMO_NAME)
     )
-    pipeline.ensure_demo()
+    catalog.ensure_demo()
     save_dataset(tiny_dataset("mine", seed=2))
-    damage(current_version(fresh_cache / "datasets" / "mine") / "clips.npy", "corrupt")
+    damage(current_version(fresh_cache / "datasets" / "mine") / "tracks.parquet", "corrupt")
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.sidebar.selectbox[0].set_value("mine").run()

@@ -13,7 +13,6 @@ import soundfile as sf
 
 from songsim.analysis.graph import build_graph, cooccurrence, song_incidence
 from songsim.config import AudioParams
-from songsim.data.ingest import ingest_audio
 from songsim.distributed import build_graph_blocks, cluster, read_graph_blocks
 from songsim.errors import SongsimError
 
@@ -95,19 +94,24 @@ def write_library(root):
     return root
 
 
-def test_audio_ingest_on_two_workers_equals_local(tmp_path, client):
+def test_ingest_and_embedding_on_two_workers_equal_local(tmp_path, client, fresh_cache):
+    from songsim.catalog import ingest
+    from songsim.embeddings import embed
+
     root = write_library(tmp_path / "music")
     params = AudioParams(n_clips=2)
-    local, local_skipped = ingest_audio(root, params=params, label_from_parent=True, n_jobs=1)
-    remote, remote_skipped = ingest_audio(
-        root, params=params, label_from_parent=True, client=client
-    )
-    assert [t.track_id for t in remote] == [t.track_id for t in local]
-    assert [t.label for t in remote] == [t.label for t in local] == ["a"] * 3 + ["b"] * 3
-    for a, b in zip(remote, local):
-        # the same decoding; FFT and BLAS may sum in another order in another process
-        assert np.abs(a.clips - b.clips).max() < 1e-5 and a.starts == b.starts
-    assert remote_skipped == local_skipped and len(local_skipped) == 1
+    local = ingest("local", audio=root, params=params, labels_from_parent=True)
+    remote = ingest("remote", audio=root, params=params, labels_from_parent=True, client=client)
+    assert remote.tracks["track_id"].tolist() == local.tracks["track_id"].tolist()
+    assert remote.tracks["label"].tolist() == ["a"] * 3 + ["b"] * 3
+    assert np.array_equal(remote.clips[:], local.clips[:])  # the same codes, clip for clip
+    assert remote.audio_fingerprint == local.audio_fingerprint  # names aside, the same dataset
+    assert remote.info["skipped_files"] == local.info["skipped_files"]
+    assert len(local.info["skipped_files"]) == 1
+    for kind in ("contrastive", "mfcc"):
+        here = embed(local, kind)
+        there = embed(remote, kind, client=client)  # batches of tracks as tasks on the workers
+        np.testing.assert_allclose(there.track, here.track, atol=1e-5)
 
 
 def run(*args, cache):
@@ -139,12 +143,14 @@ def test_cli_graph_on_a_local_cluster_matches_info(tmp_path):
         "lib",
         "--clips",
         "2",
-        "--cluster",
+        "--scheduler",
         "local:2",
         cache=cache,
     )
     assert r.returncode == 0, r.stderr
     assert "skipped b/broken.wav" in r.stdout
+    r = run("embed", "lib", "--kind", "mfcc", "--scheduler", "local:2", cache=cache)
+    assert r.returncode == 0 and "6 tracks" in r.stdout, r.stderr
     info = json.loads(run("info", "lib", "--json", cache=cache).stdout)["graph"]
     r = run(
         "graph",

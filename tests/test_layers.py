@@ -17,6 +17,7 @@ LAYERS = {
     "songsim.storage": 0,
     "songsim.cache": 0,  # one cache interface for the steps, its back-ends
     "songsim.devices": 0,
+    "songsim.tasks": 0,  # many small tasks in order: here, local processes, a Dask cluster
     "songsim.io": 1,  # files in and out
     "songsim.data": 2,  # the dataset model, clips, the demo, ingest
     "songsim.models": 3,  # PyTorch models and checkpoints
@@ -25,6 +26,8 @@ LAYERS = {
     "songsim.distributed": 5,
     "songsim.params": 5,  # the frozen parameters of each step
     "songsim.pipeline": 5,  # the steps the CLI and the dashboard share
+    "songsim.catalog": 5,  # the demo, ingest and update, a dataset's info
+    "songsim.search": 5,  # similar songs through the vector index
     "songsim.cli": 6,
     "songsim.ui": 6,
     "songsim.__main__": 6,

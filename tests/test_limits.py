@@ -229,13 +229,13 @@ def test_many_channels_are_mixed_down_a_block_at_a_time_as_a_whole_read_would(
     assert starts == starts_b and np.array_equal(whole, blocked)
 
 
-def test_folders_fifos_links_and_odd_names_are_listed_as_skipped(tmp_path):
-    from songsim.data.ingest import ingest_audio
+def test_folders_fifos_links_and_odd_names_are_listed_as_skipped(tmp_path, fresh_cache):
+    from songsim.catalog import ingest
 
     folder = odd_audio_folder(tmp_path / "lib")
-    tracks, skipped = ingest_audio(folder, n_jobs=1)
-    assert [t.track_id for t in tracks] == ["real.wav"]
-    reasons = {s["file"]: s["reason"] for s in skipped}
+    ds = ingest("odd", audio=folder)
+    assert ds.tracks["track_id"].tolist() == ["real.wav"]
+    reasons = {s["file"]: s["reason"] for s in ds.info["skipped_files"]}
     assert set(reasons) == {"broken.wav", "caf\\xe9.wav", "folder.wav", "loop.wav", "pipe.wav"}
     assert "not UTF-8" in reasons["caf\\xe9.wav"] and "folder" in reasons["folder.wav"]
 
@@ -258,17 +258,14 @@ def test_the_audio_player_gets_a_bounded_excerpt_of_a_two_hour_file(tmp_path):
     from songsim.ui.media import track_audio
 
     sparse_wav(tmp_path / "mix.wav", rate=44100, seconds=2 * 3600)  # 635 MB as a file
-    ds = Dataset(
+    ds = Dataset.assemble(
         "mix",
         pd.DataFrame(
             [{"track_id": "mix.wav", "title": "t", "artist": "", "label": None, "duration": 7200.0}]
         ),
-        np.zeros((1, 96, 216), np.float32),
-        np.zeros(1, np.int64),
-        np.array([600.0], np.float32),
-        pd.DataFrame(
-            columns=["playlist_id", "track_id", "position", "title", "artist", "playlist_name"]
-        ),
+        [np.zeros((1, 96, 216), np.float32)],
+        [[600.0]],
+        None,
         params=__import__("songsim.config", fromlist=["AudioParams"]).AudioParams(),
         info={"kind": "audio", "sources": [str(tmp_path)]},
     )
@@ -312,8 +309,15 @@ def test_concurrent_ingests_to_one_name_leave_a_complete_dataset(tmp_path, fresh
     assert all(rc == 0 for rc, _ in results), results  # every writer finished
     ds = load_dataset("shared")  # readable, checksums intact
     assert ds.n_tracks in (30, 40, 50, 60) and len(ds.clips) == ds.n_tracks
-    versions = [p for p in (datasets_root() / "shared").iterdir() if p.is_dir()]
-    assert len(versions) == 1  # no half-written or orphaned version is left behind
+    entry = datasets_root() / "shared"
+    versions = [p for p in entry.iterdir() if p.name.startswith("v")]
+    assert len(versions) <= 2  # the current one and the one it replaced; nothing half-written
+    assert ds.clips[:].shape == (ds.n_clips, 96, 216)  # every clip it points at is there
+    used = set(ds.tracks["shard"])
+    previous = [v for v in versions if v.name != entry.joinpath("CURRENT").read_text().strip()]
+    if previous:
+        used |= set(json.loads((previous[0] / "manifest.json").read_text())["shards"])
+    assert {p.stem for p in (entry / "shards").glob("*.npy")} == used  # no orphaned shard
 
 
 def test_a_resume_file_of_other_data_or_a_corrupt_one_is_ignored(tmp_path, caplog):
@@ -382,7 +386,7 @@ def test_a_full_disk_is_found_before_any_work(tmp_path, fresh_cache, monkeypatch
     import shutil
 
     import songsim.storage as storage
-    from songsim.pipeline import ingest
+    from songsim.catalog import ingest
 
     monkeypatch.setattr(
         storage.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(1, 1, 1024)
@@ -428,7 +432,7 @@ def test_smaller_cli_cases(tmp_path, capsys, fresh_cache):
 
 
 def test_a_relative_audio_folder_is_stored_as_an_absolute_one(tmp_path, fresh_cache, monkeypatch):
-    from songsim.pipeline import ingest
+    from songsim.catalog import ingest
 
     lib = tmp_path / "lib"
     lib.mkdir()

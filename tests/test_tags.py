@@ -69,9 +69,9 @@ def test_tags_need_audio(fresh_cache, tiny_dataset, capsys):
 def test_musicnn_hears_an_audio_library_and_says_when_a_file_is_gone(tmp_path, fresh_cache):
     import soundfile as sf
 
+    from songsim.catalog import ingest
     from songsim.embeddings import embed
     from songsim.errors import SongsimError
-    from songsim.pipeline import ingest
 
     lib = tmp_path / "lib"
     lib.mkdir()
@@ -89,11 +89,11 @@ def test_musicnn_hears_an_audio_library_and_says_when_a_file_is_gone(tmp_path, f
 
     again = load_dataset("lib")
     assert again.source_file(1) is None and again.source_file(0) == (lib / "t0.wav").resolve()
-    from songsim.embeddings.musicnn import musicnn_vectors
+    from songsim.embeddings.musicnn import audio_refs
 
     assert np.allclose(embed(again, "musicnn").clip, emb.clip)  # stored: nothing to hear again
     with pytest.raises(SongsimError, match=r"t1\.wav: the audio file is gone"):
-        musicnn_vectors(again)  # hearing it again needs every file
+        audio_refs(again, [0, 1, 2])  # hearing it again needs every file
     import shutil
 
     from songsim.embeddings import available_kinds

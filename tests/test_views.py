@@ -97,16 +97,19 @@ def test_the_compare_table_is_one_column_per_embedding():
     assert by.loc["AMI vs labels"].tolist() == ["0.512", "0.200"]
 
 
-def test_the_ingest_progress_reaches_its_end(tmp_path):
+def test_the_ingest_progress_reaches_its_end(tmp_path, fresh_cache):
     import soundfile as sf
 
-    from songsim.data.ingest import ingest_audio
+    from songsim.catalog import ingest
 
+    lib = tmp_path / "lib"
+    lib.mkdir()
     for i in range(3):
-        sf.write(tmp_path / f"t{i}.wav", np.sin(np.arange(22050 * 6) * 0.01 * (i + 1)), 22050)
+        sf.write(lib / f"t{i}.wav", np.sin(np.arange(22050 * 6) * 0.01 * (i + 1)), 22050)
     seen = []
-    ingest_audio(tmp_path, n_jobs=1, progress=lambda done, total, msg: seen.append((done, total)))
-    assert seen[-1] == (3, 3)
+    ingest("p", audio=lib, progress=lambda done, total, msg: seen.append((msg, done, total)))
+    decoding = [(d, t) for m, d, t in seen if m == "decoding audio"]
+    assert decoding[-1] == (3, 3)
 
 
 def test_the_graph_fades_what_is_not_highlighted():

@@ -140,11 +140,18 @@ def kmeans(
         return _kmeans(X, k, random_state, n_init)
 
 
-def _kmeans(X: np.ndarray, k: int, random_state: int, n_init: int) -> tuple[np.ndarray, float]:
+def _kmeans(
+    X: np.ndarray, k: int, random_state: int, n_init: int, fit_rows: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """k-means of ``X``, fitted on the rows ``fit_rows`` only when given (then every row is
+    assigned to its nearest centre and the inertia is over all rows)."""
     from sklearn.cluster import KMeans
 
-    km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(X)
-    return km.labels_.astype(np.int64), float(km.inertia_)
+    if fit_rows is None:
+        km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(X)
+        return km.labels_.astype(np.int64), float(km.inertia_)
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(X[fit_rows])
+    return km.predict(X).astype(np.int64), float(-km.score(X))
 
 
 @dataclasses.dataclass
@@ -188,16 +195,17 @@ def elbow(ks: list[int], values: list[float]) -> int | None:
 
 
 def _fit_one(
-    X: np.ndarray, k: int, method: str, random_state: int, n_init: int
+    X: np.ndarray, k: int, method: str, random_state: int, n_init: int, fit_rows=None
 ) -> tuple[np.ndarray, float]:
-    """``(labels, inertia)`` for k-means, ``(labels, BIC)`` for a diagonal Gaussian mixture."""
+    """``(labels, inertia)`` for k-means, ``(labels, BIC)`` for a diagonal Gaussian mixture
+    (fitted on ``fit_rows`` when given, applied to every row)."""
     if method == "kmeans":
-        return _kmeans(X, k, random_state, n_init)
+        return _kmeans(X, k, random_state, n_init, fit_rows)
     from sklearn.mixture import GaussianMixture
 
     gm = GaussianMixture(
         n_components=k, covariance_type="diag", random_state=random_state, n_init=1
-    ).fit(X)
+    ).fit(X if fit_rows is None else X[fit_rows])
     return gm.predict(X), float(gm.bic(X))
 
 
@@ -209,17 +217,26 @@ def sweep_k(
     random_state: int = 0,
     n_init: int = 3,
     sample_size: int | None = None,
+    fit_size: int | None = None,
     device: str = "auto",
 ) -> KSweepResult:
-    """Cluster ``X [shape=(n, d)]`` for every k; inertia (or BIC), exact silhouette, elbow, best k."""
+    """Cluster ``X [shape=(n, d)]`` for every k; inertia (or BIC), silhouette, elbow, best k.
+
+    ``sample_size`` scores the silhouette on a random sample of that many points (exact when
+    ``None`` or ``n`` is smaller); ``fit_size`` fits each clustering on a random sample of that
+    many points and assigns every point to it (all points when ``None`` or ``n`` is smaller)."""
     X = np.asarray(X, dtype=np.float64)
     ks = _check_k(len(X), ks)
     if method not in ("kmeans", "gmm"):
         raise SongsimError(f"unknown clustering method '{method}' (kmeans or gmm)")
+    fit_rows = None
+    if fit_size is not None and fit_size < len(X):
+        rng = np.random.default_rng(random_state)
+        fit_rows = np.sort(rng.choice(len(X), fit_size, replace=False))
     labels, curve = {}, []
     with one_blas_thread():
         for k in ks:
-            labels[k], value = _fit_one(X, k, method, random_state, n_init)
+            labels[k], value = _fit_one(X, k, method, random_state, n_init, fit_rows)
             curve.append(value)
     valid = [k for k in ks if 2 <= len(np.unique(labels[k])) <= len(X) - 1]
     sil = dict(
@@ -263,10 +280,12 @@ class KSweep(BaseEstimator):
         random_state: int = 0,
         n_init: int = 3,
         sample_size: int | None = None,
+        fit_size: int | None = None,
         device: str = "auto",
     ):
         self.ks, self.method, self.random_state = ks, method, random_state
         self.n_init, self.sample_size, self.device = n_init, sample_size, device
+        self.fit_size = fit_size
 
     def fit(self, X: np.ndarray, y=None) -> KSweep:
         """Sweep ``X [shape=(n, d)]``; ``y`` is ignored. Returns self."""
@@ -277,6 +296,7 @@ class KSweep(BaseEstimator):
             random_state=self.random_state,
             n_init=self.n_init,
             sample_size=self.sample_size,
+            fit_size=self.fit_size,
             device=self.device,
         )
         self.ks_, self.inertia_, self.silhouette_, self.labels_ = (

@@ -26,6 +26,10 @@ def pca_2d(X: np.ndarray, *, random_state: int = 0) -> tuple[np.ndarray, list[fl
     return pca.transform(X).astype(np.float32), [float(v) for v in pca.explained_variance_ratio_]
 
 
+#: Iterations of a map started from another one (:meth:`TSNEMapper.transform`'s ``init``).
+WARM_ITER = 150
+
+
 class TSNEMapper:
     """t-SNE maps of one set of points at any perplexity up to ``max_perplexity``, in
     scikit-learn's shape: ``TSNEMapper(...).fit(X)`` then ``transform(perplexity)``.
@@ -80,8 +84,20 @@ class TSNEMapper:
             P = self.affinities_.P.copy()
         return PrecomputedAffinities(P, normalize=False)
 
-    def transform(self, perplexity: float = 30.0, *, n_iter: int = 500) -> np.ndarray:
-        """The t-SNE map ``(n, 2)`` at ``perplexity`` (clipped to the allowed range)."""
+    def transform(
+        self,
+        perplexity: float = 30.0,
+        *,
+        n_iter: int = 500,
+        init: np.ndarray | None = None,
+        progress=None,
+    ) -> np.ndarray:
+        """The t-SNE map ``(n, 2)`` at ``perplexity`` (clipped to the allowed range).
+
+        With ``init`` (a map of the same points, e.g. at the previous perplexity) the
+        optimisation starts from it and runs :data:`WARM_ITER` iterations without early
+        exaggeration, as the Embedding Projector does: a slider move redraws in a moment and the
+        map keeps its layout. ``progress(done, total, message)`` hears every 25 iterations."""
         from openTSNE import TSNEEmbedding
         from openTSNE.initialization import pca as pca_init
 
@@ -89,16 +105,29 @@ class TSNEMapper:
         # the optimisation scales P in place for early exaggeration and back, which is not exact in
         # floating point: each run gets a pristine copy, so a perplexity always gives one map
         affinities = self.affinities_at(perplexity)
-        init = pca_init(self.X_, random_state=self.random_state)
         method = "bh" if len(self.X_) < 10_000 else "fft"
+        start = pca_init(self.X_, random_state=self.random_state) if init is None else init
         emb = TSNEEmbedding(
-            init,
+            np.array(start, dtype=np.float64),
             affinities,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
             negative_gradient_method=method,
             verbose=False,
         )
-        emb = emb.optimize(n_iter=250, exaggeration=12, momentum=0.5)
-        emb = emb.optimize(n_iter=n_iter, momentum=0.8)
+        phases = [(min(n_iter, WARM_ITER), {"momentum": 0.8})]
+        if init is None:
+            phases = [(250, {"exaggeration": 12, "momentum": 0.5}), (n_iter, {"momentum": 0.8})]
+        total, done = sum(n for n, _ in phases), 0
+        for n, options in phases:
+            report = None
+            if progress is not None:
+                offset = done
+
+                def report(iteration, error, embedding, offset=offset):
+                    progress(offset + iteration, total, "t-SNE: placing the songs")
+                    return False
+
+            emb = emb.optimize(n_iter=n, callbacks=report, callbacks_every_iters=25, **options)
+            done += n
         return np.asarray(emb, dtype=np.float32)

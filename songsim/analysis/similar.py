@@ -25,31 +25,75 @@ def cosine_similarity_matrix(X: np.ndarray) -> np.ndarray:
     return Xn @ Xn.T
 
 
-def nearest(X: np.ndarray, query: int, *, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """``(indices, similarities)`` of the ``n`` rows most cosine-similar to row ``query`` (itself excluded)."""
+def nearest(
+    X: np.ndarray,
+    query: int,
+    *,
+    n: int = 10,
+    songs: np.ndarray | None = None,
+    index=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(indices, similarities)`` of the ``n`` rows most cosine-similar to row ``query``.
+
+    ``songs [shape=(n_rows,)]`` folds duplicates: rows of the query's song are left out and each
+    other song appears once (its first row found); without it only ``query`` is left out.
+    ``index`` (a :class:`~songsim.analysis.index.VectorIndex` of ``X``) searches instead of
+    multiplying by every row."""
+    from .index import VectorIndex
+
     if not 0 <= query < len(X):
         raise SongsimError(f"track index {query} out of range")
-    Xn = normalize_rows(X)
-    sim = Xn @ Xn[query]
-    sim[query] = -np.inf
-    n = min(n, len(X) - 1)
-    idx = np.argsort(-sim, kind="stable")[:n]
-    return idx, sim[idx]
+    index = index or VectorIndex(X, exact=True)
+    songs = np.arange(len(X)) if songs is None else np.asarray(songs)
+    n = min(n, len(np.unique(songs)) - 1)
+    k = n + 1
+    while True:
+        rows, sims = index.search(X[query], k)
+        keep, seen = [], {int(songs[query])}
+        for i in range(len(rows)):
+            song = int(songs[rows[i]])
+            if song not in seen:
+                seen.add(song)
+                keep.append(i)
+            if len(keep) == n:
+                break
+        if len(keep) >= n or k >= len(X):
+            keep = np.asarray(keep, dtype=np.int64)
+            return rows[keep], sims[keep]
+        k = min(len(X), 2 * k + 10)
 
 
-def grow_playlist(X: np.ndarray, start: int, *, length: int = 10, context: int = 3) -> list[int]:
-    """A playlist from track ``start``: each next track is the unused one nearest (cosine) to the
-    mean of the last ``context`` tracks' unit vectors."""
-    Xn = normalize_rows(X)
-    order, used = [start], np.zeros(len(X), dtype=bool)
-    used[start] = True
-    while len(order) < min(length, len(X)):
-        target = Xn[order[-context:]].mean(axis=0)
-        sim = Xn @ target
-        sim[used] = -np.inf
-        nxt = int(np.argmax(sim))
+def grow_playlist(
+    X: np.ndarray,
+    start: int,
+    *,
+    length: int = 10,
+    context: int = 3,
+    songs: np.ndarray | None = None,
+    index=None,
+) -> list[int]:
+    """A playlist from track ``start``: each next track is the one nearest (cosine) to the mean of
+    the last ``context`` tracks' unit vectors among the songs not in it yet (``songs`` folds
+    duplicates, as in :func:`nearest`)."""
+    from .index import VectorIndex, unit_rows
+
+    index = index or VectorIndex(X, exact=True)
+    songs = np.arange(len(X)) if songs is None else np.asarray(songs)
+    length = min(length, len(np.unique(songs)))
+    order, used = [start], {int(songs[start])}
+    while len(order) < length:
+        target = unit_rows(X[order[-context:]]).mean(axis=0)
+        k = len(order) + 10
+        while True:
+            rows, _ = index.search(target, k)
+            nxt = next((int(r) for r in rows if int(songs[r]) not in used), None)
+            if nxt is not None or k >= len(X):
+                break
+            k = min(len(X), 2 * k)
+        if nxt is None:
+            break
         order.append(nxt)
-        used[nxt] = True
+        used.add(int(songs[nxt]))
     return order
 
 

@@ -142,13 +142,12 @@ def _groups(ds, args):
 
 
 def cmd_similar(args) -> None:
-    from ..analysis.similar import nearest
     from ..data.store import load_dataset
-    from ..embeddings import embed
+    from ..search import similar_songs
 
     ds = load_dataset(args.name)
     q = ds.track_row(args.track_id)
-    idx, sim = nearest(embed(ds, args.kind, train_if_missing=False).track, q, n=args.n)
+    idx, sim = similar_songs(ds, args.kind, q, n=args.n, keep_duplicates=args.keep_duplicates)
     t = ds.tracks
     print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.kind}:")
     for i, s in zip(idx, sim):
@@ -267,7 +266,8 @@ def add_commands(sub) -> None:
     s = sub.add_parser(
         "similar",
         help="songs most similar to one song",
-        description="The N songs nearest to TRACK_ID by cosine similarity of an embedding.",
+        description="The N songs nearest to TRACK_ID by cosine similarity of an embedding "
+        "(computed first with 'embed'; a library's vector index answers in milliseconds).",
     )
     s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument("track_id", help="the song's id, as 'info' and the dashboard show it")
@@ -276,5 +276,11 @@ def add_commands(sub) -> None:
     )
     s.add_argument(
         "--n", type=positive, default=10, metavar="N", help="how many songs (default 10)"
+    )
+    s.add_argument(
+        "--keep-duplicates",
+        action="store_true",
+        help="list every copy of a recording (by default copies are one song, and copies of "
+        "the song asked about are left out)",
     )
     s.set_defaults(func=cmd_similar)

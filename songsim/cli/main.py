@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 from ..errors import SongsimError
+from .options import clips_arg, scheduler_option
 from .output import print_json
 
 # -- commands ----------------------------------------------------------------------------------
 
 
 def cmd_demo(args) -> None:
-    from ..pipeline import dataset_info, ensure_demo
+    from ..catalog import dataset_info, ensure_demo
 
     ds = ensure_demo(rebuild=args.rebuild)
     info = dataset_info(ds)
@@ -29,7 +30,7 @@ def cmd_demo(args) -> None:
 
 
 def _cluster(address: str | None):
-    """The Dask client for ``--cluster ADDRESS`` (closed on exit), or None without one."""
+    """The Dask client for ``--scheduler ADDRESS`` (closed on exit), or None without one."""
     if address is None:
         return contextlib.nullcontext()
     from ..distributed import cluster
@@ -38,34 +39,45 @@ def _cluster(address: str | None):
 
 
 def cmd_ingest(args) -> None:
-    from ..pipeline import dataset_info, ingest
+    from ..catalog import ingest
+    from ..progress import terminal_callback
 
-    if args.cluster and args.audio is None:
-        raise SongsimError("--cluster decodes audio: use it with --audio")
-    with _cluster(args.cluster) as client:
+    if args.scheduler and args.audio is None:
+        raise SongsimError("--scheduler decodes audio: use it with --audio")
+    with _cluster(args.scheduler) as client:
         ds = ingest(
             args.name,
             audio=args.audio,
             spectrograms=args.spectrograms,
             playlists=args.playlists or [],
-            labels_from_parent=args.labels == "parent",
+            labels_from_parent={"parent": True, "none": False}.get(args.labels),
             n_clips=args.clips,
+            rebuild=args.rebuild,
             client=client,
+            progress=terminal_callback(),
         )
-    info = dataset_info(ds)
+    from ..data.library import Change
+
+    s = ds.summary()
+    change = Change(**ds.info["last_update"])
+    dups = f" ({s['duplicates']} duplicate paths)" if s["duplicates"] else ""
     print(
-        f"{args.name}: {info['tracks']} tracks, {info['clips']} clips, {info['playlists']} playlists, "
-        f"{info['labels']} labels"
+        f"{args.name}: {s['tracks']} tracks, {s['songs']} songs{dups}, {s['clips']} clips, "
+        f"{s['playlists']} playlists, {s['labels']} labels — {change.line()}"
     )
-    if info["unmatched_playlist_entries"]:
-        print(f"  {info['unmatched_playlist_entries']} playlist entries matched no ingested track")
-    for s in info["skipped"]:
-        print(f"  skipped {s['file']}: {s['reason']}")
+    if s["unmatched_playlist_entries"]:
+        print(f"  {s['unmatched_playlist_entries']} playlist entries matched no ingested track")
+    for skipped in ds.info.get("skipped_files", [])[:20]:
+        print(f"  skipped {skipped['file']}: {skipped['reason']}")
+    if len(ds.info.get("skipped_files", [])) > 20:
+        print(
+            f"  … and {len(ds.info['skipped_files']) - 20} more (songsim info {args.name} --json)"
+        )
 
 
 def cmd_info(args) -> None:
+    from ..catalog import dataset_info
     from ..data.store import load_dataset
-    from ..pipeline import dataset_info
 
     info = dataset_info(
         load_dataset(args.name), min_playlists=args.min_playlists, min_weight=args.min_weight
@@ -77,6 +89,8 @@ def cmd_info(args) -> None:
         "name",
         "kind",
         "tracks",
+        "songs",
+        "duplicates",
         "clips",
         "playlists",
         "playlist_entries",
@@ -91,15 +105,20 @@ def cmd_info(args) -> None:
         f"{'graph':28s} {g['nodes']} nodes, {g['edges']} edges (largest component)"
         + (f" — {g['error']}" if "error" in g else "")
     )
+    groups = list(info["duplicate_songs"].values())
+    for paths in groups[:10]:
+        print(f"{'one song, several paths':28s} {' | '.join(paths)}")
+    if len(groups) > 10:
+        print(f"{'':28s} … and {len(groups) - 10} more songs with copies (--json lists them all)")
 
 
 def cmd_graph(args) -> None:
     from ..data.store import load_dataset
     from ..pipeline import dataset_graph
 
-    if args.cluster and args.edges is None:
+    if args.scheduler and args.edges is None:
         raise SongsimError(
-            "--cluster needs --edges DIR: the workers write the graph's blocks there"
+            "--scheduler needs --edges DIR: the workers write the graph's blocks there"
         )
     if args.held_as_incidence and (args.edges or args.min_weight != 1):
         raise SongsimError("--incidence holds no edges: it takes neither --edges nor --min-weight")
@@ -107,7 +126,7 @@ def cmd_graph(args) -> None:
     if args.held_as_incidence:
         _graph_as_incidence(ds, args)
         return
-    with _cluster(args.cluster) as client:
+    with _cluster(args.scheduler) as client:
         g = dataset_graph(
             ds,
             min_playlists=args.min_playlists,
@@ -157,14 +176,14 @@ def _graph_as_incidence(ds, args) -> None:
 
 def cmd_list(args) -> None:
     from ..config import cache_dir
-    from ..data.store import list_datasets, load_dataset
+    from ..data.store import list_datasets, read_summary
 
     names = list_datasets()
     if not names:
         print(f"no datasets in {cache_dir()} (try: python -m songsim demo)")
     for name in names:
         try:
-            s = load_dataset(name, verify=False).summary()
+            s = read_summary(name)
             print(
                 f"{name:20s} {s['kind'] or '':12s} {s['tracks']:6d} tracks {s['clips']:7d} clips {s['playlists']:7d} playlists"
             )
@@ -231,7 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest a folder of audio or spectrograms, with playlists",
         description="Turn a folder into a dataset: audio (WAV, FLAC, OGG, Opus, MP3; scanned recursively) "
         "or DEEJ-A.I.-style PNG spectrograms named <track_id>.png, plus playlist files "
-        "(CSV, MPD JSON[.gz|.zip], Exportify CSV, M3U/M3U8).",
+        "(CSV, MPD JSON[.gz|.zip], Exportify CSV, M3U/M3U8). Run it again on the same folder "
+        "to update the dataset: files are known by path, size and time, then by content, and "
+        "only new or changed ones are decoded; without --playlists an update reads the playlist "
+        "files the dataset was made with.",
     )
     src = s.add_mutually_exclusive_group(required=True)
     src.add_argument("--audio", type=Path, metavar="DIR", help="folder of audio files")
@@ -246,10 +268,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--name", required=True, help="dataset name (letters, digits, _ . -)")
     s.add_argument(
-        "--labels", choices=["parent"], help="'parent': each track's label is its folder's name"
+        "--labels",
+        choices=["parent", "none"],
+        help="'parent': each track's label is its folder's name; 'none': no labels (an update "
+        "keeps the choice the dataset was made with)",
     )
-    s.add_argument("--clips", type=int, metavar="N", help="clips per track (default 6)")
-    s.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP + "; decodes one file a task")
+    s.add_argument(
+        "--clips", type=clips_arg, metavar="N", help="clips per track (default 6, at most 64)"
+    )
+    s.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="start afresh: decode every file again (by default an existing dataset of this "
+        "folder is updated: only new and changed files are decoded)",
+    )
+    scheduler_option(s, CLUSTER_HELP + "; decodes one file a task")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser(
@@ -272,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _graph_options(s)
     s.add_argument("--edges", type=Path, metavar="DIR", help="write the edges here as Parquet")
-    s.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    scheduler_option(s, CLUSTER_HELP)
     s.add_argument(
         "--incidence",
         dest="held_as_incidence",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SongsimError
-from .options import KIND_HELP, kind_name_arg, random_state_option
+from .options import KIND_HELP, kind_name_arg, random_state_option, scheduler_option
 
 
 def cmd_train(args) -> None:
@@ -56,13 +56,27 @@ def cmd_train(args) -> None:
 
 
 def cmd_embed(args) -> None:
+    import contextlib
+
     from ..data.store import load_dataset
     from ..embeddings import embed
+    from ..embeddings.search import song_index
+    from ..progress import terminal_callback
 
     ds = load_dataset(args.name)
-    emb = embed(ds, args.kind, latent=args.latent)
+    if args.scheduler:
+        from ..distributed import cluster
+
+        context = cluster(args.scheduler)
+    else:
+        context = contextlib.nullcontext()
+    with context as client:
+        emb = embed(ds, args.kind, latent=args.latent, client=client, progress=terminal_callback())
+    index = song_index(ds, emb)
+    how = "exact search" if index.exact else "an HNSW index"
     print(
-        f"{args.kind} embeddings of {args.name}: clips {emb.clip.shape}, tracks {emb.track.shape}"
+        f"{args.kind} embeddings of {args.name}: {emb.track.shape[0]} tracks × "
+        f"{emb.track.shape[1]} ({ds.n_clips} clips); similar songs by {how}"
     )
 
 
@@ -120,7 +134,9 @@ def add_commands(sub) -> None:
     s = sub.add_parser(
         "embed",
         help="compute and store embeddings",
-        description="Compute clip and track embeddings of a dataset and store them in the cache.",
+        description="Compute the embeddings of a dataset's tracks and store them in the cache, "
+        "per track: after an update only new and changed tracks are embedded. A library's "
+        "vector index for similar songs is built (or updated) too.",
     )
     s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument(
@@ -128,5 +144,10 @@ def add_commands(sub) -> None:
     )
     s.add_argument(
         "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
+    )
+    scheduler_option(
+        s,
+        "a Dask scheduler (tcp://host:8786) or local:N: batches of tracks are embedded by its "
+        "workers, which must see this cache at the same path (and the audio, for musicnn)",
     )
     s.set_defaults(func=cmd_embed)

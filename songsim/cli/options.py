@@ -44,3 +44,22 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not at least 1")
     return value
+
+
+def clips_arg(text: str) -> int:
+    """argparse type of ``--clips``: 1 to :attr:`~songsim.limits.Limits.clips_per_track`."""
+    import argparse
+
+    from ..limits import check_clips
+
+    try:
+        return check_clips(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+    except SongsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def scheduler_option(s, help: str) -> None:
+    """``--scheduler ADDRESS`` (and its older name ``--cluster``): a Dask cluster to run on."""
+    s.add_argument("--scheduler", "--cluster", dest="scheduler", metavar="ADDRESS", help=help)

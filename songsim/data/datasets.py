@@ -1,14 +1,15 @@
 """The Dataset: tracks, their clips, the playlists that link them, and its fingerprints.
 
-Stored by :mod:`songsim.data.store`; playlist entries are matched to tracks by
-:mod:`songsim.data.matching`.
+A dataset is a view of a library, never the library in memory: its track table is loaded, its
+clips stay on disk and are read in batches (:mod:`songsim.data.clips`), and its playlists and clip
+start times are read the first time something asks for them. Stored by
+:mod:`songsim.data.store`; playlist entries are matched to tracks by :mod:`songsim.data.matching`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,38 +19,67 @@ from ..config import AudioParams
 from ..errors import SongsimError
 from ..io.table import COLUMNS as PLAYLIST_COLUMNS
 from ..io.table import compact
+from .clips import ArrayClips, ClipStore, clips_hash, encode
 from .matching import match_tracks
 
+#: What a view shows of a track.
 TRACK_COLUMNS = ["track_id", "title", "artist", "label", "duration"]
+#: What the dataset keeps about each track besides: its song (the row of the first track of its
+#: duplicate group, :mod:`songsim.data.duplicates`), its clips (how many, their hash, where they
+#: are) and the file it was read from (path in the folder, size, modification time, content hash).
+STORAGE_COLUMNS = [
+    "song",
+    "n_clips",
+    "clips_hash",
+    "shard",
+    "offset",
+    "file",
+    "file_size",
+    "file_mtime_ns",
+    "file_hash",
+]
 
 
-@dataclasses.dataclass
+def _resolve(value):
+    return value() if callable(value) else value
+
+
 class Dataset:
     """Tracks with their clips and playlists.
 
     Attributes
     ----------
     name : str
-    tracks : pd.DataFrame       one row per track, columns :data:`TRACK_COLUMNS` (label may be None)
-    clips : np.ndarray          [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
+    tracks : pd.DataFrame       one row per track: :data:`TRACK_COLUMNS` (label may be None) and
+                                :data:`STORAGE_COLUMNS`
+    clips : ClipStore           ``[shape=(n_clips, n_mels, n_frames)]`` float32 in [0, 1], read
+                                on demand (``clips[rows]``, ``clips.batches()``)
     clip_track : np.ndarray     [shape=(n_clips,)] int, row in ``tracks`` of each clip
-    clip_start : np.ndarray     [shape=(n_clips,)] float, start of each clip in seconds
+    clip_start : np.ndarray     [shape=(n_clips,)] float32, start of each clip in seconds
     playlists : pd.DataFrame    playlist entries matched to ``tracks.track_id``
     params : AudioParams
     info : dict                 kind, sources, skipped_files, unmatched_playlist_entries, …
     """
 
-    name: str
-    tracks: pd.DataFrame
-    clips: np.ndarray
-    clip_track: np.ndarray
-    clip_start: np.ndarray
-    playlists: pd.DataFrame
-    params: AudioParams
-    info: dict = dataclasses.field(default_factory=dict)
-
-    def __post_init__(self):
-        self.playlists = compact(self.playlists)  # text as codes (see songsim.io.playlists)
+    def __init__(
+        self,
+        name: str,
+        tracks: pd.DataFrame,
+        clips: ClipStore,
+        playlists: pd.DataFrame | Callable[[], pd.DataFrame],
+        params: AudioParams,
+        info: dict,
+        *,
+        clip_start: np.ndarray | Callable[[], np.ndarray],
+        stored: dict | None = None,
+    ):
+        self.name, self.clips, self.params = name, clips, params
+        self._tracks = tracks
+        self.info = dict(info)
+        self._playlists, self._clip_start = playlists, clip_start
+        self._stored = stored or {}  # the manifest's fingerprints and counts, while they hold
+        if len(clips) != int(tracks["n_clips"].sum()):
+            raise SongsimError(f"dataset '{name}': its clips do not match its track table")
 
     @classmethod
     def assemble(
@@ -62,30 +92,113 @@ class Dataset:
         params: AudioParams,
         info: dict,
     ) -> Dataset:
-        """A dataset from one entry per track: its row of ``tracks``, its clips
-        ``[shape=(n_clips_i, n_mels, n_frames)]`` and their start times in seconds; playlist
-        entries are matched to the tracks (``info["unmatched_playlist_entries"]`` counts the rest).
-        """
+        """A dataset in memory from one entry per track: its row of ``tracks``
+        (:data:`TRACK_COLUMNS`), its clips ``[shape=(n_clips_i, n_mels, n_frames)]`` in [0, 1] and
+        their start times in seconds; playlist entries are matched to the tracks
+        (``info["unmatched_playlist_entries"]`` counts the rest)."""
+        from .duplicates import audio_print, song_groups
+
         if not len(tracks):
             raise SongsimError(f"dataset '{name}': no track could be read")
         if playlists is None:
             playlists = pd.DataFrame(columns=PLAYLIST_COLUMNS)
         table = tracks[TRACK_COLUMNS].reset_index(drop=True)
+        codes = [encode(c) for c in clips]
+        table["n_clips"] = [len(c) for c in codes]
+        table["clips_hash"] = [clips_hash(c, s) for c, s in zip(codes, starts)]
+        table["song"] = song_groups(
+            table["duration"].to_numpy(),
+            [audio_print(c) for c in codes],
+            table["clips_hash"].tolist(),
+            codes.__getitem__,
+        )
+        for col in ("shard", "file", "file_hash"):
+            table[col] = None
+        table["offset"] = np.concatenate([[0], np.cumsum(table["n_clips"])[:-1]])
+        table["file_size"] = table["file_mtime_ns"] = -1
         matched, unmatched = match_tracks(playlists, table)
         return cls(
-            name=name,
-            tracks=table,
-            clips=np.concatenate(clips).astype(np.float32),
-            clip_track=np.repeat(np.arange(len(table)), [len(c) for c in clips]),
+            name,
+            table,
+            ArrayClips(np.concatenate(codes)),
+            matched,
+            params,
+            {**info, "unmatched_playlist_entries": unmatched},
             clip_start=np.concatenate([np.asarray(s, dtype=np.float32) for s in starts]),
-            playlists=matched,
-            params=params,
-            info={**info, "unmatched_playlist_entries": unmatched},
         )
+
+    # -- what is read on demand ------------------------------------------------------------------
+
+    @property
+    def tracks(self) -> pd.DataFrame:
+        return self._tracks
+
+    @tracks.setter
+    def tracks(self, table: pd.DataFrame) -> None:
+        """A new track table (same clips): what was derived from the old one is forgotten."""
+        self._tracks = table
+        self._stored = {}
+        for derived in ("_clip_track", "_offsets"):
+            self.__dict__.pop(derived, None)
+
+    @property
+    def playlists(self) -> pd.DataFrame:
+        if callable(self._playlists):
+            self._playlists = compact(self._playlists())
+        elif not getattr(self, "_compacted", False):
+            self._playlists = compact(self._playlists)  # text as codes (songsim.io.playlists)
+        self._compacted = True
+        return self._playlists
+
+    @playlists.setter
+    def playlists(self, table: pd.DataFrame) -> None:
+        self._playlists, self._compacted = table, False
+        self._stored = {k: v for k, v in self._stored.items() if k == "audio_fingerprint"}
+
+    @property
+    def clip_start(self) -> np.ndarray:
+        self._clip_start = _resolve(self._clip_start)
+        return self._clip_start
+
+    @property
+    def clip_track(self) -> np.ndarray:
+        """Row in ``tracks`` of each clip, ``(n_clips,)`` int64."""
+        if "_clip_track" not in self.__dict__:
+            counts = self.tracks["n_clips"].to_numpy()
+            self._clip_track = np.repeat(np.arange(len(counts)), counts)
+        return self._clip_track
+
+    def track_clips(self, row: int) -> np.ndarray:
+        """Clip rows of track ``row``."""
+        offsets = self._clip_offsets()
+        return np.arange(offsets[row], offsets[row + 1])
+
+    def _clip_offsets(self) -> np.ndarray:
+        if "_offsets" not in self.__dict__:
+            self._offsets = np.concatenate([[0], np.cumsum(self.tracks["n_clips"].to_numpy())])
+        return self._offsets
+
+    def clip_rows(self, rows) -> np.ndarray:
+        """Clip rows of the tracks ``rows``, track by track."""
+        offsets = self._clip_offsets()
+        parts = [np.arange(offsets[r], offsets[r + 1]) for r in np.asarray(rows, dtype=np.int64)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    # -- what a dataset is -----------------------------------------------------------------------
 
     @property
     def n_tracks(self) -> int:
         return len(self.tracks)
+
+    @property
+    def n_clips(self) -> int:
+        return len(self.clips)
+
+    @property
+    def songs(self) -> np.ndarray:
+        """The song of each track ``(n_tracks,)``: the row of the first track with the same
+        recording (itself when it has no duplicate)."""
+        return self.tracks["song"].to_numpy()
 
     @property
     def labels(self) -> np.ndarray | None:
@@ -122,55 +235,47 @@ class Dataset:
         return int(rows[0])
 
     @property
+    def audio_fingerprint(self) -> str:
+        """SHA-256 (first 16 hex digits) of each track's id and clips (by their hash) and the
+        audio parameters: what models and embeddings depend on, unchanged when only the
+        playlists change. Computed from the track table: no clip is read."""
+        if "audio_fingerprint" not in self._stored:
+            h = hashlib.sha256(repr(sorted(self.params.to_dict().items())).encode())
+            for tid, ch in zip(self.tracks["track_id"], self.tracks["clips_hash"]):
+                h.update(f"{tid}\t{ch}\n".encode())
+            self._stored["audio_fingerprint"] = h.hexdigest()[:16]
+        return self._stored["audio_fingerprint"]
+
+    @property
     def fingerprint(self) -> str:
-        """SHA-256 (first 16 hex digits) of the clips, the track table (ids, titles, artists,
-        labels: everything a view shows of a track) and the playlists."""
-        if "_fingerprint" not in self.__dict__:
-            h = self._clips_hash()
-            h.update(
-                pd.util.hash_pandas_object(
-                    self.tracks[["track_id", "title", "artist", "label"]].astype(str), index=False
-                ).values.tobytes()
-            )
+        """SHA-256 (first 16 hex digits) of the audio fingerprint, everything a view shows of a
+        track (titles, artists, labels, duplicates) and the playlists."""
+        if "fingerprint" not in self._stored:
+            h = hashlib.sha256(self.audio_fingerprint.encode())
+            shown = self.tracks[["title", "artist", "label", "song"]].astype(str)
+            h.update(pd.util.hash_pandas_object(shown, index=False).values.tobytes())
             h.update(
                 pd.util.hash_pandas_object(
                     self.playlists[["playlist_id", "track_id"]], index=False
                 ).values.tobytes()
             )
-            self.__dict__["_fingerprint"] = self._digest(h)
-        return self.__dict__["_fingerprint"]
-
-    @property
-    def audio_fingerprint(self) -> str:
-        """SHA-256 (first 16 hex digits) of the clips and track ids only: what models and
-        embeddings depend on, unchanged when only the playlists change."""
-        if "_audio_fingerprint" not in self.__dict__:
-            h = self._clips_hash()
-            h.update("\n".join(self.tracks["track_id"]).encode())
-            self.__dict__["_audio_fingerprint"] = self._digest(h)
-        return self.__dict__["_audio_fingerprint"]
-
-    def _clips_hash(self):
-        """A SHA-256 that has read the clips (as float16), hashed once and copied for each
-        fingerprint."""
-        if "_clips_sha" not in self.__dict__:
-            h = hashlib.sha256(np.ascontiguousarray(self.clips.astype(np.float16)).tobytes())
-            self.__dict__["_clips_sha"] = h
-        return self.__dict__["_clips_sha"].copy()
-
-    def _digest(self, h) -> str:
-        """The fingerprint of what ``h`` has read, followed by the audio parameters."""
-        h.update(repr(sorted(self.params.to_dict().items())).encode())
-        return h.hexdigest()[:16]
+            self._stored["fingerprint"] = h.hexdigest()[:16]
+        return self._stored["fingerprint"]
 
     def summary(self) -> dict:
-        """Counts for ``songsim info``: tracks, clips, playlists, labels, skipped, unmatched."""
+        """Counts for ``songsim info``: tracks, songs, clips, playlists, labels, skipped,
+        unmatched (from the manifest when the dataset was loaded: no table is read)."""
+        if "summary" in self._stored:
+            return {**self._stored["summary"], "name": self.name}
         labels = self.labels
-        return {
+        songs = int(len(np.unique(self.songs)))
+        out = {
             "name": self.name,
             "kind": self.info.get("kind"),
             "tracks": int(self.n_tracks),
-            "clips": int(len(self.clips)),
+            "songs": songs,
+            "duplicates": int(self.n_tracks - songs),
+            "clips": int(self.n_clips),
             "playlists": int(self.playlists["playlist_id"].nunique()),
             "playlist_entries": int(len(self.playlists)),
             "labels": 0 if labels is None else int(len(set(labels) - {""})),
@@ -178,12 +283,21 @@ class Dataset:
             "unmatched_playlist_entries": int(self.info.get("unmatched_playlist_entries", 0)),
             "fingerprint": self.fingerprint,
         }
+        self._stored["summary"] = out
+        return out
 
     def with_playlists(self, playlists: pd.DataFrame, *, source: str) -> Dataset:
-        """A copy whose playlists are replaced by ``playlists`` (matched here); the clips are shared."""
+        """A copy whose playlists are replaced by ``playlists`` (matched here); the tracks and
+        clips are shared."""
         matched, unmatched = match_tracks(playlists, self.tracks)
         info = {**self.info, "playlist_sources": [source], "unmatched_playlist_entries": unmatched}
-        out = dataclasses.replace(self, playlists=matched, info=info)
-        if "_audio_fingerprint" in self.__dict__:
-            out.__dict__["_audio_fingerprint"] = self.__dict__["_audio_fingerprint"]
-        return out
+        return Dataset(
+            self.name,
+            self.tracks,
+            self.clips,
+            matched,
+            self.params,
+            info,
+            clip_start=lambda: self.clip_start,
+            stored={"audio_fingerprint": self.audio_fingerprint},
+        )

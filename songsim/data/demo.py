@@ -149,8 +149,8 @@ def build_demo(
     """Build the demo :class:`~songsim.data.datasets.Dataset` named ``demo`` (not saved)."""
     from joblib import Parallel, delayed
 
+    from ..tasks import default_jobs
     from .datasets import Dataset
-    from .ingest import default_jobs
 
     tracks = track_table(n_tracks=n_tracks, random_state=random_state)
     jobs = (

@@ -87,5 +87,17 @@ def log_mel_clips(y: np.ndarray, params: AudioParams = AudioParams()) -> np.ndar
     Returns
     -------
     X : np.ndarray [shape=(n, n_mels, n_frames)], float32 in [0, 1] (96×216 by default)
+
+    Clips are transformed :data:`CLIPS_AT_ONCE` at a time, so memory does not grow with their
+    number (an STFT costs about 2 MB a clip).
     """
-    return scale_log_mel(mel_power(y, params), params)
+    y = np.atleast_2d(y)
+    parts = [
+        scale_log_mel(mel_power(y[i : i + CLIPS_AT_ONCE], params), params)
+        for i in range(0, len(y), CLIPS_AT_ONCE)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, *params.shape), np.float32)
+
+
+#: Clips whose spectrograms are computed at once.
+CLIPS_AT_ONCE = 8

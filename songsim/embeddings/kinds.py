@@ -1,16 +1,17 @@
 """Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE, VAE and contrastive
 latents, the pretrained musicnn tagger, and the contrastive encoder fused with it.
 
-Every kind gives clip vectors ``(n_clips, d)`` and track vectors ``(n_tracks, d)`` (the mean of
-each track's clip vectors). All but ``raw`` are stored under
-``<cache>/embeddings/<dataset>/<kind>-<params>/`` and reused while the dataset fingerprint and the
-parameters match.
+Every kind gives track vectors ``(n_tracks, d)``: the mean of each track's clip vectors. All but
+``raw`` and ``fused`` are stored per track (:mod:`songsim.embeddings.vectors`), keyed by the
+track's clips and by what makes the vectors (the kind's code and parameters, the model's
+checkpoint id), so an updated library embeds only its new tracks.
 
 =====  ======================================================  ========
 kind   clip vector                                             d
 =====  ======================================================  ========
 raw    the flattened scaled log-mel spectrogram                20 736
-pca    its first r principal components (default 64)           r
+pca    its first r principal components (default 64), on a     r
+       basis fitted to the dataset (4,096 clips at most)
 mfcc   mean and std over frames of 20 MFCCs, z-scored          40
 cae    the convolutional autoencoder's latent vector           latent
 vae    the VAE's posterior mean                                latent
@@ -35,122 +36,101 @@ that order and :func:`best_kind` picks the default from it.
 
 from __future__ import annotations
 
-import dataclasses
+import logging
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.similar import normalize_rows
-from ..cache import Codec, DiskCache, StepKey, code_version
 from ..config import cache_dir
 from ..data.datasets import Dataset
 from ..errors import SongsimError
-from ..progress import Callback
+from ..limits import limits
+from ..progress import Callback, track
 from ..storage import check_name
-from .baselines import N_MFCC, mfcc_vectors, pca_vectors, raw_vectors, track_means
+from .names import (
+    AUDIO_KINDS,
+    KINDS,
+    MODEL_KINDS,
+    PREFERENCE,
+    best_kind,
+    kind_name,
+    split_kind,
+)
+from .specs import (
+    MUSICNN_PARAMS,
+    TRANSFORM,
+    _digest,
+    _plain_params,
+    embedding_key,
+    spec,
+    store_of,
+    vectors_key,
+)
 
-MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool", "scaling": "standardised"}
+log = logging.getLogger("songsim")
 
-KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn", "fused")
-MODEL_KINDS = ("cae", "vae", "contrastive")
-#: Kinds that listen to the source audio again (slow: scored only when asked for by name).
-AUDIO_KINDS = ("musicnn", "fused")
-#: The default first (the fast contrastive encoder), then the kinds from best to worst by
-#: precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
-PREFERENCE = ("contrastive", "fused", "musicnn", "mfcc", "vae", "cae", "pca", "raw")
-
-
-def split_kind(name: str) -> tuple[str, int | None]:
-    """``"cae@32"`` → ``("cae", 32)``; a plain kind → ``(kind, None)`` (the model's own size).
-
-    Raises SongsimError for an unknown kind, or a size on a kind without a model."""
-    kind, at, size = name.partition("@")
-    if kind not in KINDS:
-        raise SongsimError(f"unknown embedding '{name}' (choose from {', '.join(KINDS)})")
-    if not at:
-        return kind, None
-    if kind not in MODEL_KINDS or not size.isdigit() or int(size) < 1:
-        raise SongsimError(
-            f"embedding '{name}': only {', '.join(MODEL_KINDS)} take a latent size (e.g. cae@32)"
-        )
-    return kind, int(size)
+__all__ = [
+    "AUDIO_KINDS",
+    "KINDS",
+    "MODEL_KINDS",
+    "MUSICNN_PARAMS",
+    "PREFERENCE",
+    "Embedding",
+    "available_kinds",
+    "best_kind",
+    "embed",
+    "embedding_key",
+    "kind_name",
+    "split_kind",
+]
 
 
-def kind_name(kind: str, latent: int | None = None) -> str:
-    """The name of ``kind`` at ``latent``: the plain kind at its default size, else ``kind@latent``."""
-    from ..models import DEFAULT_LATENT
-
-    if latent is None or kind not in MODEL_KINDS or latent == DEFAULT_LATENT[kind]:
-        return kind
-    return f"{kind}@{latent}"
-
-
-@dataclasses.dataclass
 class Embedding:
     """Vectors of one embedding kind for one dataset.
 
     Attributes
     ----------
     kind : str
-    clip : np.ndarray [shape=(n_clips, d)] float32
     track : np.ndarray [shape=(n_tracks, d)] float32
     params : dict   what produced them (components, latent, checkpoint…)
+    key : str       what identifies these vectors (the steps after them key on it)
+    clip : np.ndarray [shape=(n_clips, d)] float32, read from the store when first asked for
+    tags : np.ndarray [shape=(n_clips, 50)] musicnn's tag probabilities per clip, or None
+    model_key : str | None  what makes the vectors whatever the dataset (a stored kind's spec
+        key); vectors of one model key do not change when the library does (``transform`` none)
+    transform : str         how clip vectors became track vectors (:data:`TRANSFORM`)
     """
 
-    kind: str
-    clip: np.ndarray
-    track: np.ndarray
-    params: dict
-    tags: np.ndarray | None = None  # musicnn: [shape=(n_clips, 50)] tag probabilities per clip
+    def __init__(
+        self,
+        kind: str,
+        track: np.ndarray,
+        params: dict,
+        key: str,
+        *,
+        clip=None,
+        tags=None,
+        model_key: str | None = None,
+        transform: str = "none",
+    ):
+        self.kind, self.track, self.params, self.key = kind, track, params, key
+        self._clip, self._tags = clip, tags
+        self.model_key, self.transform = model_key, transform
 
-    def track_tags(self, clip_track: np.ndarray, n_tracks: int) -> np.ndarray | None:
+    @property
+    def clip(self) -> np.ndarray:
+        self._clip = self._clip() if callable(self._clip) else self._clip
+        return self._clip
+
+    @property
+    def tags(self) -> np.ndarray | None:
+        self._tags = self._tags() if callable(self._tags) else self._tags
+        return self._tags
+
+    def track_tags(self) -> np.ndarray | None:
         """Tag probabilities per track ``(n_tracks, 50)`` (mean over its clips), or None."""
-        return None if self.tags is None else track_means(self.tags, clip_track, n_tracks)
-
-
-def _plain_params(kind: str, n_components: int = 64, random_state: int = 0) -> dict | None:
-    """What an embedding of a kind without a model depends on (None for the model kinds)."""
-    return {
-        "pca": {"n_components": n_components, "random_state": random_state},
-        "mfcc": {"n_mfcc": N_MFCC},
-        "musicnn": MUSICNN_PARAMS,
-    }.get(kind)
-
-
-def _store(ds: Dataset) -> DiskCache:
-    """Where ``ds``'s embeddings are kept: ``<cache>/embeddings/<dataset>/``."""
-    return DiskCache(cache_dir() / "embeddings" / check_name(ds.name))
-
-
-def _step_key(ds: Dataset, kind: str, params: dict) -> StepKey:
-    """The embedding step's key: one stored entry per kind and parameters but the checkpoint (a
-    new checkpoint's vectors replace the old ones), matched on all of them, the dataset's clips
-    and the code that computes them."""
-    name = kind + "".join(f"-{k}{v}" for k, v in sorted(params.items()) if k != "checkpoint")
-    return StepKey(
-        "embedding", ds.audio_fingerprint, {"kind": kind, **params}, KIND_CODE[kind], name
-    )
-
-
-#: The code each stored kind's vectors depend on (part of its cache key; a model's weights are
-#: pinned by its checkpoint id).
-KIND_CODE = {
-    "pca": code_version("embeddings/baselines.py"),
-    "mfcc": code_version("embeddings/baselines.py"),
-    "musicnn": code_version("embeddings/musicnn.py", "models/musicnn.py", "io/audio.py"),
-    **dict.fromkeys(MODEL_KINDS, code_version("models")),
-}
-
-#: An :class:`Embedding` on disk: its clip, track (and tag) vectors, its kind and parameters.
-EMBEDDING_CODEC = Codec(
-    encode=lambda e: (
-        {"clip": e.clip, "track": e.track, **({"tags": e.tags} if e.tags is not None else {})},
-        {"kind": e.kind, "params": e.params},
-    ),
-    decode=lambda a, meta: Embedding(
-        meta["kind"], a["clip"], a["track"], meta["params"], a.get("tags")
-    ),
-)
+        return getattr(self, "_track_tags", None)
 
 
 def embed(
@@ -161,87 +141,101 @@ def embed(
     n_components: int = 64,
     random_state: int = 0,
     train_if_missing: bool = True,
+    client=None,
     progress: Callback | None = None,
 ) -> Embedding:
-    """Clip and track vectors of ``ds`` for one embedding ``kind`` (computed once, then cached).
+    """Track vectors of ``ds`` for one embedding ``kind``; the clip vectors of tracks not stored
+    yet are computed first, a batch of tracks at a time (tasks on the Dask cluster of
+    ``client`` when given), and stored.
 
-    For ``cae``/``vae``/``contrastive`` the model comes from :func:`songsim.embeddings.modeling.get_model`
-    (a matching checkpoint, the shipped weights, or a training run when ``train_if_missing``);
-    ``latent`` defaults to the size in the name (``cae@32``), else to the model's own size.
+    For ``cae``/``vae``/``contrastive`` the model comes from
+    :func:`songsim.embeddings.modeling.find_checkpoint` (a matching checkpoint or the shipped
+    weights; a training run only when ``train_if_missing``); ``latent`` defaults to the size in
+    the name (``cae@32``), else to the model's own size.
     """
-    kind, named_latent = split_kind(kind)
-    latent = latent or named_latent
-    if kind == "fused":  # made of two cached embeddings: nothing of its own to store
+    name = kind
+    kind, _ = split_kind(kind)
+    if kind == "fused":  # made of two stored embeddings: nothing of its own to store
         return _fused(
-            embed(ds, "contrastive", train_if_missing=train_if_missing, progress=progress),
-            embed(ds, "musicnn", progress=progress),
+            embed(
+                ds,
+                "contrastive",
+                train_if_missing=train_if_missing,
+                client=client,
+                progress=progress,
+            ),
+            embed(ds, "musicnn", client=client, progress=progress),
         )
     if kind == "raw":
-        clip = raw_vectors(ds.clips)
-        return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), {})
-    params = _plain_params(kind, n_components, random_state)
-    model = None
-    if kind in MODEL_KINDS:
-        from ..models import DEFAULT_LATENT
-        from .modeling import checkpoint_id, find_checkpoint, get_model
-
-        latent = latent or DEFAULT_LATENT[kind]
-        entry = find_checkpoint(ds, kind, latent)  # by manifest: no weights loaded yet
-        params = {"latent": latent, "checkpoint": entry and checkpoint_id(entry)}
-
-    def load_model() -> dict:  # the weights, loaded (or trained) only when vectors are computed
-        nonlocal model
-        model, manifest = get_model(
-            ds, kind, latent=latent, train_if_missing=train_if_missing, progress=progress
+        return _raw(ds, progress)
+    sp = spec(
+        ds,
+        name,
+        latent=latent,
+        n_components=n_components,
+        random_state=random_state,
+        train_if_missing=train_if_missing,
+        progress=progress,
+    )
+    store = store_of(ds, sp)
+    hashes = ds.tracks["clips_hash"].tolist()
+    transform = TRANSFORM.get(kind, "none")
+    key = vectors_key(ds, sp)
+    vectors = _stored_tracks(ds, sp, store, hashes, key, transform, client, progress)
+    counts = ds.tracks["n_clips"].tolist()
+    emb = Embedding(
+        kind,
+        vectors,
+        sp.params,
+        key,
+        clip=lambda: store.clip_matrix(hashes, counts, transform),
+        tags=(lambda: store.clip_matrix(hashes, counts, what="g")) if kind == "musicnn" else None,
+        model_key=sp.key,
+        transform=transform,
+    )
+    if kind == "musicnn":
+        emb._track_tags = store.cached_tracks(
+            f"{key}-tags", lambda: store.track_means(hashes, what="g")
         )
-        return {"latent": latent, "checkpoint": manifest["checkpoint_id"]}
-
-    if kind in MODEL_KINDS and params["checkpoint"] is None:
-        params = load_model()  # no checkpoint fits: train one, and key on it
-
-    def compute() -> Embedding:
-        if kind in MODEL_KINDS and model is None:
-            load_model()  # the checkpoint found above (get_model looks it up the same way)
-        clip, tags = CLIP_VECTORS[kind](ds, model, params, progress)
-        return Embedding(kind, clip, track_means(clip, ds.clip_track, ds.n_tracks), params, tags)
-
-    return _store(ds).get(_step_key(ds, kind, params), compute, codec=EMBEDDING_CODEC)
+    return emb
 
 
-def _pca_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
-    return pca_vectors(
-        ds.clips, n_components=params["n_components"], random_state=params["random_state"]
-    ), None
+def _stored_tracks(ds, sp, store, hashes, key, transform, client, progress) -> np.ndarray:
+    """The track vectors of ``sp``: the clip vectors ``store`` lacks computed first; a damaged
+    shard found while reading is dropped (with a warning) and its tracks computed again."""
+    from .compute import compute_missing
+    from .vectors import DamagedVectors
+
+    for attempt in range(3):
+        compute_missing(ds, sp, store, hashes, client, progress)
+        try:
+            return store.cached_tracks(key, lambda: store.track_means(hashes, transform))
+        except DamagedVectors as exc:
+            if attempt == 2:
+                raise
+            log.warning("recomputing %s: %s", sp.kind, exc)
+            store.drop(exc.shard)
+    raise AssertionError("unreachable")
 
 
-def _mfcc_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
-    return mfcc_vectors(ds.clips, top_db=ds.params.top_db), None
-
-
-def _musicnn_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, np.ndarray]:
-    from .musicnn import musicnn_vectors
-
-    return musicnn_vectors(ds, progress=progress)
-
-
-def _latent_clips(ds: Dataset, model, params: dict, progress) -> tuple[np.ndarray, None]:
-    from ..models.train import embed_clips
-
-    clip = embed_clips(model, ds.clips)
-    if model.kind == "contrastive":  # its loss compares directions only
-        clip = normalize_rows(clip, dtype=np.float32)
-    return clip, None
-
-
-#: How each stored kind computes its clip vectors ``(n_clips, d)`` (and musicnn its tags):
-#: ``(dataset, model or None, params, progress) -> (clip, tags or None)``. ``raw`` and ``fused``
-#: are made from others and not stored.
-CLIP_VECTORS = {
-    "pca": _pca_clips,
-    "mfcc": _mfcc_clips,
-    "musicnn": _musicnn_clips,
-    **dict.fromkeys(MODEL_KINDS, _latent_clips),
-}
+def _raw(ds: Dataset, progress) -> Embedding:
+    """The raw spectrogram's track vectors (mean clip, flattened), read a batch at a time;
+    refused above :attr:`~songsim.limits.Limits.raw_tracks` tracks (20,736 values a track)."""
+    top = limits().raw_tracks
+    if ds.n_tracks > top:
+        raise SongsimError(
+            f"the raw spectrogram embedding holds 20,736 numbers a track: {ds.n_tracks} tracks "
+            f"are over its {top}-track limit (use pca, mfcc or a model)"
+        )
+    d = int(np.prod(ds.params.shape))
+    out = np.zeros((ds.n_tracks, d), dtype=np.float32)
+    n_batches = -(-ds.n_clips // 96)
+    for rows, X in track(ds.clips.batches(), n_batches, "reading clips", progress):
+        np.add.at(out, ds.clip_track[rows], X.reshape(len(X), -1))
+    out /= np.maximum(ds.tracks["n_clips"].to_numpy(), 1)[:, None]
+    return Embedding(
+        "raw", out, {}, embedding_key(ds, "raw"), clip=lambda: ds.clips[:].reshape(ds.n_clips, -1)
+    )
 
 
 def fuse(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -254,26 +248,39 @@ def fuse(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _fused(contrastive: Embedding, musicnn: Embedding) -> Embedding:
     """contrastive ‖ musicnn (:func:`fuse`), clips and tracks."""
     params = {"contrastive": contrastive.params, "musicnn": musicnn.params}
-    return Embedding(
+    key = _digest(f"fused:{contrastive.key}:{musicnn.key}")
+    emb = Embedding(
         "fused",
-        fuse(contrastive.clip, musicnn.clip),
         fuse(contrastive.track, musicnn.track),
         params,
-        musicnn.tags,
+        key,
+        clip=lambda: fuse(contrastive.clip, musicnn.clip),
+        tags=lambda: musicnn.tags,
     )
+    emb._track_tags = musicnn.track_tags()
+    return emb
 
 
 def embedding_stored(ds: Dataset, kind: str) -> bool:
-    """Whether the embedding of a kind without a model (``pca``, ``mfcc``, ``musicnn``) is stored
-    for ``ds`` at its default parameters (a cheap check: the manifest only, no checksums)."""
-    params = _plain_params(kind)
-    return params is not None and _store(ds).has(_step_key(ds, kind, params))
+    """Whether every track of ``ds`` has stored vectors of a kind without a model (``pca``,
+    ``mfcc``, ``musicnn``) at its default parameters (a cheap check: the store's tables)."""
+    if _plain_params(kind) is None:
+        return False
+    try:
+        sp = spec(ds, kind)
+    except SongsimError:
+        return False
+    root = cache_dir() / "embeddings" / check_name(ds.name) / sp.entry
+    if not root.is_dir():
+        return False
+    return not store_of(ds, sp).missing(ds.tracks["clips_hash"].tolist())
 
 
 def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
     """Embedding kinds that can be had for ``ds`` without training a model (``musicnn`` only
-    for datasets with audio), in :data:`KINDS` order; a model kind once per size that has a
-    checkpoint fitting ``ds`` (``cae``, then ``cae@16``, ``cae@32``…).
+    for datasets with audio; ``raw`` only up to :attr:`~songsim.limits.Limits.raw_tracks`), in
+    :data:`KINDS` order; a model kind once per size that has a checkpoint fitting ``ds``
+    (``cae``, then ``cae@16``, ``cae@32``…).
 
     ``has_checkpoint(ds, kind, latent)`` tells whether a model of ``kind`` at ``latent`` fits
     ``ds``; default: :func:`songsim.embeddings.modeling.find_checkpoint` (the dashboard passes a
@@ -303,27 +310,19 @@ def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
                 for size in checkpoint_sizes(ds, k)
                 if has_checkpoint(ds, k, size)
             ]
+        elif k == "raw":
+            names += ["raw"] if ds.n_tracks <= limits().raw_tracks else []
         elif k not in AUDIO_KINDS or has_audio(ds):
             names.append(k)
     return names
 
 
-def best_kind(kinds) -> str:
-    """The best of ``kinds`` by :data:`PREFERENCE` (the default embedding everywhere)."""
-    kinds = list(kinds)
-    for kind in PREFERENCE:
-        for name in kinds:  # the model's own size first, as available_kinds lists them
-            if split_kind(name)[0] == kind:
-                return name
-    raise SongsimError("no embedding kind to choose from")
-
-
 def track_tags(ds: Dataset, *, progress: Callback | None = None) -> pd.DataFrame:
-    """Tag probabilities ``(n_tracks, 50)``, one column per tag (the musicnn embedding's, cached)."""
+    """Tag probabilities ``(n_tracks, 50)``, one column per tag (the musicnn embedding's, stored)."""
     from ..models.musicnn import tag_names
 
     emb = embed(ds, "musicnn", progress=progress)
-    return pd.DataFrame(emb.track_tags(ds.clip_track, ds.n_tracks), columns=list(tag_names()))
+    return pd.DataFrame(emb.track_tags(), columns=list(tag_names()))
 
 
 def teacher_vectors(datasets: list[Dataset], *, progress: Callback | None = None) -> np.ndarray:

@@ -25,7 +25,7 @@ from ..models.checkpoints import (
     save_checkpoint,
     shipped_entry,
 )
-from ..models.train import TrainParams, train
+from ..models.params import TrainParams
 from ..progress import Callback
 from ..storage import check_writable, current_version
 
@@ -181,7 +181,12 @@ def train_and_save(
         from ..progress import terminal_callback
 
         progress = terminal_callback()
-    clips = np.concatenate([d.clips for d in datasets]) if len(datasets) > 1 else first.clips
+    if len(datasets) > 1:
+        from ..data.clips import ConcatClips
+
+        clips = ConcatClips([d.clips for d in datasets])
+    else:
+        clips = first.clips
     offsets = np.cumsum([0] + [d.n_tracks for d in datasets[:-1]])
     clip_track = np.concatenate([d.clip_track + o for d, o in zip(datasets, offsets)])
     net, history = train(
@@ -221,6 +226,14 @@ def train_and_save(
     resume.unlink(missing_ok=True)
     net, manifest = load_checkpoint(entry)
     return net, _with_id(entry, manifest)
+
+
+def train(*args, **kwargs):
+    """:func:`songsim.models.train.train` (imported when called: torch loads to train, not to
+    look a checkpoint up)."""
+    from ..models.train import train as run
+
+    return run(*args, **kwargs)
 
 
 def checkpoint_id(entry: Path) -> str:

@@ -7,7 +7,8 @@ from the audio itself, for the same clip windows: the first 3 s (one 187-frame p
 
 Each clip gets ``mean_pool`` (753 values: the mid-end's features averaged over time) and the 50
 tag probabilities. The features are standardised per dimension over the dataset's clips and then
-scaled to unit length (:func:`standardise`): its dimensions differ in scale by orders of
+scaled to unit length (the ``zscore-unit`` transform of :mod:`songsim.embeddings.vectors`),
+since its dimensions differ in scale by orders of
 magnitude, and on the real-music benchmark this lifted AMI from 0.231 to 0.282 and precision@10
 from 0.331 to 0.384 (docs/RESULTS.md).
 """
@@ -20,7 +21,6 @@ import numpy as np
 
 from ..data.datasets import Dataset
 from ..errors import SongsimError
-from ..progress import Callback, track
 
 #: Seconds of each clip window musicnn hears: one patch.
 PATCH_SECONDS = 3.0
@@ -44,58 +44,55 @@ def needs_audio(ds: Dataset) -> None:
         )
 
 
-def _track_windows(ds: Dataset, row: int, starts: np.ndarray) -> list[np.ndarray]:
-    """Mono 16 kHz audio of ``PATCH_SECONDS`` from each start (seconds) of track ``row``."""
+def audio_refs(ds: Dataset, rows) -> list[tuple]:
+    """What musicnn needs to hear tracks ``rows`` again, picklable for a worker: per track
+    ``(source file or None, the demo's spec or None, row, clip starts in seconds)``."""
+    refs = []
+    for row in rows:
+        starts = ds.clip_start[ds.track_clips(row)].tolist()
+        if ds.info.get("kind") == "demo":
+            refs.append((None, ds.info.get("demo", {}), int(row), starts))
+            continue
+        path = ds.source_file(row)
+        if path is None:
+            gone = Path(ds.info["sources"][0]) / str(ds.tracks["track_id"].iloc[row])
+            raise SongsimError(
+                f"{gone}: the audio file is gone; the musicnn embedding reads the source audio"
+            )
+        refs.append((str(path), None, int(row), starts))
+    return refs
+
+
+def _windows(ref: tuple) -> list[np.ndarray]:
+    """Mono 16 kHz audio of ``PATCH_SECONDS`` from each clip start of one :func:`audio_refs` entry."""
     from ..models.musicnn import SR
 
+    path, demo, row, starts = ref
     n = int(PATCH_SECONDS * SR)
-    if ds.info.get("kind") == "demo":
+    if path is None:
         import soxr
 
         from ..data.demo import render_demo_track
 
-        y, sr = render_demo_track(ds.info.get("demo", {}), row)
+        y, sr = render_demo_track(demo, row)
         y = soxr.resample(y.astype(np.float32), sr, SR, quality="HQ")
         return [y[int(s * SR) : int(s * SR) + n] for s in starts]
     from ..io.audio import read_excerpt
 
-    path = ds.source_file(row)
-    if path is None:
-        gone = Path(ds.info["sources"][0]) / str(ds.tracks["track_id"].iloc[row])
-        raise SongsimError(
-            f"{gone}: the audio file is gone; the musicnn embedding reads the source audio"
-        )
-    return [read_excerpt(path, float(s), PATCH_SECONDS, sr=SR) for s in starts]
+    return [read_excerpt(Path(path), float(s), PATCH_SECONDS, sr=SR) for s in starts]
 
 
-def standardise(X: np.ndarray) -> np.ndarray:
-    """Each column to mean 0 and standard deviation 1 over the rows, then each row to unit length."""
-    from ..analysis.similar import normalize_rows
+def musicnn_clips(refs: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` float32 of every clip of
+    the tracks ``refs`` (:func:`audio_refs`), in order: ``mean_pool`` as the model gives it (a
+    dataset standardises it over all its clips) and the tag probabilities."""
+    from ..models.musicnn import PATCH_FRAMES, SR, musicnn_patches, run_musicnn
 
-    Z = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-6)
-    return normalize_rows(Z, dtype=np.float32)
-
-
-def musicnn_vectors(
-    ds: Dataset, *, progress: Callback | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` float32 of every clip;
-    the features :func:`standardise`-d over the dataset."""
-    from ..models.musicnn import PATCH_FRAMES, musicnn_patches, run_musicnn
-
-    needs_audio(ds)
-    patches = np.zeros((len(ds.clip_track), PATCH_FRAMES, 96), dtype=np.float32)
-    order = np.argsort(ds.clip_track, kind="stable")
-    bounds = np.searchsorted(ds.clip_track[order], np.arange(ds.n_tracks + 1))
-    for row in track(range(ds.n_tracks), ds.n_tracks, "musicnn: reading audio", progress):
-        clips = order[bounds[row] : bounds[row + 1]]
-        for clip, y in zip(clips, _track_windows(ds, row, ds.clip_start[clips])):
-            y = np.pad(y, (0, max(0, int(PATCH_SECONDS * 16000) - len(y))))
-            patches[clip] = musicnn_patches(y)[0]
-    out, batch = {FEATURE: [], "tags": []}, 64
-    starts = range(0, len(patches), batch)
-    for i in track(starts, len(starts), "musicnn: listening", progress):
-        layers = run_musicnn(patches[i : i + batch], batch=batch)
-        out[FEATURE].append(layers[FEATURE])
-        out["tags"].append(layers["tags"])
-    return standardise(np.concatenate(out[FEATURE])), np.concatenate(out["tags"])
+    patches = []
+    for ref in refs:
+        for y in _windows(ref):
+            y = np.pad(y, (0, max(0, int(PATCH_SECONDS * SR) - len(y))))
+            patches.append(musicnn_patches(y)[0])
+    X = np.stack(patches) if patches else np.zeros((0, PATCH_FRAMES, 96), np.float32)
+    layers = run_musicnn(X, batch=64)
+    return layers[FEATURE], layers["tags"]

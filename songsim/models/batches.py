@@ -12,6 +12,7 @@ from .params import TrainParams
 class Batches:
     """Mini-batches of one epoch, as ``(x, groups, targets)`` on the training device.
 
+    Clips are read a batch at a time from ``clips`` (an array or a dataset's clip store).
     Autoencoders get the clips themselves (``groups`` is None). The contrastive encoder gets two
     augmented views per anchor clip — a crop of the anchor and a crop of another clip of its
     track — and ``groups`` is the track of each view. ``targets`` are the teacher's vectors of
@@ -20,15 +21,15 @@ class Batches:
 
     def __init__(
         self,
-        X: torch.Tensor,
+        clips,
         clip_track: np.ndarray,
         params: TrainParams,
         dev: torch.device,
         memory_format: torch.memory_format,
         teacher: torch.Tensor | None = None,
     ):
-        self.X, self.clip_track, self.params, self.dev, self.memory_format = (
-            X,
+        self.clips, self.clip_track, self.params, self.dev, self.memory_format = (
+            clips,
             clip_track,
             params,
             dev,
@@ -47,7 +48,7 @@ class Batches:
         for i in range(0, len(order), bs):
             anchors = np.sort(order[i : i + bs])
             if not self.pairs:
-                yield self._to_device(self.X[torch.from_numpy(anchors)]), None, None
+                yield self._to_device(self._read(anchors)), None, None
                 continue
             if len(anchors) < 2:
                 continue
@@ -62,7 +63,7 @@ class Batches:
             from .contrastive import augment
 
             views = augment(
-                self.X[torch.from_numpy(both)].to(self.dev),
+                self._read(both).to(self.dev),
                 gen,
                 crop_frames=self.params.crop_frames,
                 aug=self.params.augmentation,
@@ -70,6 +71,12 @@ class Batches:
             targets = None if self.teacher is None else self.teacher[both].to(self.dev)
             groups = torch.from_numpy(self.clip_track[both]).to(self.dev)
             yield self._to_device(views), groups, targets
+
+    def _read(self, rows: np.ndarray) -> torch.Tensor:
+        """Clips ``rows`` as ``(n, 1, n_mels, n_frames)`` float32 (read from disk for a
+        dataset's clip store: an epoch never holds the library in memory)."""
+        x = np.ascontiguousarray(self.clips[rows], dtype=np.float32)
+        return torch.from_numpy(x).unsqueeze(1)
 
     def _to_device(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(self.dev, non_blocking=True).contiguous(memory_format=self.memory_format)

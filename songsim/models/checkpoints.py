@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from ..config import cache_dir, package_dir
 from ..errors import CheckpointError, DatasetError
 from ..storage import current_version, new_version, read_manifest, write_manifest
-from . import MODELS
-from .backbone import n_parameters
+from . import MODEL_NAMES
 
 SHIPPED_DIR = package_dir() / "weights"
 
@@ -35,11 +32,12 @@ def shipped_entry(model: str, latent: int) -> Path:
     return SHIPPED_DIR / f"{prefix}-{model}-{latent}"
 
 
-def save_checkpoint(entry: Path, model: torch.nn.Module, manifest: dict) -> Path:
+def save_checkpoint(entry: Path, model, manifest: dict) -> Path:
     """Write ``model``'s weights and ``manifest`` atomically as the current version of ``entry``."""
     from safetensors.torch import save_file
 
     from ..data.store import library_versions
+    from .backbone import n_parameters
 
     with new_version(entry) as folder:
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -94,7 +92,7 @@ def checkpoint_manifest(
     ):
         if want is not None and want != have:
             raise CheckpointError(f"{folder}: checkpoint has {what} {have}, expected {want}")
-    if kind not in MODELS:
+    if kind not in MODEL_NAMES:
         raise CheckpointError(f"{folder}: unknown model kind '{kind}'")
     return folder, manifest
 
@@ -105,7 +103,7 @@ def load_checkpoint(
     model: str | None = None,
     latent: int | None = None,
     input_shape: tuple[int, int] | None = None,
-) -> tuple[torch.nn.Module, dict]:
+) -> tuple:
     """Load the current checkpoint of ``entry``; returns ``(model in eval mode, manifest)``.
 
     Raises
@@ -113,6 +111,8 @@ def load_checkpoint(
     CheckpointError  as :func:`checkpoint_manifest`, or when the weights do not fit the model.
     """
     from safetensors.torch import load_file
+
+    from . import MODELS
 
     folder, manifest = checkpoint_manifest(
         entry, model=model, latent=latent, input_shape=input_shape

@@ -123,7 +123,8 @@ def train(
 
     Parameters
     ----------
-    clips : np.ndarray [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]
+    clips : [shape=(n_clips, n_mels, n_frames)] float32 in [0, 1]: an array, or a dataset's
+        :class:`~songsim.data.clips.ClipStore` (each batch is read from disk as it is needed)
     clip_track : np.ndarray [shape=(n_clips,)] track of each clip (for the split, and the
         contrastive encoder's positives); labels never reach training
     resume_path : where the per-epoch resume state is kept; an existing one is resumed from
@@ -157,7 +158,6 @@ def train(
         params.model == "contrastive" and len(np.unique(clip_track[train_idx])) < 2
     ):
         raise SongsimError("not enough tracks to train on")
-    X = torch.from_numpy(np.ascontiguousarray(clips, dtype=np.float32)).unsqueeze(1)
     targets = _teacher(teacher, params, len(clips))
     model = build_model(params, tuple(clips.shape[1:]))
     if init_state is not None:
@@ -198,7 +198,7 @@ def train(
         )
         start_epoch = history["resumed_from"] = len(history["train_loss"])
 
-    batches = Batches(X, clip_track, params, dev, memory_format, targets)
+    batches = Batches(clips, clip_track, params, dev, memory_format, targets)
 
     def autocast():
         return torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=amp)

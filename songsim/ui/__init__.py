@@ -51,11 +51,13 @@ from .compare import (
     scorable_kinds,
     scores_table,
 )
+from .deck import WEBGL_ABOVE, deck_event
 from .figures import (
     cluster_sizes_spec,
     community_sizes_spec,
     graph_spec,
     loss_spec,
+    map_deck,
     map_spec,
     sweep_spec,
 )
@@ -75,12 +77,14 @@ from .maps import (
     highlight,
     map_caption,
     map_points,
+    map_waiting,
     perplexity_range,
     track_map,
 )
 from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
 from .navigation import pages, router
 from .selection import (
+    PICKER_ALL,
     chosen_k,
     chosen_kind,
     focus,
@@ -93,6 +97,7 @@ from .selection import (
     select_song,
     selected_song,
     set_focus,
+    song_options,
     song_widget,
 )
 from .session import (
@@ -113,7 +118,10 @@ from .session import (
     take_news,
     take_upload,
     training_was_stopped,
+    updatable,
+    update_library,
     upload_outcome,
+    writes_allowed,
 )
 from .settings import setting, widget_key
 from .similar import (
@@ -121,6 +129,7 @@ from .similar import (
     grow,
     similar,
 )
+from .tables import duplicate_table, track_table
 
 #: The page icon (shipped with the package, so nothing is fetched from another host).
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
@@ -131,6 +140,10 @@ __all__ = [
     "graph_spec",
     "loss_spec",
     "map_spec",
+    "map_deck",
+    "map_waiting",
+    "WEBGL_ABOVE",
+    "deck_event",
     "sweep_spec",
     "GRAPH_WIDGETS",
     "GraphParams",
@@ -157,6 +170,8 @@ __all__ = [
     "selected_song",
     "set_focus",
     "song_widget",
+    "song_options",
+    "PICKER_ALL",
     "COMMUNITY_METHODS",
     "KINDS_LABELS",
     "MODEL_CHOICES",
@@ -197,6 +212,11 @@ __all__ = [
     "has_graph",
     "ingest_folder",
     "ingest_roots",
+    "updatable",
+    "update_library",
+    "writes_allowed",
+    "track_table",
+    "duplicate_table",
     "map_points",
     "model",
     "model_defaults",

@@ -21,10 +21,18 @@ def _spec(key: tuple, _build) -> dict:
     return spec(_build())
 
 
-def _cached(ds: Dataset, key: tuple, build) -> dict:
+def _cached(ds: Dataset, key: tuple, build, kind: str | None = None) -> dict:
     """The spec of the chart ``build()`` makes, once per ``key`` and version of ``ds`` (clips, and
-    playlists with the session's upload)."""
-    return _spec((ds.fingerprint, ds.audio_fingerprint, *key), build)
+    playlists with the session's upload) and — for a chart of an embedding ``kind`` — per
+    version of its vectors (a new checkpoint draws anew)."""
+    vectors = _vectors_key(ds, kind) if kind else None
+    return _spec((ds.fingerprint, ds.audio_fingerprint, vectors, *key), build)
+
+
+def _vectors_key(ds: Dataset, kind: str) -> str:
+    from .. import pipeline
+
+    return pipeline.track_vectors_key(ds, kind)
 
 
 def sweep_spec(ds: Dataset, kind: str, k: int) -> dict:
@@ -36,7 +44,7 @@ def sweep_spec(ds: Dataset, kind: str, k: int) -> dict:
         r = k_sweep(ds, kind)
         return sweep_charts(r["table"], elbow_k=r["elbow_k"], best_k=r["best_k"], chosen_k=k)
 
-    return _cached(ds, ("sweep", kind, k), build)
+    return _cached(ds, ("sweep", kind, k), build, kind)
 
 
 def cluster_sizes_spec(ds: Dataset, kind: str, k: int) -> dict:
@@ -48,6 +56,7 @@ def cluster_sizes_spec(ds: Dataset, kind: str, k: int) -> dict:
         ds,
         ("cluster_sizes", kind, k),
         lambda: bar_sizes(cluster_sizes(ds, kind, k), selectable=True),
+        kind,
     )
 
 
@@ -98,7 +107,7 @@ def graph_spec(
             highlight=None if mask is None else mask[nodes.index.to_numpy()],
         )
 
-    return _cached(ds, ("graph", graph, color, kind, k, max_nodes, picked, group), build)
+    return _cached(ds, ("graph", graph, color, kind, k, max_nodes, picked, group), build, kind)
 
 
 def map_spec(
@@ -132,7 +141,44 @@ def map_spec(
         )
 
     key = ("map", kind, params, k, graph, color, tags_computed(ds), picked, search, group)
-    return _cached(ds, key, build)
+    return _cached(ds, key, build, kind)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _deck(key: tuple, _build):
+    return _build()
+
+
+def map_deck(
+    ds: Dataset,
+    kind: str,
+    params: MapParams,
+    k: int,
+    graph: GraphParams,
+    *,
+    color: str,
+    picked: int | None,
+    search: str,
+    group: tuple | None,
+):
+    """:func:`map_spec` drawn with WebGL (:mod:`songsim.ui.deck`) for a large library."""
+    from .deck import deck_map
+    from .maps import highlight, map_points, track_map
+    from .similar import similar
+
+    def build():
+        xy = track_map(ds, kind, params).xy
+        return deck_map(
+            map_points(ds, xy, kind, k, graph),
+            color=color,
+            picked=picked,
+            neighbours=[] if picked is None else similar(ds, kind, picked, 10)["row"].tolist(),
+            highlight=highlight(ds, kind, k, graph, search, group),
+        )
+
+    vectors = _vectors_key(ds, kind)
+    key = (ds.fingerprint, vectors, params, k, graph, color, picked, search, group)
+    return _deck(key, build)
 
 
 def loss_spec(ds: Dataset, manifest: dict) -> dict:

@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 
 from .. import pipeline
+from ..cache import MemoryCache
 from ..data.datasets import Dataset
 from ..params import MapParams
 from .cached import _track_tags, clusters, embedding, tags_computed
 from .graphs import community_series
 from .stepcache import APP_CACHE
+
+#: Where background maps keep their neighbour searches (a thread has no Streamlit context).
+_BACKGROUND = MemoryCache(max_entries=8)
 
 
 def perplexity_range(ds: Dataset) -> tuple[int, int]:
@@ -22,15 +26,75 @@ def perplexity_range(ds: Dataset) -> tuple[int, int]:
     return min(5, max(1, top - 1)), top
 
 
-def track_map(ds: Dataset, kind: str, params: MapParams) -> pipeline.TrackMap:
+#: Tracks above which a t-SNE map is computed in the background (the page shows PCA meanwhile).
+BACKGROUND_ABOVE = 10_000
+_TASKS: dict = {}  # map key → BackgroundTask, shared by every session of this server
+
+
+def _start_key(ds: Dataset, kind: str) -> str:
+    return f"_map_start@{ds.name}@{kind}"
+
+
+def track_map(ds: Dataset, kind: str, params: MapParams) -> pipeline.TrackMap | None:
     """The 2-D map of ``kind``'s track vectors (:func:`songsim.pipeline.track_map`): t-SNE's
-    neighbours searched once per embedding, a map per perplexity."""
-    return pipeline.track_map(
-        lambda: embedding(ds, kind),  # fetched only when the map is not cached
-        params,
-        cache=APP_CACHE,
-        input_key=pipeline.track_vectors_key(ds, kind),
-    )
+    neighbours searched once per embedding, a map per perplexity, started from the map this
+    session last saw (a slider move redraws in a moment). Above :data:`BACKGROUND_ABOVE` tracks a
+    t-SNE map is computed in a background task and this returns None until it is done
+    (:func:`map_progress` says how far it is)."""
+    import streamlit as st
+
+    key = pipeline.track_vectors_key(ds, kind)
+    seen = st.session_state.get(_start_key(ds, kind))  # (vectors key, its params, the last map)
+    start = None
+    if seen and seen[0] == key:
+        if seen[1] == params:
+            return seen[2]  # the map this session shows
+        start = seen[2]
+    if params.method == "pca" or ds.n_tracks <= BACKGROUND_ABOVE:
+        tm = pipeline.track_map(
+            lambda: embedding(ds, kind),  # fetched only when the map is not cached
+            params,
+            cache=APP_CACHE,
+            input_key=key,
+            start=start,
+        )
+    else:
+        X = embedding(ds, kind)
+        tm = _background(
+            f"{key}:{params}:{start.key if start else ''}",
+            lambda progress: pipeline.track_map(
+                X, params, cache=_BACKGROUND, input_key=key, start=start, progress=progress
+            ),
+        )
+    if tm is not None and params.method == "tsne":
+        st.session_state[_start_key(ds, kind)] = (key, params, tm)
+    return tm
+
+
+def _background(key: str, compute):
+    """The result of ``compute(progress=…)`` run once in a background task, or None while it runs."""
+    from ..progress import BackgroundTask
+
+    task = _TASKS.get(key)
+    if task is None:
+        while len(_TASKS) >= 8:  # forget the oldest finished tasks
+            old = next((k for k, t in _TASKS.items() if not t.running), None)
+            if old is None:
+                break
+            _TASKS.pop(old)
+        task = _TASKS[key] = BackgroundTask(compute, "songsim-map").start()
+    if task.running:
+        return None
+    if task.error is not None:
+        _TASKS.pop(key, None)
+        raise task.error
+    return task.result
+
+
+def map_progress() -> tuple[int, int, str] | None:
+    """``(done, total, message)`` of a running background map, or None."""
+    running = [t for t in _TASKS.values() if t.running]
+    return (running[0].done, running[0].total, running[0].message) if running else None
 
 
 def map_caption(ds: Dataset, tm: pipeline.TrackMap) -> str:
@@ -93,3 +157,22 @@ def highlight(
             comm = community_series(ds, graph).reindex(np.arange(ds.n_tracks))
             mask &= comm.astype("string").fillna(NO_GROUP).to_numpy() == gid
     return mask if (text or group is not None) else None
+
+
+def map_waiting() -> None:
+    """Say how far the background t-SNE map is, every second, and show it once it is done."""
+    import streamlit as st
+
+    @st.fragment(run_every=1.0)
+    def watch():
+        state = map_progress()
+        if state is None:
+            st.rerun()  # done: draw it
+        done, total, message = state
+        st.progress(
+            min(1.0, done / max(total, 1)),
+            text=f"{message} ({done}/{total}) — computed in the background; the PCA map "
+            "meanwhile (you may leave this page: the work goes on)",
+        )
+
+    watch()

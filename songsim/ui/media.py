@@ -23,7 +23,7 @@ def track_audio(ds: Dataset, index: int) -> tuple[bytes, str] | None:
     path = ds.source_file(index)
     if path is None:
         return None
-    starts = ds.clip_start[ds.clip_track == index]
+    starts = ds.clip_start[ds.track_clips(index)]
     stat = path.stat()
     try:
         start = float(starts.min()) if len(starts) else 0.0

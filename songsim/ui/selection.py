@@ -84,6 +84,30 @@ def select_song(ds: Dataset, row: int | None) -> None:
         st.session_state[_song_key(ds)] = str(ds.tracks["track_id"].iloc[int(row)])
 
 
+#: Songs a picker lists in full; a larger library is searched first (:func:`song_options`).
+PICKER_ALL = 5_000
+#: Songs a search lists at most.
+PICKER_FOUND = 200
+
+
+def song_options(ds: Dataset, search: str = "") -> list[int]:
+    """Track rows a song picker offers: every track of a library up to :data:`PICKER_ALL`;
+    above, those whose title, artist or id contains ``search`` (at most :data:`PICKER_FOUND`),
+    and always the picked song."""
+    if ds.n_tracks <= PICKER_ALL:
+        return list(range(ds.n_tracks))
+    picked = selected_song(ds)
+    rows = []
+    text = search.strip().casefold()
+    if text:
+        t = ds.tracks
+        found = (t["title"] + "\n" + t["artist"] + "\n" + t["track_id"]).str.casefold()
+        rows = found.index[found.str.contains(text, regex=False)][:PICKER_FOUND].tolist()
+    if picked is None:
+        picked = 0
+    return [picked] + [r for r in rows if r != picked]
+
+
 def song_widget(ds: Dataset) -> dict:
     """Keyword arguments of a song picker over track rows, tied to :func:`selected_song` (the
     first song until one is picked)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import pipeline
+from .. import catalog
 from ..data.datasets import Dataset
 from ..data.store import datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
@@ -62,17 +62,17 @@ def eta_text(seconds: float) -> str:
 
 
 #: The demo build of this server process, shared by every session (see :func:`bootstrap`).
-_DEMO_BUILD = BackgroundTask(pipeline.ensure_demo, "songsim-demo-build")
+_DEMO_BUILD = BackgroundTask(catalog.ensure_demo, "songsim-demo-build")
 
 
 def bootstrap() -> None:
     """On an empty cache, build the demo dataset once, in the background, and show its progress.
 
     The build runs in a thread of its own (:class:`~songsim.progress.BackgroundTask`), under
-    :func:`~songsim.pipeline.ensure_demo`'s cross-process lock: a visitor who opens another page
+    :func:`~songsim.catalog.ensure_demo`'s cross-process lock: a visitor who opens another page
     mid-build only stops watching, and every page and visitor watches the same build.
     """
-    if pipeline.DEMO_NAME in list_datasets() and not _DEMO_BUILD.running:
+    if catalog.DEMO_NAME in list_datasets() and not _DEMO_BUILD.running:
         return
     build = _DEMO_BUILD.start()
     with st.status(
@@ -91,8 +91,8 @@ def bootstrap() -> None:
 
 @st.cache_resource(max_entries=4, show_spinner="Loading dataset…")
 def _load(name: str, version: str) -> Dataset:
-    if name == pipeline.DEMO_NAME:
-        return pipeline.ensure_demo()  # a corrupted demo entry is rebuilt (and logged)
+    if name == catalog.DEMO_NAME:
+        return catalog.ensure_demo()  # a corrupted demo entry is rebuilt (and logged)
     return load_dataset(name)
 
 
@@ -126,7 +126,7 @@ def _with_upload(
 def current_upload() -> Upload | None:
     """The session's upload for the dataset it is looking at, or None."""
     upload = st.session_state.get("upload")
-    name = setting("dataset", pipeline.DEMO_NAME)
+    name = setting("dataset", catalog.DEMO_NAME)
     if isinstance(upload, Upload) and upload.dataset == name and upload.version == _version(name):
         return upload
     return None
@@ -139,9 +139,9 @@ def current_dataset() -> Dataset:
     """
     route_through_app()
     names = dataset_names()
-    name = setting("dataset", pipeline.DEMO_NAME)
+    name = setting("dataset", catalog.DEMO_NAME)
     if name not in names:
-        name = st.session_state["dataset"] = names[0] if names else pipeline.DEMO_NAME
+        name = st.session_state["dataset"] = names[0] if names else catalog.DEMO_NAME
     version = _version(name)
     upload = current_upload()
     try:
@@ -149,13 +149,13 @@ def current_dataset() -> Dataset:
             return _with_upload(name, version, upload.key, upload.playlists, upload.file)
         return _load(name, version)
     except DatasetError as exc:
-        if name == pipeline.DEMO_NAME:
+        if name == catalog.DEMO_NAME:
             raise
         error_once(
             f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
             "Ingest it again to repair it."
         )
-        return _load(pipeline.DEMO_NAME, _version(pipeline.DEMO_NAME))
+        return _load(catalog.DEMO_NAME, _version(catalog.DEMO_NAME))
 
 
 def apply_upload(file_name: str, data: bytes, graph: GraphParams) -> dict:
@@ -172,7 +172,7 @@ def apply_upload(file_name: str, data: bytes, graph: GraphParams) -> dict:
         raise SongsimError(
             f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit"
         )
-    name = setting("dataset", pipeline.DEMO_NAME)
+    name = setting("dataset", catalog.DEMO_NAME)
     # The file name picks the format only: it is never used as a path.
     table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
     upload = Upload(
@@ -259,17 +259,61 @@ def ingest_roots() -> list[Path]:
     return [Path(r).expanduser().resolve() for r in roots if r]
 
 
-def ingest_folder(folder: str, name: str, *, kind: str, labels_from_parent: bool, bar) -> Dataset:
-    """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``."""
+def writes_allowed() -> bool:
+    """Whether this visitor may ingest, update and train: not when the server is read-only
+    (``SONGSIM_READ_ONLY=1``), and — when ``SONGSIM_OWNERS`` lists e-mail addresses and
+    Streamlit's authentication is configured — only for an owner who is logged in."""
+    if os.environ.get("SONGSIM_READ_ONLY", "").strip().lower() in ("1", "true", "yes"):
+        return False
+    owners = {
+        e.strip().lower() for e in os.environ.get("SONGSIM_OWNERS", "").split(",") if e.strip()
+    }
+    if not owners:
+        return True
+    try:
+        return bool(st.user.is_logged_in) and str(st.user.email).lower() in owners
+    except Exception:  # authentication not configured: nobody is an owner
+        return False
+
+
+def _inside_roots(folder: str) -> Path:
+    """``folder`` resolved, when it is inside :func:`ingest_roots`; else SongsimError."""
+    from ..limits import check_text
+
+    check_text(folder, "folder")
     if not str(folder).strip():
         raise SongsimError("give the folder to ingest (an empty field would mean the server's own)")
     path = Path(folder).expanduser().resolve()
     if not any(path == r or r in path.parents for r in ingest_roots()):
         raise SongsimError(
-            f"{folder}: outside the folders this server may ingest from "
+            "that folder is outside the folders this server may ingest from "
             f"({', '.join(map(str, ingest_roots()))}; set SONGSIM_INGEST_ROOTS)"
         )
-    ds = pipeline.ingest(  # an audio folder's own M3U playlists are read with it
+    return path
+
+
+def ingest_folder(
+    folder: str, name: str, *, kind: str, labels_from_parent: bool, bar, replace: bool = False
+) -> Dataset:
+    """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``, or update
+    that dataset when it was made from the same folder. An existing dataset made from another
+    folder is replaced only when ``replace``; the demo never is."""
+    from ..data.store import read_manifest_of
+    from ..limits import check_text
+
+    if not writes_allowed():
+        raise SongsimError("this dashboard is read-only: ingesting is turned off")
+    check_text(name, "dataset name")
+    path = _inside_roots(folder)
+    if name in dataset_names():
+        _, manifest = read_manifest_of(name)
+        same = manifest.get("info", {}).get("sources") == [str(path)]
+        if not same and not replace:
+            raise SongsimError(
+                f"a dataset named '{name}' exists (made from another folder): tick "
+                "'Replace it' to replace it, or choose another name"
+            )
+    ds = catalog.ingest(  # an audio folder's own M3U playlists are read with it
         name,
         audio=path if kind == "audio" else None,
         spectrograms=path if kind != "audio" else None,
@@ -278,3 +322,29 @@ def ingest_folder(folder: str, name: str, *, kind: str, labels_from_parent: bool
     )
     _load.clear()
     return ds
+
+
+def updatable(ds: Dataset) -> bool:
+    """Whether ``ds`` can be updated from its folder here: a folder dataset whose folder is still
+    inside :func:`ingest_roots`, and this visitor may write."""
+    sources = ds.info.get("sources") or []
+    if ds.info.get("kind") not in ("audio", "spectrograms") or not sources:
+        return False
+    try:
+        return writes_allowed() and _inside_roots(sources[0]).is_dir()
+    except SongsimError:
+        return False
+
+
+def update_library(ds: Dataset, bar) -> Dataset:
+    """Update ``ds`` from its folder: only new and changed files are decoded."""
+    if not updatable(ds):
+        raise SongsimError(f"dataset '{ds.name}' cannot be updated here")
+    new = catalog.ingest(
+        ds.name,
+        audio=ds.info["sources"][0] if ds.info["kind"] == "audio" else None,
+        spectrograms=ds.info["sources"][0] if ds.info["kind"] != "audio" else None,
+        progress=progress_callback(bar),
+    )
+    _load.clear()
+    return new

@@ -1,0 +1,63 @@
+"""Similar songs: the vector index of an embedding, the nearest songs of one, and playlists grown
+from it — copies of one recording counted once (the steps the CLI's ``similar`` and the Similar
+songs page share)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cache import NO_CACHE, StepCache, StepKey
+from .data.datasets import Dataset
+from .pipeline import track_vectors_key
+
+
+def vector_index(ds: Dataset, kind: str, *, cache: StepCache = NO_CACHE, build: bool = True):
+    """The step from an embedding's stored vectors to its :class:`~songsim.analysis.index.
+    VectorIndex` for similar songs (exact for a small library; a stored HNSW graph, built or
+    updated when ``build``, for a large one). Shared, read-only."""
+    from .embeddings import embed
+    from .embeddings.search import song_index
+
+    def compute():
+        return song_index(ds, embed(ds, kind, train_if_missing=False), build=build)
+
+    key = StepKey("vector_index", track_vectors_key(ds, kind), {"build": build})
+    return cache.get(key, compute, message="Opening the vector index…", shared=True)
+
+
+def similar_songs(
+    ds: Dataset,
+    kind: str,
+    track: int,
+    *,
+    n: int = 10,
+    keep_duplicates: bool = False,
+    cache: StepCache = NO_CACHE,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, cosine similarities)`` of the ``n`` songs most similar to track ``track`` by
+    embedding ``kind`` (stored: nothing is computed but the search), through the dataset's vector
+    index; copies of one recording are one song (and the track's own copies are left out)
+    unless ``keep_duplicates``."""
+    from .analysis.similar import nearest
+
+    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
+    songs = None if keep_duplicates else ds.songs
+    return nearest(index.X, track, n=n, songs=songs, index=index)
+
+
+def grown_playlist(
+    ds: Dataset,
+    kind: str,
+    start: int,
+    *,
+    length: int = 12,
+    keep_duplicates: bool = False,
+    cache: StepCache = NO_CACHE,
+) -> list[int]:
+    """Track rows of a playlist grown from ``start`` (:func:`~songsim.analysis.similar.
+    grow_playlist`), one track per song unless ``keep_duplicates``."""
+    from .analysis.similar import grow_playlist
+
+    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
+    songs = None if keep_duplicates else ds.songs
+    return grow_playlist(index.X, start, length=length, songs=songs, index=index)
