@@ -12,7 +12,11 @@ Starts ``streamlit run app.py`` on an empty cache and measures, from the browser
 no reference implementation for this one: the figures are medians against the goals — first
 open ≤ 60 s, every first page visit ≤ 20 s, a warm k move ≤ 300 ms, a new perplexity ≤ 2 s.
 
-Usage: python bench/bench_browser.py [--repeats 7]
+With ``--cache DIR --dataset NAME`` it opens an existing cache instead, picks that dataset in
+the sidebar, and also reports the server's resident memory (the process and its children:
+peak, and after each page's first visit).
+
+Usage: python bench/bench_browser.py [--repeats 7] [--cache DIR --dataset NAME]
 """
 
 import argparse
@@ -22,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -79,18 +84,36 @@ def timed(pg, action, timeout=600_000) -> float:
     return (end - pg.evaluate("() => window.__input")) / 1000
 
 
+def tree_rss_kb(pid: int) -> int:
+    from bench_library import _tree_rss_kb
+
+    return _tree_rss_kb(pid)
+
+
+def server_mb(pid: int) -> float:
+    return round(tree_rss_kb(pid) / 1024, 1)
+
+
+def pick_dataset(pg, name: str) -> None:
+    """Choose ``name`` in the sidebar's Dataset menu."""
+    pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    pg.get_by_role("option", name=name, exact=True).click()
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--cache", help="an existing cache (default: a new, empty one)")
+    ap.add_argument("--dataset", help="with --cache: the dataset to pick in the sidebar")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cache = tempfile.mkdtemp(prefix="songsim-bench-")
+    cache = args.cache or tempfile.mkdtemp(prefix="songsim-bench-")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -109,6 +132,14 @@ def main():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(0.25):
+            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+
+    threading.Thread(target=sample, daemon=True).start()
     try:
         for _ in range(120):
             try:
@@ -123,15 +154,19 @@ def main():
             pg.goto(url)
             pg.wait_for_selector(IDLE, timeout=600_000)
             first_open = time.perf_counter() - t
+            memory = {"after_first_open": server_mb(proc.pid)}
+            if args.dataset:
+                picked = timed(pg, lambda: pick_dataset(pg, args.dataset))
+                memory["after_picking_dataset"] = server_mb(proc.pid)
             nav = pg.locator('[data-testid="stSidebarNav"]')
             rounds = []
             for _ in range(2):
-                rounds.append(
-                    {
-                        name: timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click())
-                        for name in ROUND
-                    }
-                )
+                visits = {}
+                for name in ROUND:
+                    visits[name] = timed(pg, lambda n=name: nav.get_by_text(n, exact=True).click())
+                    if not rounds:
+                        memory[f"after_{name}"] = server_mb(proc.pid)
+                rounds.append(visits)
             warm_switch = [
                 t
                 for _ in range(max(1, args.repeats // len(PAGES) + 1))
@@ -156,11 +191,17 @@ def main():
                 perplexity.append(timed(pg, lambda: slider.press("ArrowLeft")))
             browser.close()
     finally:
+        stop.set()
         proc.terminate()
         proc.wait(timeout=30)
     emit(
         "dashboard_browser",
         {
+            "cache": "given" if args.cache else "empty",
+            "dataset": args.dataset,
+            "pick_dataset_s": picked if args.dataset else None,
+            "server_rss_mb": memory,
+            "server_peak_rss_mb": peak[0] / 1024,
             "first_open_empty_cache_s": first_open,
             "first_visit_s": rounds[0],
             "second_visit_s": rounds[1],

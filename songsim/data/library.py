@@ -237,25 +237,11 @@ class _Plan:
         files = [(r["path"], r["file"]) for r in self.to_decode]
         decoded_by_id = {}
         decoded = _decoded(files, self.kind, self.params, client, n_jobs, progress)
-        for row, result in zip(self.to_decode, decoded, strict=True):  # the bar reaches its end
-            if isinstance(result, str):
-                st = {"file": row["file"], "reason": _short(result, self.root)}
-                st.update(size=row["file_size"], mtime_ns=row["file_mtime_ns"])
-                self.skipped.append(st)
-                row["failed"] = True
-                continue
-            codes = result.pop("codes")
-            record = {**result, "file_hash": row["file_hash"]}
-            where = self.writer.add(record, codes)
-            row.update(
-                where,
-                n_clips=len(codes),
-                **{k: record[k] for k in ("clips_hash", "duration", "title", "artist")},
-            )
-            self.new_records[(row["shard"], row["offset"])] = record
-            decoded_by_id[id(row)] = row
-            self.change.decoded += 1
-            setattr(self.change, row["outcome"], getattr(self.change, row["outcome"]) + 1)
+        try:
+            self._take(decoded, decoded_by_id)
+        except BaseException:
+            self.writer.flush()  # what was decoded is kept: the next run reuses it
+            raise
         kept = []
         for row in self.rows:
             if row.get("failed"):
@@ -279,6 +265,28 @@ class _Plan:
                     row[col] = source[col]
             kept.append(row)
         self.rows = kept
+
+    def _take(self, decoded, decoded_by_id: dict) -> None:
+        """Write each decoded file's clips to the shards (or list it as skipped), in order."""
+        for row, result in zip(self.to_decode, decoded, strict=True):  # the bar reaches its end
+            if isinstance(result, str):
+                st = {"file": row["file"], "reason": _short(result, self.root)}
+                st.update(size=row["file_size"], mtime_ns=row["file_mtime_ns"])
+                self.skipped.append(st)
+                row["failed"] = True
+                continue
+            codes = result.pop("codes")
+            record = {**result, "file_hash": row["file_hash"]}
+            where = self.writer.add(record, codes)
+            row.update(
+                where,
+                n_clips=len(codes),
+                **{k: record[k] for k in ("clips_hash", "duration", "title", "artist")},
+            )
+            self.new_records[(row["shard"], row["offset"])] = record
+            decoded_by_id[id(row)] = row
+            self.change.decoded += 1
+            setattr(self.change, row["outcome"], getattr(self.change, row["outcome"]) + 1)
 
     # -- keeping the disk in check ---------------------------------------------------------------
 
@@ -327,6 +335,10 @@ class _Plan:
         if not len(tracks):
             return tracks, np.zeros(0, np.float32)
         tracks["track_id"] = track_ids(tracks["file"].tolist(), self.kind)
+        # a track without a title tag is named after its file, wherever it is now
+        tracks["title"] = [
+            str(t) if t else Path(f).stem for t, f in zip(tracks["title"], tracks["file"])
+        ]
         parents = [Path(f).parent for f in tracks["file"]]
         tracks["label"] = [
             p.name if label_from_parent and p != Path(".") else None for p in parents

@@ -21,8 +21,8 @@ def file_hash(path: Path) -> str:
 
 
 def read_one(path: str, rel: str, kind: str, params: AudioParams) -> dict | str:
-    """Worker task: one file's clips as 8-bit codes with what is known of it, or the reason it
-    cannot be read. BLAS runs single-threaded here, so every process (this one, a local worker, a
+    """Worker task: one file's clips as 8-bit codes with what is known of it (``title`` is the
+    tags' only: empty when the file name stands in), or the reason it cannot be read. BLAS runs single-threaded here, so every process (this one, a local worker, a
     Dask worker) sums in one order and makes the same codes."""
     from threadpoolctl import threadpool_limits
 
@@ -38,12 +38,13 @@ def _read_one(path: str, rel: str, kind: str, params: AudioParams) -> dict | str
 
             y, starts, duration = read_audio_clips(Path(path), params)
             title, artist = read_tags(Path(path))
+            title = "" if title == Path(path).stem else title  # a name, not a tag: per path
             codes = encode(log_mel_clips(y, params))
         else:
             from ..io.spectrograms import read_spectrogram_png
 
             codes = encode(read_spectrogram_png(Path(path), params))
-            title, artist = Path(rel).stem, ""
+            title, artist = "", ""
             duration = codes.shape[-1] * params.hop_length / params.sr
             starts = [0.0] * len(codes)
     except AudioFormatError as exc:

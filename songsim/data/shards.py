@@ -58,8 +58,9 @@ class ShardWriter:
     name to its SHA-256.
     """
 
-    def __init__(self, folder: Path, params_key: str, *, max_clips: int = SHARD_CLIPS):
-        self.folder, self.params_key, self.max_clips = Path(folder), params_key, max_clips
+    def __init__(self, folder: Path, params_key: str, *, max_clips: int | None = None):
+        self.folder, self.params_key = Path(folder), params_key
+        self.max_clips = max_clips or SHARD_CLIPS
         self.folder.mkdir(parents=True, exist_ok=True)
         self.written: dict[str, str] = {}
         self._start()
