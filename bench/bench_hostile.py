@@ -83,7 +83,7 @@ def run_cli(args: list[str], cache: Path, *, timeout: float = 600) -> dict:
 def victim_state(cache: Path) -> tuple[str | None, str]:
     """``(fingerprint, state)`` of the victim dataset as a fresh process sees it."""
     code = (
-        "from songsim.data.datasets import load_dataset\n"
+        "from songsim.data.store import load_dataset\n"
         f"ds = load_dataset({VICTIM!r})\n"
         "assert len(ds.clips) == int(ds.clip_track.size) and ds.n_tracks > 0\n"
         "print(ds.fingerprint)\n"

@@ -17,10 +17,10 @@ for all of them; usearch is songsim's). Prints one JSON line.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
+from _common import emit
 
 
 def load_points(datasets: list[str], kind: str, n: int, seed: int) -> np.ndarray:
@@ -195,7 +195,7 @@ def main() -> None:
             }
         results["candidates"][name] = {"build_s": round(built, 2), "bytes": int(size), "runs": runs}
         del index
-    print(json.dumps(results))
+    emit("vector_index", results)
 
 
 if __name__ == "__main__":

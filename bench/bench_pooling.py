@@ -67,7 +67,7 @@ def main():
     ds = load_dataset(a.dataset)
     if ds.labels is None:
         raise SystemExit(f"bench_pooling: dataset {a.dataset!r} has no labels")
-    clips = torch.from_numpy(ds.clips).unsqueeze(1)
+    clips = torch.from_numpy(ds.clips[:]).unsqueeze(1)
 
     def score(V) -> dict:
         V = torch.nn.functional.normalize(V.float(), dim=1).numpy()

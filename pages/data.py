@@ -7,7 +7,10 @@ from songsim import ui
 ds = ui.current_dataset()
 s = ds.summary()
 st.title("Data")
-st.caption(f"Dataset **{ui.plain(ds.name)}** · {ui.plain(', '.join(ds.info.get('sources', [])))}")
+st.caption(
+    f"Dataset **{ui.plain(ds.name)}** · "
+    + ui.plain(", ".join(ui.viewer_text(s) for s in ds.info.get("sources", [])))
+)
 
 cols = st.columns(6)
 cols[0].metric("Tracks", f"{s['tracks']:,}")

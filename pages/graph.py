@@ -37,7 +37,7 @@ with upload_box.expander("Upload playlists to rebuild the graph", expanded=False
         st.rerun()  # the whole app again: the sidebar's counts and file name follow the upload
     level, message = ui.upload_outcome()
     if level == "error":
-        st.error(f"{ui.plain(message)} — the previous graph is kept.")
+        st.error(f"{ui.plain(ui.viewer_text(message))} — the previous graph is kept.")
     elif level == "success":
         st.success(message)
     if ui.current_upload() is not None and st.button("Back to the dataset's own playlists"):

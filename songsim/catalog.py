@@ -65,6 +65,7 @@ def ingest(
     n_clips: int | None = None,
     params: AudioParams | None = None,
     rebuild: bool = False,
+    within: list[Path] | None = None,
     client=None,
     progress: Callback | None = None,
 ) -> Dataset:
@@ -75,7 +76,8 @@ def ingest(
 
     The playlist files are read first, so a malformed one fails fast and nothing is written. An
     audio folder's own M3U/M3U8 files (:func:`~songsim.data.ingest.folder_playlists`) are read
-    too; an update given no playlist files reads the ones the previous version was made with,
+    too; an update given no playlist files reads the ones the previous version was made with
+    (``within``: folders no file read may leave, links included — the dashboard's rule),
     and ``labels_from_parent=None`` labels tracks as the previous version did (else not at all).
     """
     from .data.ingest import folder_playlists, read_playlist_files
@@ -99,7 +101,7 @@ def ingest(
         p for p in map(Path, previous.get("playlist_sources", [])) if p.is_file()
     ]
     if audio is not None:  # a library's own M3U playlists come with it
-        playlists = [*playlists, *folder_playlists(folder)]
+        playlists = [*playlists, *folder_playlists(folder, within=within)]
     table = read_playlist_files(playlists, progress=progress)
     ds, _ = update_library(
         name,
@@ -110,6 +112,7 @@ def ingest(
         playlists=table,
         playlist_sources=[str(p.resolve()) for p in playlists],
         rebuild=rebuild,
+        within=within,
         client=client,
         progress=progress,
     )

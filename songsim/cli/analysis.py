@@ -182,7 +182,7 @@ def add_commands(sub) -> None:
     )
     s.add_argument(
         "--min-playlists",
-        type=int,
+        type=positive,
         default=1,
         metavar="N",
         help="songs need at least N playlists to join the graph (default 1; the paper uses 10)",
@@ -248,7 +248,7 @@ def add_commands(sub) -> None:
     )
     s.add_argument(
         "--max-communities",
-        type=int,
+        type=positive,
         metavar="N",
         help="leading eigenvector: at most N communities per component",
     )

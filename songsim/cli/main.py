@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SongsimError
-from .options import clips_arg, scheduler_option
+from .options import clips_arg, positive, scheduler_option
 from .output import print_json
 
 # -- commands ----------------------------------------------------------------------------------
@@ -204,14 +204,14 @@ def _graph_options(s) -> None:
     s.add_argument("--json", action="store_true", help="print JSON")
     s.add_argument(
         "--min-playlists",
-        type=int,
+        type=positive,
         default=1,
         metavar="N",
         help="songs must be in at least N playlists (default 1)",
     )
     s.add_argument(
         "--min-weight",
-        type=int,
+        type=positive,
         default=1,
         metavar="W",
         help="edges need at least W shared playlists (default 1)",
@@ -314,7 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
         "incidence B, use A = BᵀB − D on demand, and find leading-eigenvector communities",
     )
     s.add_argument(
-        "--max-communities", type=int, metavar="N", help="with --incidence: at most N communities"
+        "--max-communities",
+        type=positive,
+        metavar="N",
+        help="with --incidence: at most N communities",
     )
     s.add_argument(
         "--count-edges", action="store_true", help="with --incidence: count the edges too"

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ..errors import SongsimError
-from .options import KIND_HELP, kind_name_arg, random_state_option, scheduler_option
+from .options import (
+    KIND_HELP,
+    epochs,
+    kind_name_arg,
+    latent_size,
+    number,
+    random_state_option,
+    scheduler_option,
+)
 
 
 def cmd_train(args) -> None:
@@ -102,18 +110,22 @@ def add_commands(sub) -> None:
     )
     s.add_argument(
         "--epochs",
-        type=int,
+        type=epochs,
         help="maximum epochs (default 6, contrastive 20; early stopping may end sooner)",
     )
-    s.add_argument("--latent", type=int, help="embedding size (default 64, contrastive 128)")
-    s.add_argument("--beta", type=float, help="VAE: weight of the KL term (default 1)")
+    s.add_argument(
+        "--latent", type=latent_size, help="embedding size (default 64, contrastive 128; 1–4096)"
+    )
+    s.add_argument(
+        "--beta", type=number(0, 1000), help="VAE: weight of the KL term (default 1; 0–1000)"
+    )
     s.add_argument(
         "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
     )
     random_state_option(s)
     s.add_argument(
         "--distill",
-        type=float,
+        type=number(0, 1000),
         metavar="W",
         help="contrastive: also learn to predict musicnn's vector of each clip, with weight W "
         "(e.g. 1; audio datasets only: musicnn hears each first)",
@@ -143,7 +155,9 @@ def add_commands(sub) -> None:
         "--kind", type=kind_name_arg, metavar="KIND", default=best_kind(KINDS), help=KIND_HELP
     )
     s.add_argument(
-        "--latent", type=int, help="latent size of a model (default: the model's, 64 or 128)"
+        "--latent",
+        type=latent_size,
+        help="latent size of a model (default: the model's, 64 or 128)",
     )
     scheduler_option(
         s,

@@ -26,24 +26,54 @@ def kind_name_arg(text: str) -> str:
 def random_state_option(s) -> None:
     s.add_argument(
         "--random-state",
-        type=int,
+        type=seed,
         default=0,
         metavar="N",
-        help="seed for every random choice (default 0)",
+        help="seed for every random choice (default 0; 0 to 4294967295)",
     )
 
 
-def positive(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
+def integer(low: int, high: int):
+    """An argparse type: an integer from ``low`` to ``high``, checked where it is parsed."""
     import argparse
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low} to {high}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def number(low: float, high: float):
+    """An argparse type: a finite number from ``low`` to ``high`` (no NaN, no infinity)."""
+    import argparse
+    import math
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is outside {low:g} to {high:g}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+#: An integer of at least 1 (bounded: a count no library needs more of is an error).
+positive = integer(1, 10**9)
+seed = integer(0, 2**32 - 1)
+#: Sizes of a model's embedding and of its training.
+latent_size = integer(1, 4096)
+epochs = integer(1, 10_000)
 
 
 def clips_arg(text: str) -> int:

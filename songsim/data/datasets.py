@@ -216,16 +216,21 @@ class Dataset:
         return None if labels is None or (labels == "").any() else labels
 
     def source_file(self, row: int) -> Path | None:
-        """The audio file track ``row`` was read from, when it is still a regular file inside
-        the ingested folder (never a path outside it); None for the demo, PNG datasets, or a
-        file that is gone."""
+        """The audio file track ``row`` was read from, when it is still a regular file there,
+        by the rule the ingest followed: a dashboard's ingest confined files to its folders
+        (``info["within"]``: a link out of them is never followed), the command line followed
+        links. None for the demo, PNG datasets, or a file that is gone."""
+        from ..io.scan import confined
         from ..limits import is_regular_file
 
         if self.info.get("kind") != "audio" or not self.info.get("sources"):
             return None
-        root = Path(self.info["sources"][0]).resolve()
-        path = (root / str(self.tracks["track_id"].iloc[row])).resolve()
-        return path if root in path.parents and is_regular_file(path) else None
+        root = Path(self.info["sources"][0])
+        rel = str(self.tracks["file"].iloc[row] or self.tracks["track_id"].iloc[row])
+        path = root / rel
+        if ".." in Path(rel).parts or not is_regular_file(path):
+            return None
+        return path if confined(path, self.info.get("within")) else None
 
     def track_row(self, track_id: str) -> int:
         """Row of ``track_id`` in :attr:`tracks`; SongsimError when there is none."""

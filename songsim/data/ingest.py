@@ -32,10 +32,11 @@ def playlist_files(paths: list[Path]) -> list[Path]:
     return out
 
 
-def folder_playlists(root: Path) -> list[Path]:
+def folder_playlists(root: Path, *, within=None) -> list[Path]:
     """The M3U/M3U8 playlists found below an audio folder (sorted): a music library's own
-    playlists, read by every ingest of that folder (CLI and dashboard alike)."""
-    return scan_folder(Path(root), (".m3u", ".m3u8"), hidden=False).files
+    playlists, read by every ingest of that folder (CLI and dashboard alike; ``within``: the
+    rule for links of :func:`~songsim.io.scan.scan_folder`)."""
+    return scan_folder(Path(root), (".m3u", ".m3u8"), hidden=False, within=within).files
 
 
 def read_playlist_files(

@@ -91,12 +91,15 @@ def update_library(
     playlists: pd.DataFrame | None = None,
     playlist_sources: list[str] = (),
     rebuild: bool = False,
+    within: list[Path] | None = None,
     client=None,
     n_jobs: int | None = None,
     progress: Callback | None = None,
 ) -> tuple[Dataset, Change]:
     """Ingest folder ``root`` into dataset ``name``, updating it when it exists (module
     docstring); ``playlists`` (a playlist table, unmatched) are matched to the new track list.
+    ``within`` confines every file read — now and by every later reader of this dataset (the
+    player, musicnn) — to these folders (links out of them are skipped and listed).
 
     Returns the new version (loaded: clips stay on disk) and what changed.
     """
@@ -107,7 +110,7 @@ def update_library(
         raise SongsimError(f"{root}: not a folder")
     entry = dataset_entry(name)
     check_writable(datasets_root())
-    scan = scan_library(root, kind)
+    scan = scan_library(root, kind, within)
     entry.mkdir(parents=True, exist_ok=True)
     with writer_lock(entry):
         plan = _Plan(entry, root, kind, params, rebuild)
@@ -124,6 +127,7 @@ def update_library(
             "kind": kind,
             "sources": [str(root)],
             "labels_from_parent": bool(label_from_parent),
+            "within": None if within is None else [str(Path(w).resolve()) for w in within],
             "playlist_sources": [str(p) for p in playlist_sources],
             "skipped_files": sorted(scan.skipped + plan.skipped, key=lambda s: s["file"]),
             "last_update": dataclasses.asdict(change),

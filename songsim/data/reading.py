@@ -60,11 +60,13 @@ def _read_one(path: str, rel: str, kind: str, params: AudioParams) -> dict | str
     }
 
 
-def scan_library(root: Path, kind: str):
+def scan_library(root: Path, kind: str, within=None):
+    """The files a library folder holds (audio or PNGs), and those passed over; ``within``:
+    folders no file's real path may leave (:func:`~songsim.io.scan.scan_folder`)."""
     from ..io.audio import scan_audio
     from ..io.spectrograms import scan_spectrograms
 
-    scan = scan_audio(root) if kind == "audio" else scan_spectrograms(root)
+    scan = (scan_audio if kind == "audio" else scan_spectrograms)(root, within=within)
     if not scan.files:
         what = (
             "audio files (.wav .flac .ogg .opus .mp3)" if kind == "audio" else ".png spectrograms"

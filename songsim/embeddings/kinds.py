@@ -261,6 +261,22 @@ def _fused(contrastive: Embedding, musicnn: Embedding) -> Embedding:
     return emb
 
 
+def tracks_to_embed(ds: Dataset, kind: str) -> int:
+    """How many of the tracks of ``ds`` a stored ``kind`` has no vectors of yet (0 for the kinds
+    made from others, and when no model fits: nothing would be computed)."""
+    k, _ = split_kind(kind)
+    if k in ("raw", "fused"):
+        return sum(
+            tracks_to_embed(ds, part)
+            for part in (("contrastive", "musicnn") if k == "fused" else ())
+        )
+    try:
+        sp = spec(ds, kind)
+    except SongsimError:
+        return 0
+    return len(store_of(ds, sp).missing(ds.tracks["clips_hash"].tolist()))
+
+
 def embedding_stored(ds: Dataset, kind: str) -> bool:
     """Whether every track of ``ds`` has stored vectors of a kind without a model (``pca``,
     ``mfcc``, ``musicnn``) at its default parameters (a cheap check: the store's tables)."""

@@ -170,7 +170,7 @@ def train_and_save(
     entry = entry or checkpoint_entry(
         "+".join(d.name for d in datasets), params.model, params.latent
     )
-    check_writable(entry)  # a read-only or full cache is found before training, not after
+    check_writable(entry.parent)  # a read-only or full cache is found before training, not after
     init, init_id = (
         (None, None)
         if from_scratch or pretrained or params.model != "contrastive"

@@ -22,10 +22,10 @@ from .scan import Scan, scan_folder
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 
 
-def scan_audio(root: Path) -> Scan:
+def scan_audio(root: Path, *, within=None) -> Scan:
     """Audio files below ``root``, recursively, sorted by relative path, and the paths passed
-    over (:func:`~songsim.io.scan.scan_folder`)."""
-    return scan_folder(Path(root), AUDIO_EXTENSIONS)
+    over (:func:`~songsim.io.scan.scan_folder`; ``within``: its rule for links)."""
+    return scan_folder(Path(root), AUDIO_EXTENSIONS, within=within)
 
 
 #: Samples (all channels) decoded at once while mixing a clip down to mono.

@@ -35,11 +35,14 @@ def _rel(path: str, root: str) -> str:
     return os.fsencode(rel).decode("utf-8", "backslashreplace")  # printable even when not UTF-8
 
 
-def scan_folder(root: Path, suffixes: tuple[str, ...], *, hidden: bool = True) -> Scan:
+def scan_folder(root: Path, suffixes: tuple[str, ...], *, hidden: bool = True, within=None) -> Scan:
     """Regular files below ``root`` whose suffix (lower case) is one of ``suffixes``.
 
-    ``hidden=False`` leaves out names starting with ``.``.
+    ``hidden=False`` leaves out names starting with ``.``. ``within`` (folders): a file whose
+    real path — links followed — is outside all of them is listed as skipped, never read (the
+    dashboard's rule; the command line follows links as its user's own choice).
     """
+    inside = [os.path.realpath(w) for w in within] if within is not None else None
     root_s = os.fspath(root)
     max_depth = limits().path_depth
     files, skipped, stack = [], [], [(root_s, 0)]
@@ -96,7 +99,27 @@ def scan_folder(root: Path, suffixes: tuple[str, ...], *, hidden: bool = True) -
                     }
                 )
                 continue
+            if inside is not None and not _inside(os.path.realpath(entry.path), inside):
+                skipped.append(
+                    {
+                        "file": rel,
+                        "reason": "a link to a file outside the folders this server reads",
+                    }
+                )
+                continue
             files.append((rel, Path(entry.path)))
     files.sort(key=lambda f: f[0])
     skipped.sort(key=lambda s: s["file"])
     return Scan([p for _, p in files], skipped)
+
+
+def _inside(path: str, folders: list[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
+def confined(path: Path, within) -> bool:
+    """Whether the real path of ``path`` (links followed) is inside one of ``within`` (always,
+    when ``within`` is None: no confinement)."""
+    if within is None:
+        return True
+    return _inside(os.path.realpath(path), [os.path.realpath(w) for w in within])

@@ -18,9 +18,10 @@ from ..limits import check_pixels
 from .scan import Scan, scan_folder
 
 
-def scan_spectrograms(root: Path) -> Scan:
-    """PNG files below ``root``, recursively, sorted by relative path, and the paths passed over."""
-    return scan_folder(Path(root), (".png",))
+def scan_spectrograms(root: Path, *, within=None) -> Scan:
+    """PNG files below ``root``, recursively, sorted by relative path, and the paths passed over
+    (``within``: the rule for links of :func:`~songsim.io.scan.scan_folder`)."""
+    return scan_folder(Path(root), (".png",), within=within)
 
 
 def read_spectrogram_png(path: Path, params: AudioParams = AudioParams()) -> np.ndarray:

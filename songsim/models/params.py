@@ -51,6 +51,43 @@ class TrainParams:
     teacher_dim: int = 753  # contrastive: the teacher's vector size (musicnn's mean_pool)
     random_state: int = 0  # seeds the split, the initialisation, batches and augmentations
 
+    def __post_init__(self):
+        import math
+
+        from ..errors import SongsimError
+        from . import MODEL_NAMES
+
+        def bad(what: str, value) -> SongsimError:
+            return SongsimError(f"training: {what} (got {value})")
+
+        if self.model not in MODEL_NAMES:
+            raise bad(f"the model is one of {', '.join(MODEL_NAMES)}", self.model)
+        for name, low, high in (
+            ("latent", 1, 4096),
+            ("epochs", 1, 10_000),
+            ("batch_size", 2, 65_536),
+            ("patience", 1, 10_000),
+            ("crop_frames", 8, 100_000),
+            ("random_state", 0, 2**32 - 1),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not low <= value <= high:
+                raise bad(f"{name} is an integer from {low} to {high}", value)
+        for name, low, high in (
+            ("lr", 1e-9, 10.0),
+            ("beta", 0.0, 1000.0),
+            ("distill", 0.0, 1000.0),
+            ("temperature", 1e-4, 100.0),
+            ("weight_decay", 0.0, 10.0),
+        ):
+            value = getattr(self, name)
+            if not (
+                isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high
+            ):
+                raise bad(f"{name} is a number from {low:g} to {high:g}", value)
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise bad("val_fraction is from 0 to below 1", self.val_fraction)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

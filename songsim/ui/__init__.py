@@ -81,7 +81,16 @@ from .maps import (
     perplexity_range,
     track_map,
 )
-from .media import clip_png, plain, play, show_error, track_audio, track_label, track_labels
+from .media import (
+    clip_png,
+    plain,
+    play,
+    show_error,
+    track_audio,
+    track_label,
+    track_labels,
+    viewer_text,
+)
 from .navigation import pages, router
 from .selection import (
     PICKER_ALL,
@@ -235,6 +244,7 @@ __all__ = [
     "scores_table",
     "setting",
     "show_error",
+    "viewer_text",
     "similar",
     "k_sweep",
     "tags_available",

@@ -179,8 +179,23 @@ def default_kind(kinds: list[str]) -> str:
     return best_kind(kinds)
 
 
+#: Embeddings (by their vectors' key) every track of which is stored: not checked again.
+_STORED: set = set()
+
+
 def embedding(ds: Dataset, kind: str) -> np.ndarray:
-    """Track vectors ``(n_tracks, d)`` of one embedding kind (:func:`songsim.pipeline.track_vectors`)."""
+    """Track vectors ``(n_tracks, d)`` of one embedding kind (:func:`songsim.pipeline.track_vectors`);
+    tracks not embedded yet (a new or updated library) are embedded first, with a progress bar."""
+    from ..embeddings.kinds import embed, tracks_to_embed
+
+    key = pipeline.track_vectors_key(ds, kind)
+    if key not in _STORED:
+        missing = tracks_to_embed(ds, kind)
+        if missing:
+            bar = st.progress(0.0, text=f"Embedding {missing:,} new tracks ({kind})…")
+            embed(ds, kind, train_if_missing=False, progress=progress_callback(bar))
+            bar.empty()
+        _STORED.add(key)
     return pipeline.track_vectors(ds, kind, cache=APP_CACHE)
 
 

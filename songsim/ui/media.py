@@ -110,9 +110,34 @@ def plain(text) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>$:])", r"\\\1", _html.escape(text, quote=False))
 
 
+def viewer_text(message) -> str:
+    """A message for whoever looks at the page, without the server's folders: the cache becomes
+    ``cache/…``, an ingest root its name, any other absolute path its last two parts. The full
+    message goes to the server's log (logger ``songsim``)."""
+    import logging
+    import re
+
+    from ..config import cache_dir
+    from .settings import ingest_roots
+
+    text = str(message)
+    logging.getLogger("songsim").info("shown to a viewer: %s", text)
+    known = [(str(cache_dir().resolve()), "cache"), (str(cache_dir()), "cache")]
+    known += [(str(r), r.name or "/") for r in ingest_roots()]
+    for prefix, name in sorted(known, key=lambda k: -len(k[0])):
+        if prefix and prefix != "/":
+            text = text.replace(prefix, name)
+    return re.sub(
+        r"(?<![\w.~])/(?:[^\s/:'\"]+/)+([^\s/:'\"]+/[^\s/:'\"]+)",
+        lambda m: "…/" + m.group(1),
+        text,
+    )
+
+
 def show_error(message, container=st) -> None:
-    """``st.error`` of an exception or text, escaped by :func:`plain`."""
-    container.error(plain(message))
+    """``st.error`` of an exception or text: no server folder in it (:func:`viewer_text`),
+    escaped by :func:`plain`."""
+    container.error(plain(viewer_text(message)))
 
 
 def track_label(ds: Dataset, i: int) -> str:

@@ -23,9 +23,9 @@ from ..io.playlists import PLAYLIST_SUFFIXES
 from ..params import GraphParams
 from ..progress import BackgroundTask
 from ..storage import current_version
-from .media import plain
+from .media import plain, viewer_text
 from .navigation import error_once, route_through_app
-from .settings import setting
+from .settings import ingest_roots, setting
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: File types the playlist upload takes (the readers' own list).
@@ -83,7 +83,7 @@ def bootstrap() -> None:
             progress_callback(bar)(build.done, build.total, build.message)
         if build.error is not None:
             status.update(label="The demo corpus could not be built", state="error")
-            st.error(plain(f"{type(build.error).__name__}: {build.error}"))
+            st.error(plain(viewer_text(f"{type(build.error).__name__}: {build.error}")))
             st.stop()
         bar.progress(1.0, text="done")
         status.update(label="Demo corpus ready", state="complete")
@@ -152,7 +152,8 @@ def current_dataset() -> Dataset:
         if name == catalog.DEMO_NAME:
             raise
         error_once(
-            f"Dataset '{plain(name)}' cannot be loaded ({plain(exc)}); showing the demo instead. "
+            f"Dataset '{plain(name)}' cannot be loaded ({plain(viewer_text(exc))}); showing the "
+            "demo instead. "
             "Ingest it again to repair it."
         )
         return _load(catalog.DEMO_NAME, _version(catalog.DEMO_NAME))
@@ -252,13 +253,6 @@ def clear_upload() -> None:
     st.session_state.pop("upload_outcome", None)
 
 
-def ingest_roots() -> list[Path]:
-    """Folders the dashboard may ingest from: ``$SONGSIM_INGEST_ROOTS`` (os.pathsep-separated), else the working folder."""
-    raw = os.environ.get("SONGSIM_INGEST_ROOTS")
-    roots = raw.split(os.pathsep) if raw else [os.getcwd()]
-    return [Path(r).expanduser().resolve() for r in roots if r]
-
-
 def writes_allowed() -> bool:
     """Whether this visitor may ingest, update and train: not when the server is read-only
     (``SONGSIM_READ_ONLY=1``), and — when ``SONGSIM_OWNERS`` lists e-mail addresses and
@@ -318,6 +312,7 @@ def ingest_folder(
         audio=path if kind == "audio" else None,
         spectrograms=path if kind != "audio" else None,
         labels_from_parent=labels_from_parent,
+        within=ingest_roots(),
         progress=progress_callback(bar),
     )
     _load.clear()
@@ -344,6 +339,7 @@ def update_library(ds: Dataset, bar) -> Dataset:
         ds.name,
         audio=ds.info["sources"][0] if ds.info["kind"] == "audio" else None,
         spectrograms=ds.info["sources"][0] if ds.info["kind"] != "audio" else None,
+        within=ingest_roots(),
         progress=progress_callback(bar),
     )
     _load.clear()

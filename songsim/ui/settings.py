@@ -3,6 +3,9 @@ its own, read back when its page is drawn again."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import streamlit as st
 
 
@@ -28,3 +31,10 @@ def widget_key(key: str, default, *, bounds: tuple | None = None) -> dict:
         st.session_state[key] = st.session_state[wkey]
 
     return {"key": wkey, "on_change": copy}
+
+
+def ingest_roots() -> list[Path]:
+    """Folders the dashboard may ingest from: ``$SONGSIM_INGEST_ROOTS`` (os.pathsep-separated), else the working folder."""
+    raw = os.environ.get("SONGSIM_INGEST_ROOTS")
+    roots = raw.split(os.pathsep) if raw else [os.getcwd()]
+    return [Path(r).expanduser().resolve() for r in roots if r]
