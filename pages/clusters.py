@@ -44,7 +44,10 @@ if ui.tags_available(ds) and st.toggle(
     "windows (computed once per dataset: about a second a track on 2 cores).",
     **ui.widget_key("show_tags", False),
 ):
-    st.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+    try:
+        st.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+    except ui.SongsimError as exc:  # the audio musicnn hears is gone
+        ui.show_error(exc)
     st.caption(
         "A cluster's tags are those whose mean probability in the cluster rises most above the "
         "mean over all tracks (of musicnn's 50 Million Song Dataset tags)."

@@ -43,10 +43,16 @@ if ui.tags_available(ds) and st.toggle(
 ):
     by_cluster, by_community = st.columns(2)
     by_cluster.markdown(f"**Clusters** (k = {k})")
-    by_cluster.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+    try:
+        by_cluster.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+    except ui.SongsimError as exc:  # the audio musicnn hears is gone
+        ui.show_error(exc, by_cluster)
     if ui.has_graph(ds, graph):
         by_community.markdown("**Playlist communities**")
-        by_community.dataframe(ui.community_tags(ds, graph), width="stretch", hide_index=True)
+        try:
+            by_community.dataframe(ui.community_tags(ds, graph), width="stretch", hide_index=True)
+        except ui.SongsimError as exc:
+            ui.show_error(exc, by_community)
     st.caption(
         "A group's tags are those whose mean probability in the group rises most above the mean "
         "over all tracks."

@@ -136,7 +136,10 @@ if ui.tags_available(ds) and st.toggle(
     "pretrained on the Million Song Dataset, hears each track (computed once per dataset).",
     **ui.widget_key("show_tags", False),
 ):
-    st.dataframe(ui.community_tags(ds, graph), width="stretch", hide_index=True)
+    try:
+        st.dataframe(ui.community_tags(ds, graph), width="stretch", hide_index=True)
+    except ui.SongsimError as exc:  # the audio musicnn hears is gone
+        ui.show_error(exc)
     st.caption(
         "A community's tags are those whose mean probability rises most above the mean over all "
         "tracks; compare them with the clusters' on the Clusters page to see how audio groups and "

@@ -52,13 +52,19 @@ if ui.checkpoint_available(ds, kind, latent):
         st.caption(
             "Training fine-tunes it on this library: clips of one track are pulled together, other tracks pushed apart."
         )
+    refused = ui.training_refused(ds)
     retrain = st.button(
-        "Fine-tune on this library" if manifest.get("pretrained") else "Train again"
+        "Fine-tune on this library" if manifest.get("pretrained") else "Train again",
+        disabled=refused is not None,
+        help=refused,
     )
 else:
     st.info(f"No {kind.upper()} checkpoint with latent size {latent} for this dataset yet.")
-    retrain = st.button("Train", type="primary")
+    refused = ui.training_refused(ds)
+    retrain = st.button("Train", type="primary", disabled=refused is not None, help=refused)
     manifest = None
+if refused is not None:
+    st.caption(refused)
 
 if ui.training_was_stopped():
     st.warning("Training stopped. Training again resumes from its last finished epoch.")

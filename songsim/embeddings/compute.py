@@ -82,7 +82,7 @@ def clip_vectors_task(kind: str, model_ref, clips, audio) -> tuple[np.ndarray, n
         from .baselines import pca_project
 
         return pca_project(X, *model_ref), None
-    from ..models.train import embed_clips
+    from ..models.inference import embed_clips
 
     model = _loaded_model(*model_ref)
     clip = embed_clips(model, X)

@@ -54,7 +54,16 @@ KIND_CODE = {
     "pca": ("embeddings/baselines.py",),
     "mfcc": ("embeddings/baselines.py",),
     "musicnn": ("embeddings/musicnn.py", "models/musicnn.py", "io/audio.py"),
-    **dict.fromkeys(MODEL_KINDS, ("models",)),
+    **dict.fromkeys(
+        MODEL_KINDS,
+        (
+            "models/backbone.py",
+            "models/cae.py",
+            "models/vae.py",
+            "models/contrastive.py",
+            "models/inference.py",
+        ),
+    ),
 }
 
 

@@ -222,6 +222,7 @@ __all__ = [
     "ingest_folder",
     "ingest_roots",
     "updatable",
+    "training_refused",
     "update_library",
     "writes_allowed",
     "track_table",

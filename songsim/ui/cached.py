@@ -105,7 +105,10 @@ def _model(_ds: Dataset, audio_key: str, kind: str, latent: int):
 def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
     from ..embeddings.modeling import train_and_save
     from ..models.train import TrainParams
+    from .session import training_refused
 
+    if (why := training_refused(ds)) is not None:
+        raise SongsimError(why)
     params = TrainParams.for_model(kind, latent=latent, epochs=epochs)
     _, manifest = train_and_save(ds, params, progress=progress_callback(bar))
     _model.clear()
@@ -260,6 +263,7 @@ def cluster_tags(ds: Dataset, kind: str, k: int) -> pd.DataFrame:
     """Per cluster: its size and the musicnn tags that rise most above the corpus mean."""
     from ..analysis.tags import distinctive_tags
 
+    embedding(ds, "musicnn")  # heard first, with a progress bar, when it has not been
     probs = _track_tags(ds, ds.audio_fingerprint)
     return _words(distinctive_tags(probs, clusters(ds, kind, k)), "cluster")
 
@@ -269,6 +273,7 @@ def community_tags(ds: Dataset, graph) -> pd.DataFrame:
     apart."""
     from ..analysis.tags import distinctive_tags
 
+    embedding(ds, "musicnn")  # heard first, with a progress bar, when it has not been
     probs = _track_tags(ds, ds.audio_fingerprint)
     comm = community_series(ds, graph).reindex(np.arange(ds.n_tracks))
     groups = np.array([None if pd.isna(c) else int(c) for c in comm], dtype=object)

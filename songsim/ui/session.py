@@ -270,6 +270,19 @@ def writes_allowed() -> bool:
         return False
 
 
+def training_refused(ds: Dataset) -> str | None:
+    """Why this visitor may not train on ``ds`` here (None: it may). The demo is everyone's: its
+    models are the shipped ones, so a training run never replaces them for other visitors."""
+    if not writes_allowed():
+        return "This dashboard is read-only: training is turned off."
+    if ds.name == catalog.DEMO_NAME:
+        return (
+            "The demo is shared: its models are the shipped ones. Ingest a library of your own "
+            "(Data page) to train or fine-tune on it."
+        )
+    return None
+
+
 def _inside_roots(folder: str) -> Path:
     """``folder`` resolved, when it is inside :func:`ingest_roots`; else SongsimError."""
     from ..limits import check_text
@@ -297,6 +310,8 @@ def ingest_folder(
 
     if not writes_allowed():
         raise SongsimError("this dashboard is read-only: ingesting is turned off")
+    if name == catalog.DEMO_NAME:
+        raise SongsimError(f"'{name}' is the built-in demo's name: choose another")
     check_text(name, "dataset name")
     path = _inside_roots(folder)
     if name in dataset_names():
