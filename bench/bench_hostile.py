@@ -360,6 +360,85 @@ def concurrent_ingests(work: Path, cache: Path, n: int = 4, trial: int = 0) -> d
     }
 
 
+UPLOAD = """
+import json, resource, sys, pathlib
+from songsim.io.playlists import read_playlists
+from songsim.errors import PlaylistFormatError
+from songsim.limits import for_an_upload
+path = pathlib.Path(sys.argv[1]); data = path.read_bytes()
+import gc; gc.collect()
+def rss():
+    return int(next(x for x in open("/proc/self/status") if x.startswith("VmRSS")).split()[1]) * 1024
+before, said = rss(), "read"
+try:
+    with for_an_upload():
+        n = len(read_playlists(path.name, data))
+    said = f"{n} entries"
+except PlaylistFormatError as exc:
+    said = str(exc)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"bytes": len(data), "extra_mb": max(0, peak - before) / 2**20, "said": said[:120]}))
+"""
+
+
+def upload_files(work: Path) -> dict:
+    """The uploads that cost 30–500 times their size before (issue figures in BENCHMARKS), and
+    two real-shaped ones, written to ``work``."""
+    import io
+    import zipfile
+
+    work.mkdir(parents=True, exist_ok=True)
+    files = {}
+    row = b"p," + b",".join(b"%02x" % (i % 256) for i in range(16_000_000)) + b"\n"
+    files["deejai-one-row.csv"] = row
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for m in range(13):
+            z.writestr(f"m{m}.json", b'{"playlists": [' + b"[]," * (13 * 2**20) + b"[]]}")
+    files["lists-of-empty-lists.zip"] = buf.getvalue()
+    files["five-million-lines.m3u8"] = b"".join(b"t%d.mp3\n" % i for i in range(5_000_000))
+    slice_ = {
+        "playlists": [
+            {
+                "pid": p,
+                "name": f"list {p}",
+                "tracks": [
+                    {"pos": j, "track_uri": f"spotify:track:{(p * 7 + j) % 40000:022d}",
+                     "track_name": "t", "artist_name": "a", "album_name": "x", "duration_ms": 1}
+                    for j in range(67)
+                ],
+            }
+            for p in range(1000)
+        ]
+    }  # fmt: skip
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mpd.slice.0-999.json", json.dumps(slice_))
+    files["mpd-slice-shaped.zip"] = buf.getvalue()
+    files["exportify.csv"] = b"Track URI,Track Name,Artist Name(s)\n" + b"".join(
+        b"spotify:track:%022d,Song %d,Artist\n" % (i, i) for i in range(5000)
+    )
+    paths = {}
+    for name, data in files.items():
+        (work / name).write_bytes(data)
+        paths[name] = work / name
+    return paths
+
+
+def upload_ratios(work: Path) -> list[dict]:
+    """Extra memory of reading each upload as the dashboard does, per byte uploaded."""
+    out = []
+    for name, path in upload_files(work / "uploads").items():
+        r = subprocess.run(
+            [sys.executable, "-c", UPLOAD, str(path)], cwd=ROOT, capture_output=True, text=True
+        )
+        got = json.loads(r.stdout.strip().splitlines()[-1])
+        got["ratio"] = round(got["extra_mb"] * 2**20 / got["bytes"], 2)
+        out.append({"name": name, **got})
+        print(json.dumps(out[-1]), file=sys.stderr)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -371,8 +450,18 @@ def main() -> None:
     ap.add_argument(
         "--trials", type=int, default=4, help="rounds of concurrent ingests (default 4)"
     )
+    ap.add_argument(
+        "--uploads",
+        action="store_true",
+        help="only the dashboard's uploads: extra memory per uploaded byte",
+    )
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="songsim-hostile-"))
+    if args.uploads:
+        ratios = upload_ratios(work)
+        print(json.dumps({"bench": "hostile_uploads", "uploads": ratios,
+                          "max_ratio": max(r["ratio"] for r in ratios)}))  # fmt: skip
+        return
     cache = work / "cache"
     setup = run_cli(
         [

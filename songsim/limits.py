@@ -6,8 +6,9 @@ module instead of checking on its own:
 
 * :func:`read_file` reads only regular files (never a FIFO, a device such as ``/dev/zero`` or a
   folder), and at most :attr:`Limits.file_bytes`, counting what it reads, not ``st_size``;
-* :func:`inflate_gzip` and :func:`bounded_read` inflate in chunks and stop at the limit
-  (:attr:`Limits.inflated_bytes`, and :attr:`Limits.inflate_ratio` times the packed size);
+* the playlist readers inflate ``.gz`` and ``.zip`` in chunks and stop at :func:`inflate_limit`
+  (:attr:`Limits.inflated_bytes`, and :attr:`Limits.inflate_ratio` times the packed size), and
+  parse JSON as a stream under :attr:`Limits.json_bytes` (:mod:`songsim.io.mpd`);
 * :func:`check_count` and :func:`check_int` bound entries and integers (the playlist table
   builder bounds line length with :attr:`Limits.line_chars`);
 * :func:`check_audio` refuses sample rates, channel counts and durations no real file has;
@@ -22,10 +23,11 @@ one line naming the file.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import os
 import stat
-import zlib
 from pathlib import Path
 
 from .errors import SongsimError
@@ -52,6 +54,8 @@ class Limits:
     channels : int        channels of one audio file
     audio_hours : float   hours of one audio track
     image_pixels : int    pixels of one spectrogram image
+    upload_entries : int  playlist entries of one dashboard upload (a real upload holds
+                          thousands: the budget keeps an upload's memory near its size)
     clips_per_track : int clips taken from one track (``--clips``)
     raw_tracks : int      tracks the raw-spectrogram embedding is offered for (83 kB a track)
     """
@@ -68,12 +72,35 @@ class Limits:
     channels: int = 64
     audio_hours: float = 24.0
     image_pixels: int = 50_000_000
+    upload_entries: int = 500_000
     clips_per_track: int = 64
     raw_tracks: int = 5_000
 
 
+_UPLOAD = contextvars.ContextVar("songsim_upload", default=False)
+
+
+@contextlib.contextmanager
+def for_an_upload():
+    """Within the block, :func:`limits` holds an upload to :attr:`Limits.upload_entries` entries
+    (the dashboard reads an uploaded file so)."""
+    token = _UPLOAD.set(True)
+    try:
+        yield
+    finally:
+        _UPLOAD.reset(token)
+
+
 def limits() -> Limits:
-    """The limits in force: the defaults, with ``SONGSIM_LIMIT_<NAME>`` overrides."""
+    """The limits in force: the defaults, with ``SONGSIM_LIMIT_<NAME>`` overrides (and the upload
+    budget inside :func:`for_an_upload`)."""
+    found = _limits()
+    if _UPLOAD.get():
+        return dataclasses.replace(found, entries=min(found.entries, found.upload_entries))
+    return found
+
+
+def _limits() -> Limits:
     changes = {}
     for f in dataclasses.fields(Limits):
         raw = os.environ.get(f"SONGSIM_LIMIT_{f.name.upper()}")
@@ -126,43 +153,6 @@ def inflate_limit(packed_bytes: int) -> int:
     return min(lim.inflated_bytes, max(1 * MiB, lim.inflate_ratio * packed_bytes))
 
 
-def bounded_read(stream, limit: int, label: str, error=SongsimError) -> bytes:
-    """Read a (decompressing) stream in 1 MiB chunks, stopping once it passes ``limit`` bytes."""
-    chunks, total = [], 0
-    while True:
-        chunk = stream.read(min(MiB, limit + 1 - total))
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > limit:
-            raise error(f"{label}: decompresses to more than {limit} bytes (limit)")
-        chunks.append(chunk)
-
-
-def inflate_gzip(data: bytes, label: str, error=SongsimError) -> bytes:
-    """Inflate gzip ``data`` (every member), stopping at :func:`inflate_limit` of its size."""
-    limit = inflate_limit(len(data))
-    out, total, rest = [], 0, data
-    try:
-        while rest:
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            while True:
-                chunk = d.decompress(rest, MiB)
-                total += len(chunk)
-                if total > limit:
-                    raise error(f"{label}: decompresses to more than {limit} bytes (limit)")
-                out.append(chunk)
-                rest = d.unconsumed_tail
-                if d.eof or not rest:
-                    break
-            if not d.eof:
-                raise error(f"{label}: not a valid gzip file (truncated)")
-            rest = d.unused_data.lstrip(b"\x00")  # trailing padding after the last member
-    except zlib.error as exc:
-        raise error(f"{label}: not a valid gzip file ({exc})") from None
-    return b"".join(out)
-
-
 def check_count(n: int, label: str, what: str = "playlist entries", error=SongsimError) -> None:
     lim = limits().entries
     if n > lim:
@@ -213,4 +203,17 @@ def check_text(text: str, what: str) -> str:
     character; else one line saying so."""
     if any(ord(c) < 32 or ord(c) == 127 for c in str(text)):
         raise SongsimError(f"the {what} holds a control character (a NUL or a line break)")
+    return text
+
+
+def check_lines(text: str, label: str, error=SongsimError) -> str:
+    """``text`` when none of its lines is longer than :attr:`Limits.line_chars` — checked in one
+    pass before any parser builds a row of it (a 48 MB one-line CSV becomes no list)."""
+    import re
+
+    lim = limits().line_chars
+    long = re.search(rf"[^\r\n]{{{lim + 1}}}", text)
+    if long:
+        line = text.count("\n", 0, long.start()) + 1
+        raise error(f"{label}: line {line}: longer than {lim} characters (limit)")
     return text

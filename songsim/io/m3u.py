@@ -10,6 +10,7 @@ import urllib.parse
 import pandas as pd
 
 from ..errors import PlaylistFormatError
+from ..limits import check_lines
 from .table import TableBuilder, decode_text
 
 
@@ -25,9 +26,10 @@ def read_m3u(
     are read as cp1252 (Windows players write them so); line ends may be LF, CRLF or CR.
     """
     text = decode_text(data, label, PlaylistFormatError, fallback=None if utf8 else "cp1252")
+    check_lines(text, label, PlaylistFormatError)
     table, pending, name = TableBuilder(label, PlaylistFormatError), ("", ""), ""
-    for line in text.splitlines():
-        line = line.strip()
+    for found in _LINE.finditer(text):  # one line at a time: no list of every line
+        line = found.group().strip()
         if not line:
             continue
         if line.startswith("#EXTINF:"):
@@ -45,6 +47,7 @@ def read_m3u(
     return table.frame({playlist_id: name} if name else None)
 
 
+_LINE = re.compile(r"[^\r\n]+")
 _DRIVE = re.compile(r"^/?[A-Za-z]:(?=/|$)")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 

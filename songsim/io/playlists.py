@@ -13,7 +13,8 @@ Formats, chosen by :func:`read_playlists` from the file name and content:
   ``artist``, ``playlist_name``), or DEEJ-A.I.'s header-less rows ``playlist_id,track_id,track_id,…``
   (``,`` or, in its older files, ``;`` between fields);
 * Spotify Million Playlist Dataset JSON slices (``.json``, ``.json.gz``, ``.zip``), the challenge
-  set included (no ``info``, playlists without a name or tracks);
+  set included (no ``info``, playlists without a name or tracks), read as a stream
+  (:mod:`songsim.io.mpd`);
 * Exportify CSV, every header version (:data:`EXPORTIFY_ID_COLUMNS`; one playlist per file, id =
   file name);
 * M3U / M3U8 as players write them (one playlist per file, id = file name; ``#EXTINF`` titles and
@@ -30,14 +31,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import PlaylistFormatError, SongsimError
-from ..limits import bounded_read, inflate_gzip, inflate_limit, limits, read_file
+from ..limits import check_lines, read_file
 from .table import COLUMNS, TableBuilder, decode_text
 
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
@@ -121,12 +120,15 @@ def _read(suffix: str, stem: str, data: bytes, label: str) -> pd.DataFrame:
         from .m3u import read_m3u
 
         return read_m3u(data, label, playlist_id=stem, utf8=suffix == ".m3u8")
-    if suffix == ".zip":
-        return read_mpd(_unzip(data, label), label)
-    if suffix == ".gz":
-        return read_mpd([inflate_gzip(data, label, PlaylistFormatError)], label)
-    if suffix == ".json":
-        return read_mpd([data], label)
+    if suffix in (".zip", ".gz", ".json"):
+        from .mpd import CHUNK, gzip_chunks, read_mpd_stream, zip_members
+
+        if suffix == ".zip":
+            return read_mpd_stream(zip_members(data, label), label, packed=len(data))
+        if suffix == ".gz":
+            return read_mpd_stream(iter([gzip_chunks(data, label)]), label, packed=len(data))
+        chunks = (data[i : i + CHUNK] for i in range(0, len(data), CHUNK))
+        return read_mpd_stream(iter([chunks]), label, packed=None)
     if suffix == ".csv":
         return read_csv_playlists(data, label, playlist_id=stem)
     raise PlaylistFormatError(
@@ -140,7 +142,7 @@ def _read(suffix: str, stem: str, data: bytes, label: str) -> pd.DataFrame:
 
 def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist") -> pd.DataFrame:
     """Plain ``playlist_id,track_id`` CSV, Exportify CSV, or DEEJ-A.I. rows (see module doc)."""
-    text = decode_text(data, label, PlaylistFormatError)
+    text = check_lines(decode_text(data, label, PlaylistFormatError), label, PlaylistFormatError)
     first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = ";" if ";" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -253,98 +255,3 @@ def _read_exportify(header: list[str], rows, label: str, playlist_id: str) -> pd
         )
         table.add(playlist_id, tid, len(table), title, artist)
     return table.frame()
-
-
-# -- Million Playlist Dataset JSON -------------------------------------------------------------
-
-
-def _unzip(data: bytes, label: str) -> list[bytes]:
-    """The ``.json`` members of a zip archive, inflated in chunks up to :func:`inflate_limit`
-    of the archive's size in all (the sizes an archive declares are not trusted)."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        members = [
-            i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".json")
-        ]
-        if not members:
-            raise PlaylistFormatError(f"{label}: the zip archive holds no .json file")
-        out, budget = [], inflate_limit(len(data))
-        for info in members:
-            with zf.open(info) as f:
-                chunk = bounded_read(f, budget, label, PlaylistFormatError)
-            budget -= len(chunk)
-            out.append(chunk)
-        return out
-    except PlaylistFormatError:
-        raise
-    except Exception as exc:  # zipfile raises many types on corrupt archives
-        raise PlaylistFormatError(
-            f"{label}: not a valid zip archive ({' '.join(str(exc).split())[:200]})"
-        ) from None
-
-
-#: The only MPD fields read; every other key is dropped while parsing (a slice's tracks have 8).
-MPD_FIELDS = frozenset(
-    {"playlists", "pid", "name", "tracks", "track_uri", "pos", "track_name", "artist_name"}
-)
-_EMPTY: dict = {}
-
-
-def _mpd_object(pairs: list[tuple]) -> dict:
-    kept = {k: v for k, v in pairs if k in MPD_FIELDS}
-    return kept or _EMPTY  # one shared object for every object without a known field
-
-
-def read_mpd(blobs: list[bytes], label: str) -> pd.DataFrame:
-    """Million Playlist Dataset slices: ``playlists[].pid``, ``.name`` and ``.tracks[].track_uri``.
-
-    The challenge set's forms are read too: no ``info``, playlists with no ``name`` or with no
-    (or an empty) ``tracks`` list; other fields (``collaborative`` as a bool or a string…) are
-    ignored. Each JSON text is at most :attr:`~songsim.limits.Limits.json_bytes`.
-    """
-    table, names, max_text = TableBuilder(label, PlaylistFormatError), {}, limits().json_bytes
-    for blob in blobs:
-        if len(blob) > max_text:
-            raise PlaylistFormatError(
-                f"{label}: JSON text of {len(blob)} bytes is over the {max_text}-byte limit"
-            )
-        try:
-            doc = json.loads(
-                decode_text(blob, label, PlaylistFormatError), object_pairs_hook=_mpd_object
-            )
-        except (json.JSONDecodeError, RecursionError) as exc:
-            where = f"line {exc.lineno}: " if isinstance(exc, json.JSONDecodeError) else ""
-            raise PlaylistFormatError(
-                f"{label}: {where}invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
-            ) from None
-        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-            raise PlaylistFormatError(
-                f"{label}: invalid JSON ({' '.join(str(exc).split())[:120]})"
-            ) from None
-        playlists = doc.get("playlists") if isinstance(doc, dict) else None
-        if not isinstance(playlists, list):
-            raise PlaylistFormatError(f"{label}: field 'playlists' (a list) is missing")
-        for i, pl in enumerate(playlists):
-            tracks = pl.get("tracks", []) if isinstance(pl, dict) else None
-            if not isinstance(pl, dict) or "pid" not in pl or not isinstance(tracks, list):
-                raise PlaylistFormatError(
-                    f"{label}: playlists[{i}]: needs a 'pid' (and 'tracks', if any, as a list)"
-                )
-            pid = str(pl["pid"])
-            if isinstance(pl.get("name"), str) and pl["name"].strip():
-                names[pid] = pl["name"].strip()
-            for j, tr in enumerate(tracks):
-                uri = tr.get("track_uri") if isinstance(tr, dict) else None
-                if not isinstance(uri, str) or not _spotify_id(uri):
-                    raise PlaylistFormatError(
-                        f"{label}: playlists[{i}].tracks[{j}]: field 'track_uri' is missing"
-                    )
-                pos = tr.get("pos", j)
-                table.add(
-                    pid,
-                    _spotify_id(uri),
-                    pos if type(pos) is int else j,
-                    str(tr.get("track_name", "")),
-                    str(tr.get("artist_name", "")),
-                )
-    return table.frame(names)

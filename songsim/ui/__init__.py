@@ -110,7 +110,6 @@ from .selection import (
     song_widget,
 )
 from .session import (
-    MAX_UPLOAD_BYTES,
     UPLOAD_TYPES,
     Upload,
     apply_upload,
@@ -185,7 +184,6 @@ __all__ = [
     "KINDS_LABELS",
     "MODEL_CHOICES",
     "UPLOAD_TYPES",
-    "MAX_UPLOAD_BYTES",
     "SongsimError",
     "Upload",
     "apply_upload",

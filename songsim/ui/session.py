@@ -27,7 +27,6 @@ from .media import plain, viewer_text
 from .navigation import error_once, route_through_app
 from .settings import ingest_roots, setting
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: File types the playlist upload takes (the readers' own list).
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in PLAYLIST_SUFFIXES)
 
@@ -167,15 +166,16 @@ def apply_upload(file_name: str, data: bytes, graph: GraphParams) -> dict:
     matches no track of the current dataset.
     """
     from ..io.playlists import read_playlists
+    from ..limits import for_an_upload, limits
     from .graphs import current_graph
 
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise SongsimError(
-            f"{file_name}: {len(data)} bytes is over the {MAX_UPLOAD_BYTES}-byte upload limit"
-        )
+    cap = limits().upload_bytes
+    if len(data) > cap:
+        raise SongsimError(f"{file_name}: {len(data)} bytes is over the {cap}-byte upload limit")
     name = setting("dataset", catalog.DEMO_NAME)
     # The file name picks the format only: it is never used as a path.
-    table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
+    with for_an_upload():
+        table = read_playlists(Path(Path(file_name).name or "upload.csv"), data, name=file_name)
     upload = Upload(
         dataset=name,
         version=_version(name),
