@@ -92,16 +92,19 @@ def save(name: str, index, path: str) -> bool:
 
 
 def cold_query(name: str, path: str, q: np.ndarray) -> dict:
-    """Seconds and peak RSS of a fresh process that opens a saved index and answers one query."""
+    """Seconds (after NumPy's import) and peak RSS (VmHWM: the process's own, not inherited
+    from the parent it was forked from) of a fresh process that opens a saved index and answers
+    one query."""
     import os
     import subprocess
     import sys
 
     np.save(path + ".q.npy", q)
     code = (
-        "import time, resource, numpy as np\nt = time.perf_counter()\n"
+        "import time, numpy as np\nt = time.perf_counter()\n"
         f"PATH = {path!r}\nq = np.load(PATH + '.q.npy')\n{COLD[name]}\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "hwm = next(x for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
+        "print(time.perf_counter() - t, int(hwm.split()[1]) / 1024)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     seconds, mb = (float(x) for x in r.stdout.split())

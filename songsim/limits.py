@@ -72,7 +72,7 @@ class Limits:
     channels: int = 64
     audio_hours: float = 24.0
     image_pixels: int = 50_000_000
-    upload_entries: int = 500_000
+    upload_entries: int = 200_000
     clips_per_track: int = 64
     raw_tracks: int = 5_000
 

@@ -142,6 +142,37 @@ def read_mpd_stream(
 
 
 _SCALAR = ("string", "number", "boolean", "null")
+#: Nesting a document may have (an MPD slice has 4 levels); deeper is refused as it streams.
+MAX_DEPTH = 64
+
+
+def _events(stream, label: str):
+    """``(prefix, event, value)`` as ``ijson.parse`` gives them, from its C ``basic_parse``, with
+    prefixes built for the first levels only: ``ijson.parse`` builds one of every level for
+    every event, so ``[[[…]]]`` 100,000 deep would cost gigabytes; here it stops at
+    :data:`MAX_DEPTH`."""
+    import ijson
+
+    path: list = []
+
+    def prefix():
+        return ".".join(path) if len(path) <= 5 and None not in path else None
+
+    for event, value in ijson.basic_parse(stream, use_float=True):
+        if event == "map_key":
+            path.pop()
+            yield prefix(), event, value
+            path.append(value)
+        elif event in ("start_map", "start_array"):
+            yield prefix(), event, None
+            if len(path) >= MAX_DEPTH:
+                raise PlaylistFormatError(f"{label}: JSON nested more than {MAX_DEPTH} levels deep")
+            path.append("item" if event == "start_array" else None)
+        elif event in ("end_map", "end_array"):
+            path.pop()
+            yield prefix(), event, None
+        else:
+            yield prefix(), event, value
 
 
 class _Reader:
@@ -158,9 +189,11 @@ class _Reader:
         found, i = False, -1
         pl = track = None
         try:
-            for prefix, event, value in ijson.parse(
-                io.BufferedReader(stream, CHUNK), use_float=True
-            ):
+            for prefix, event, value in _events(io.BufferedReader(stream, CHUNK), self.label):
+                if event == "map_key":  # a key: its value's events follow, under its prefix
+                    if prefix == "playlists" and not found:
+                        raise self._no_playlists()
+                    continue
                 if prefix == "playlists":
                     if event == "start_array":
                         found = True
@@ -196,7 +229,7 @@ class _Reader:
                         track = None
                     elif event != "end_array":  # a track that is not an object
                         pl["tracks"].append({"uri": None})
-                elif track is not None and prefix.startswith("playlists.item.tracks.item."):
+                elif track is not None and (prefix or "").startswith("playlists.item.tracks.item."):
                     self._track_field(track, prefix.rsplit(".", 1)[1], event, value)
         except PlaylistFormatError:
             raise
