@@ -369,3 +369,44 @@ def test_similar_page():
     at.slider[0].set_value(5).run()
     assert len(at.dataframe[0].value) == 5
     assert len(at.get("download_button")) == 2
+
+
+def test_a_new_checkpoint_redraws_every_chart_and_score(tiny_dataset):
+    """A model trained while a session is open (as `songsim train` in another process): every
+    page's charts and the Compare scores come from the new checkpoint, none from the old."""
+    from songsim.data.store import load_dataset, save_dataset
+    from songsim.embeddings import embed
+    from songsim.embeddings.modeling import train_and_save
+    from songsim.models.params import TrainParams
+    from songsim.pipeline import k_sweep
+
+    save_dataset(tiny_dataset("retrained", seed=11))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.sidebar.selectbox[0].set_value("retrained").run()
+
+    def seen() -> dict:
+        out = {}
+        for page in ("clusters", "map", "compare"):
+            at.switch_page(f"pages/{page}.py").run()
+            assert not at.exception, [e.value for e in at.exception]
+            out[page] = chart_data(at)
+            if page == "compare":
+                table = next(d.value for d in at.dataframe if "measure" in d.value.columns)
+                out["scores"] = table.set_index("measure")["Contrastive encoder"].to_dict()
+        return out
+
+    before = seen()
+    ds = load_dataset("retrained")
+    params = TrainParams.for_model("contrastive", epochs=1, batch_size=16, random_state=3)
+    train_and_save(ds, params, progress=lambda *a: None)  # fine-tunes the shipped encoder
+    after = seen()
+    for page in ("clusters", "map", "compare"):
+        assert after[page] != before[page], page
+    new = embed(ds, "contrastive", train_if_missing=False)
+    assert new.params["checkpoint"].startswith("contrastive-128/")  # this library's own now
+    sweep = k_sweep(new.track)
+    best = f"{max(sweep.silhouette_):.3f}"
+    assert (
+        after["scores"]["silhouette at best k"] == best != before["scores"]["silhouette at best k"]
+    )

@@ -27,7 +27,7 @@ def pca_2d(X: np.ndarray, *, random_state: int = 0) -> tuple[np.ndarray, list[fl
 
 
 #: Iterations of a map started from another one (:meth:`TSNEMapper.transform`'s ``init``).
-WARM_ITER = 150
+WARM_ITER = 100
 
 
 class TSNEMapper:

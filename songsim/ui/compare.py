@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from .. import pipeline
 from ..data.datasets import Dataset
 from ..errors import SongsimError
 from .cached import (
@@ -28,15 +29,16 @@ def scores_table(rows: list[dict]) -> pd.DataFrame:
 def comparison(ds: Dataset, graph, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
     """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
     'communities' (of the graph with parameters ``graph``) or 'labels'; cached per graph,
-    embedding, k and target."""
+    version of the embedding's vectors, k and target."""
     if against == "labels" and ds.labels is None:
         raise SongsimError("this dataset has no labels")
-    return _comparison(ds, graph_key(ds, graph), graph, ds.audio_fingerprint, kind, k, against)
+    vectors = pipeline.track_vectors_key(ds, kind)
+    return _comparison(ds, graph_key(ds, graph), graph, vectors, kind, k, against)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _comparison(
-    _ds: Dataset, graph_key: str, _graph, audio_key: str, kind: str, k: int, against: str
+    _ds: Dataset, graph_key: str, _graph, vectors_key: str, kind: str, k: int, against: str
 ) -> tuple[dict, dict, int]:
     from ..analysis.compare import aligned, contingency, scores
     from .charts import contingency_heatmap, spec
@@ -66,12 +68,14 @@ def scorable_kinds(ds: Dataset, kinds) -> list[str]:
 def embedding_scores(ds: Dataset, graph, kind: str) -> dict:
     """One row of the Compare table: ``kind``'s figures of
     :func:`songsim.analysis.evaluation.score_embedding` against the communities of the graph with
-    parameters ``graph``, from the cached k sweep; cached per embedding and graph."""
-    return _embedding_scores(ds, graph_key(ds, graph), graph, ds.audio_fingerprint, kind)
+    parameters ``graph``, from the cached k sweep; cached per version of the embedding's vectors
+    (its checkpoint included) and graph."""
+    vectors = pipeline.track_vectors_key(ds, kind)
+    return _embedding_scores(ds, graph_key(ds, graph), graph, vectors, kind)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _embedding_scores(_ds: Dataset, graph_key: str, _graph, audio_key: str, kind: str) -> dict:
+def _embedding_scores(_ds: Dataset, graph_key: str, _graph, vectors_key: str, kind: str) -> dict:
     from ..analysis.evaluation import score_embedding
 
     out = score_embedding(
