@@ -255,8 +255,12 @@ def map_neighbours(
     from .analysis.maps import TSNEMapper
 
     def compute():
+        from .tasks import default_jobs
+
         return TSNEMapper(
-            max_perplexity=MapParams.MAX_PERPLEXITY, random_state=params.random_state
+            max_perplexity=MapParams.MAX_PERPLEXITY,
+            random_state=params.random_state,
+            n_jobs=default_jobs(),
         ).fit(_resolved(X))
 
     # the search depends on the seed only: one for every perplexity and iteration count

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 
 from ..errors import SongsimError
 
-MAX_MEMORY = 512 * 1024 * 1024  # bytes of distance chunk and products per pass
+MAX_MEMORY = 128 * 1024 * 1024  # bytes of distance chunk and products per pass
 
 
 def _check_k(n: int, ks) -> list[int]:

@@ -26,8 +26,10 @@ def pca_2d(X: np.ndarray, *, random_state: int = 0) -> tuple[np.ndarray, list[fl
     return pca.transform(X).astype(np.float32), [float(v) for v in pca.explained_variance_ratio_]
 
 
-#: Iterations of a map started from another one (:meth:`TSNEMapper.transform`'s ``init``).
+#: Iterations of a map started from another one (:meth:`TSNEMapper.transform`'s ``init``):
+#: Barnes–Hut below 10,000 songs, FFT above (measured: docs/BENCHMARKS.md, "A library").
 WARM_ITER = 100
+WARM_ITER_FFT = 60
 
 
 class TSNEMapper:
@@ -107,6 +109,9 @@ class TSNEMapper:
         affinities = self.affinities_at(perplexity)
         method = "bh" if len(self.X_) < 10_000 else "fft"
         start = pca_init(self.X_, random_state=self.random_state) if init is None else init
+        # a warm start refines a spread-out map: FFT's grid then has one interval a unit of it
+        # (a 240 × 240 grid at 30,000 songs); two units an interval makes it five times faster
+        coarse = {"ints_in_interval": 2} if init is not None and method == "fft" else {}
         emb = TSNEEmbedding(
             np.array(start, dtype=np.float64),
             affinities,
@@ -114,8 +119,10 @@ class TSNEMapper:
             n_jobs=self.n_jobs,
             negative_gradient_method=method,
             verbose=False,
+            **coarse,
         )
-        phases = [(min(n_iter, WARM_ITER), {"momentum": 0.8})]
+        warm = WARM_ITER if method == "bh" else WARM_ITER_FFT
+        phases = [(min(n_iter, warm), {"momentum": 0.8})]
         if init is None:
             phases = [(250, {"exaggeration": 12, "momentum": 0.5}), (n_iter, {"momentum": 0.8})]
         total, done = sum(n for n, _ in phases), 0
