@@ -17,9 +17,8 @@ ui.bootstrap()
 with ui.router():  # pages run inside it; see ui.router
     with st.sidebar:
         names = ui.dataset_names()
-        st.selectbox(
-            "Dataset", names, **ui.widget_key("dataset", "demo" if "demo" in names else names[0])
-        )
+        ui.restore_view(names)  # a reload or a shared link: the view in the URL
+        st.selectbox("Dataset", names, **ui.widget_key("dataset", ui.default_dataset(names)))
         ds = ui.current_dataset()
         s = ds.summary()
         st.caption(
@@ -31,3 +30,4 @@ with ui.router():  # pages run inside it; see ui.router
             st.caption(f"Playlists from your upload: {ui.plain(upload.file)}")
 
     page.run()
+    ui.publish_view(ds)

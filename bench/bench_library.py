@@ -174,7 +174,7 @@ import json, time, numpy as np
 from songsim.data.store import load_dataset
 from songsim.embeddings import embed
 from songsim.embeddings.search import song_index, index_folder
-from songsim.analysis.index import VectorIndex, content_keys, unit_rows
+from songsim.analysis.index import VectorIndex, content_keys
 from songsim import pipeline
 from songsim.params import MapParams, SweepParams
 ds = load_dataset({name!r})
@@ -183,17 +183,16 @@ out = {{"tracks": ds.n_tracks, "songs": int(len(np.unique(ds.songs)))}}
 import shutil; shutil.rmtree(index_folder(ds), ignore_errors=True)
 t = time.perf_counter(); index = song_index(ds, emb); out["index_build_s"] = round(time.perf_counter() - t, 2)
 out["index"] = "exact" if index.exact else "hnsw"
-keys = content_keys(ds.tracks["clips_hash"]); uk, first = np.unique(keys, return_index=True)
-U = unit_rows(emb.track[first])
-rng = np.random.default_rng(0); q = rng.choice(len(U), min(300, len(U)), replace=False)
+from songsim.analysis.similar import nearest
+exact = VectorIndex(emb.track, content_keys(ds.tracks["clips_hash"]), exact=True)
+songs = ds.songs
+first = np.unique(songs)  # one query per song, as similar songs asks: n=10, copies folded
+rng = np.random.default_rng(0); q = rng.choice(first, min(300, len(first)), replace=False)
 times, hits = [], []
-copies = int(np.ceil(len(keys) / len(uk)))  # rows a song has at most, on average: ask for enough
-for i in q:
-    t = time.perf_counter(); rows, sims = index.search(U[i], 11 * copies + 11); times.append((time.perf_counter() - t) * 1000)
-    found = [k for k in dict.fromkeys(keys[rows].tolist()) if k != uk[i]][:10]
-    exact = np.argsort(-(U @ U[i]))
-    truth = [int(uk[j]) for j in exact if uk[j] != uk[i]][:10]
-    hits.append(len(set(found) & set(truth)) / 10)
+for row in q:
+    t = time.perf_counter(); rows, sims = nearest(emb.track, int(row), n=10, songs=songs, index=index); times.append((time.perf_counter() - t) * 1000)
+    want, wsims = nearest(emb.track, int(row), n=10, songs=songs, index=exact)
+    hits.append(float((sims >= wsims.min() - 1e-5).sum()) / max(len(wsims), 1))
 out["query_ms_p50"] = round(float(np.median(times)), 3)
 out["query_ms_p95"] = round(float(np.percentile(times, 95)), 3)
 out["recall_at_10"] = round(float(np.mean(hits)), 4)

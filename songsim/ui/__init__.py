@@ -73,6 +73,8 @@ from .graphs import (
     graph_view,
     has_graph,
 )
+from .links import publish as publish_view
+from .links import restore as restore_view
 from .maps import (
     highlight,
     map_caption,
@@ -118,6 +120,7 @@ from .session import (
     current_dataset,
     current_upload,
     dataset_names,
+    default_dataset,
     ingest_folder,
     ingest_roots,
     progress_callback,
@@ -202,6 +205,7 @@ __all__ = [
     "current_graph",
     "current_upload",
     "dataset_names",
+    "default_dataset",
     "default_kind",
     "embedding",
     "embedding_scores",
@@ -244,6 +248,8 @@ __all__ = [
     "setting",
     "show_error",
     "viewer_text",
+    "publish_view",
+    "restore_view",
     "similar",
     "k_sweep",
     "tags_available",

@@ -65,14 +65,15 @@ _DEMO_BUILD = BackgroundTask(catalog.ensure_demo, "songsim-demo-build")
 
 
 def bootstrap() -> None:
-    """On an empty cache, build the demo dataset once, in the background, and show its progress.
+    """On an empty cache, build the demo dataset once, in the background, and show its progress
+    (a cache that holds any dataset opens at once; ``songsim demo`` builds the demo there).
 
     The build runs in a thread of its own (:class:`~songsim.progress.BackgroundTask`), under
     :func:`~songsim.catalog.ensure_demo`'s cross-process lock: a visitor who opens another page
     mid-build only stops watching, and every page and visitor watches the same build.
     """
-    if catalog.DEMO_NAME in list_datasets() and not _DEMO_BUILD.running:
-        return
+    if list_datasets() and not _DEMO_BUILD.running:
+        return  # a cache with a library of its own opens on it: the demo is built when none
     build = _DEMO_BUILD.start()
     with st.status(
         "First start: building the demo corpus (320 songs in 8 styles)…", expanded=True
@@ -102,6 +103,19 @@ def _version(name: str) -> str:
 
 def dataset_names() -> list[str]:
     return list_datasets()
+
+
+def default_dataset(names: list[str]) -> str:
+    """The dataset a new session opens on (a link or a reload keeps its own: ``ui.links``): the
+    demo when there is one, else the library written last."""
+    if not names or catalog.DEMO_NAME in names:
+        return catalog.DEMO_NAME
+
+    def written(name: str) -> float:
+        pointer = datasets_root() / name / "CURRENT"
+        return pointer.stat().st_mtime if pointer.is_file() else 0.0
+
+    return max(names, key=written)
 
 
 @dataclasses.dataclass(frozen=True)
