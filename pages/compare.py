@@ -85,9 +85,12 @@ for i, each in enumerate(chosen):
 bar.empty()
 st.dataframe(ui.embeddings_table(table_rows), width="stretch", hide_index=True)
 st.caption(
-    "Each embedding's k-means clusters, with k = the number of communities (or of labels), against "
-    "the communities and the labels (AMI, ARI, V-measure as above). The silhouette (−1 to 1) says "
-    "how well separated the clusters are at the best and the elbow k of a k sweep from 2 to 20 "
+    "Each embedding's k-means clusters against the communities and the labels, with k = the "
+    "number of communities (or of labels) — not the chosen k, so a score here differs from the "
+    f"Agreement table's at k = {k}. AMI, ARI and V-measure: 0 for chance agreement, 1 for the "
+    "same grouping. The silhouette (−1 to 1) says "
+    f"how well separated the clusters are at the best and the elbow k of a k sweep from "
+    f"{ui.SweepParams().k_min} to {ui.SweepParams().k_max} "
     "(the sweep the Clusters page shows). precision@10: the share of each song's 10 nearest songs "
     "(by cosine similarity) that have its label. Each row is computed once per dataset and graph."
 )

@@ -27,15 +27,16 @@ graph = ui.GraphParams(
     ),
 )
 
-with upload_box.expander("Upload playlists to rebuild the graph", expanded=False):
+level, message = ui.upload_outcome()
+uploaded = ui.current_upload() is not None or level is not None or ds.playlists.empty
+with upload_box.expander("Upload playlists to rebuild the graph", expanded=uploaded):
     st.caption(
         "CSV (playlist_id,track_id, or DEEJ-A.I. rows), Spotify MPD JSON (plain, .gz or .zip), "
         "Exportify CSV, or M3U/M3U8. The upload is yours alone: other visitors keep their graph."
     )
-    file = st.file_uploader("Playlist file", type=list(ui.UPLOAD_TYPES), key="playlist_upload")
+    file = st.file_uploader("Playlist file", type=list(ui.UPLOAD_TYPES), key=ui.uploader_key())
     if ui.take_upload(file, graph):
         st.rerun()  # the whole app again: the sidebar's counts and file name follow the upload
-    level, message = ui.upload_outcome()
     if level == "error":
         st.error(f"{ui.plain(ui.viewer_text(message))} — the previous graph is kept.")
     elif level == "success":
@@ -44,6 +45,13 @@ with upload_box.expander("Upload playlists to rebuild the graph", expanded=False
         ui.clear_upload()
         st.rerun()
 
+if ds.playlists.empty:
+    st.info(
+        "This library has no playlists, so there is no song graph yet: upload a playlist file "
+        "above (CSV, MPD JSON, Exportify CSV or M3U) to build one for this session, or ingest "
+        "the library with its playlists."
+    )
+    st.stop()
 try:
     g, res = ui.current_graph(ds, graph)
 except ui.SongsimError as exc:
@@ -85,8 +93,8 @@ with view:
 if ui.pick_from_chart(ds, event, "graph_chart"):
     st.rerun()
 st.caption(
-    f"Showing {len(nodes)} of {g.n_nodes} songs (highest degree) and {len(lines):,} edges "
-    f"(each song's {ui.EDGES_PER_NODE} strongest links), sized by degree. Hover a node for its "
+    f"Showing {len(nodes)} of {g.n_nodes} songs (highest degree) and {len(lines):,} of "
+    f"{g.n_edges:,} edges (each drawn song's {ui.EDGES_PER_NODE} strongest links), sized by degree. Hover a node for its "
     "title, click it to pick the song; scroll to zoom, drag to pan, double-click to reset."
 )
 with details:

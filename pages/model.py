@@ -39,10 +39,15 @@ if ui.checkpoint_available(ds, kind, latent):
         if manifest.get("pretrained")
         else "this library's checkpoint"
     )
+    measured_on = (
+        "on its own pre-training data, so not comparable with a loss measured on this library"
+        if manifest.get("pretrained")
+        else "on this library's held-out tracks"
+    )
     st.success(
         f"Loaded {origin}, {ui.plain(ui.describe_checkpoint(manifest))}: "
         f"{manifest['n_parameters']:,} parameters, best validation loss "
-        f"{min(h['val_loss']):.4f} at epoch {h['best_epoch'] + 1}."
+        f"{min(h['val_loss']):.4f} at epoch {h['best_epoch'] + 1} ({measured_on})."
     )
     st.caption(
         f"Pick it as “{ui.plain(ui.kind_label(ds, ui.kind_name(kind, latent)))}” in the "
@@ -99,7 +104,8 @@ if manifest:
         st.subheader("Originals and reconstructions")
         pairs = ui.reconstructions(ds, kind, latent, clip_ids, manifest["checkpoint_id"])
         captions = ("original", "reconstruction")
-    for left_png, right_png in pairs:
-        left, right = st.columns(2)
-        left.image(left_png, caption=captions[0], width="stretch", output_format="PNG")
-        right.image(right_png, caption=captions[1], width="stretch", output_format="PNG")
+    for first in range(0, len(pairs), 2):  # two pairs a row: each image about 300 px wide
+        cells = iter(st.columns(4))
+        for left_png, right_png in pairs[first : first + 2]:
+            next(cells).image(left_png, caption=captions[0], width="stretch", output_format="PNG")
+            next(cells).image(right_png, caption=captions[1], width="stretch", output_format="PNG")

@@ -47,7 +47,21 @@ length = st.slider("Length", 5, 40, 12, key="playlist_length")
 playlist = ui.grow(ds, kind, seed, length, keep_duplicates=keep)
 st.caption("Each next song is the one nearest to the mean of the last three, never repeating.")
 st.dataframe(playlist.drop(columns=["row"]), width="stretch", hide_index=True)
-m3u, csv = ui.exports(playlist, f"songsim — {ds.tracks['title'].iloc[seed]}")
+library_at = st.text_input(
+    "Library folder for the M3U8",
+    value=ui.library_folder(ds),
+    key=f"library_at:{ds.name}",
+    help="Where the library's folder is on the computer that plays the M3U8 (for example "
+    "/home/me/Music or C:\\Music): its paths start there. Left empty, each path is relative to "
+    "the library's folder, so the M3U8 plays when saved in that folder.",
+)
+m3u, csv = ui.exports(ds, playlist, f"songsim — {ds.tracks['title'].iloc[seed]}", library_at)
 d1, d2 = st.columns(2)
 d1.download_button("Download M3U8", m3u, file_name="songsim-playlist.m3u8", mime="audio/x-mpegurl")
-d2.download_button("Download CSV", csv, file_name="songsim-playlist.csv", mime="text/csv")
+d2.download_button(
+    "Download CSV",
+    csv,
+    file_name="songsim-playlist.csv",
+    mime="text/csv",
+    help="Upload it on the Graph page to add it to the song graph as a playlist.",
+)

@@ -10,6 +10,10 @@ import dataclasses
 import os
 from pathlib import Path
 
+#: The k a k sweep tries unless told otherwise: every default k range (the CLI's, the dashboard's,
+#: :class:`songsim.params.SweepParams`, :class:`songsim.analysis.clustering.KSweep`) is this one.
+DEFAULT_KS = range(2, 21)
+
 
 @dataclasses.dataclass(frozen=True)
 class AudioParams:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar, Generic, TypeVar
 
+from .config import DEFAULT_KS
 from .errors import SongsimError
 
 P = TypeVar("P")
@@ -56,8 +57,8 @@ class GraphParams:
 class SweepParams:
     """The k sweep: k-means (or a Gaussian mixture) at every k from ``k_min`` to ``k_max``."""
 
-    k_min: int = 2
-    k_max: int = 20
+    k_min: int = DEFAULT_KS.start
+    k_max: int = DEFAULT_KS.stop - 1
     method: str = "kmeans"  # or 'gmm'
     n_init: int = 3  # k-means restarts per k
     random_state: int = 0

@@ -10,14 +10,9 @@ import songsim.analysis.communities as comm
 from songsim.analysis.clustering import KSweep, silhouette_scores, sweep_k
 from songsim.analysis.compare import aligned, contingency, precision_at_k, scores
 from songsim.analysis.maps import TSNEMapper, pca_2d
-from songsim.analysis.similar import (
-    grow_playlist,
-    nearest,
-    neutralise,
-    to_csv,
-    to_m3u8,
-)
+from songsim.analysis.similar import grow_playlist, nearest
 from songsim.errors import SongsimError
+from songsim.io.export import neutralise, to_csv, to_m3u8
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -48,7 +48,7 @@ def test_cache_hit_loads_no_weights_and_a_new_checkpoint_recomputes(
 ):
     import torch
 
-    import songsim.models.train as train_module
+    import songsim.models.inference as inference
     from songsim.embeddings import modeling
     from songsim.models.cae import ConvAutoencoder
     from songsim.models.checkpoints import checkpoint_entry, save_checkpoint
@@ -58,10 +58,10 @@ def test_cache_hit_loads_no_weights_and_a_new_checkpoint_recomputes(
     manifest = {"dataset": {"fingerprint": ds.audio_fingerprint}}
     torch.manual_seed(0)
     save_checkpoint(entry, ConvAutoencoder(latent=16), manifest)
-    real_embed_clips, real_load = train_module.embed_clips, modeling.load_checkpoint
+    real_embed_clips, real_load = inference.embed_clips, modeling.load_checkpoint
     computed, loaded = [], []
     monkeypatch.setattr(
-        train_module, "embed_clips", lambda *a, **k: computed.append(1) or real_embed_clips(*a, **k)
+        inference, "embed_clips", lambda *a, **k: computed.append(1) or real_embed_clips(*a, **k)
     )
     monkeypatch.setattr(
         modeling, "load_checkpoint", lambda *a, **k: loaded.append(1) or real_load(*a, **k)

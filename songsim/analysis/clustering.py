@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..config import DEFAULT_KS
 from ..errors import SongsimError
 
 MAX_MEMORY = 128 * 1024 * 1024  # bytes of distance chunk and products per pass
@@ -211,7 +212,7 @@ def _fit_one(
 
 def sweep_k(
     X: np.ndarray,
-    ks=range(2, 21),
+    ks=DEFAULT_KS,
     *,
     method: str = "kmeans",
     random_state: int = 0,
@@ -259,7 +260,7 @@ def sweep_k(
 class KSweep(BaseEstimator):
     """Clusterings of ``X`` for every k, in scikit-learn's estimator shape.
 
-    ``KSweep(ks=range(2, 21)).fit(X)`` runs :func:`sweep_k` and sets the fitted attributes; the
+    ``KSweep().fit(X)`` runs :func:`sweep_k` and sets the fitted attributes; the
     estimator's parameters are never changed by ``fit``.
 
     Attributes (after ``fit``)
@@ -274,7 +275,7 @@ class KSweep(BaseEstimator):
 
     def __init__(
         self,
-        ks=range(2, 21),
+        ks=DEFAULT_KS,
         *,
         method: str = "kmeans",
         random_state: int = 0,

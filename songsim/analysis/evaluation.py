@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_KS
 from .clustering import KSweep, kmeans
 from .communities import CommunityResult
 from .compare import precision_at_k, scores
@@ -23,7 +24,7 @@ def score_embedding(
     *,
     labels: np.ndarray | None,
     communities: pd.Series | None,
-    ks=range(2, 21),
+    ks=DEFAULT_KS,
     random_state: int = 0,
     sweep: KSweep | None = None,
 ) -> dict:

@@ -1,13 +1,9 @@
-"""Similar songs: nearest neighbours by cosine similarity, playlists grown from a seed, and safe
-CSV / M3U8 export."""
+"""Similar songs: nearest neighbours by cosine similarity and playlists grown from a seed
+(their files: :mod:`songsim.io.export`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
-import pandas as pd
 
 from ..errors import SongsimError
 
@@ -95,39 +91,3 @@ def grow_playlist(
         order.append(nxt)
         used.add(int(songs[nxt]))
     return order
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell) -> str:
-    """Make a cell safe for spreadsheets: text starting with = + - @ tab or CR gets a leading '."""
-    text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def to_csv(table: pd.DataFrame) -> str:
-    """CSV text of ``table`` with every cell neutralised against formula injection."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([neutralise(c) for c in table.columns])
-    for row in table.itertuples(index=False):
-        w.writerow([neutralise(c) for c in row])
-    return buf.getvalue()
-
-
-def to_m3u8(table: pd.DataFrame, *, name: str = "songsim playlist") -> str:
-    """Extended M3U (UTF-8) of ``table`` rows (``track_id``, ``title``, ``artist``, optional ``duration``).
-
-    Neutralised like :func:`to_csv` for a spreadsheet that opens it (one line a row, split at
-    commas): the text after ``#EXTINF:secs,`` gets a leading ' when it starts a formula, and a
-    path that would start one is written as ``./path`` (the same file to a player).
-    """
-    clean = lambda s: " ".join(str(s).split())  # noqa: E731 — no line breaks inside an entry
-    lines = ["#EXTM3U", f"#PLAYLIST:{clean(name)}"]
-    for row in table.itertuples(index=False):
-        secs = int(round(getattr(row, "duration", -1) or -1))
-        lines.append(f"#EXTINF:{secs},{neutralise(f'{clean(row.artist)} - {clean(row.title)}')}")
-        path = clean(row.track_id)
-        lines.append("./" + path if path.startswith(FORMULA_START) else path)
-    return "\n".join(lines) + "\n"

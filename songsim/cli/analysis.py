@@ -143,15 +143,40 @@ def _groups(ds, args):
 
 def cmd_similar(args) -> None:
     from ..data.store import load_dataset
-    from ..search import similar_songs
+    from ..search import grown_playlist, similar_songs
 
     ds = load_dataset(args.name)
     q = ds.track_row(args.track_id)
-    idx, sim = similar_songs(ds, args.kind, q, n=args.n, keep_duplicates=args.keep_duplicates)
     t = ds.tracks
-    print(f"nearest to {args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.kind}:")
-    for i, s in zip(idx, sim):
-        print(f"  {s:6.3f}  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
+    about = f"{args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.kind}"
+    if args.grow:
+        rows = grown_playlist(
+            ds, args.kind, q, length=args.grow, keep_duplicates=args.keep_duplicates
+        )
+        print(f"a playlist grown from {about}:")
+        for i in rows:
+            print(f"  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
+    else:
+        idx, sim = similar_songs(ds, args.kind, q, n=args.n, keep_duplicates=args.keep_duplicates)
+        print(f"nearest to {about}:")
+        for i, s in zip(idx, sim):
+            print(f"  {s:6.3f}  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
+        rows = [q, *map(int, idx)]  # as a playlist: the song asked about, then its nearest
+    _write_playlist(ds, rows, args, name=f"songsim — {t.title.iloc[q]}")
+
+
+def _write_playlist(ds, rows: list[int], args, *, name: str) -> None:
+    """``--m3u8`` / ``--csv``: the listed songs as playlist files."""
+    from ..io.export import playlist_csv, to_m3u8
+
+    table = ds.tracks.iloc[list(rows)]
+    if args.m3u8:
+        paths = [ds.player_path(int(r), args.library_at) for r in rows]
+        args.m3u8.write_text(to_m3u8(table, name=name, paths=paths), encoding="utf-8")
+        print(f"wrote {args.m3u8} ({len(rows)} entries)")
+    if args.csv:
+        args.csv.write_text(playlist_csv(table, name=name), encoding="utf-8")
+        print(f"wrote {args.csv} ({len(rows)} entries)")
 
 
 def add_commands(sub) -> None:
@@ -282,5 +307,32 @@ def add_commands(sub) -> None:
         action="store_true",
         help="list every copy of a recording (by default copies are one song, and copies of "
         "the song asked about are left out)",
+    )
+    s.add_argument(
+        "--grow",
+        type=positive,
+        metavar="LENGTH",
+        help="list a playlist of LENGTH songs grown from the song instead (each next song the "
+        "one nearest to the mean of the last three)",
+    )
+    s.add_argument(
+        "--m3u8",
+        type=Path,
+        metavar="FILE",
+        help="also write the songs listed (the song asked about first) as an extended M3U8 "
+        "playlist that media players open",
+    )
+    s.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write them as a playlist CSV (playlist_id, position, track_id, …) that "
+        "'ingest --playlists' and the dashboard's upload read back",
+    )
+    s.add_argument(
+        "--library-at",
+        metavar="DIR",
+        help="start the M3U8's paths at DIR, where the library's folder is on the computer that "
+        "plays it (default: the audio files' absolute paths here)",
     )
     s.set_defaults(func=cmd_similar)

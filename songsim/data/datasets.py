@@ -232,6 +232,19 @@ class Dataset:
             return None
         return path if confined(path, self.info.get("within")) else None
 
+    def player_path(self, row: int, library_at: str | None = None) -> str:
+        """Where a media player finds track ``row``'s audio, for a playlist file: under
+        ``library_at`` when the user names where (their copy of) the library folder is (joined
+        with a backslash when that is a Windows path); else the source file's absolute path while it is
+        there (:meth:`source_file`); else the path relative to the library folder, which a
+        playlist saved in that folder resolves (and the id itself for spectrogram datasets)."""
+        rel = str(self.tracks["file"].iloc[row] or self.tracks["track_id"].iloc[row])
+        if library_at:
+            sep = "\\" if "\\" in library_at and "/" not in library_at else "/"
+            return library_at.rstrip("/\\") + sep + rel.replace("/", sep)
+        found = self.source_file(row)
+        return str(found.absolute()) if found is not None else rel
+
     def track_row(self, track_id: str) -> int:
         """Row of ``track_id`` in :attr:`tracks`; SongsimError when there is none."""
         rows = np.flatnonzero(self.tracks["track_id"].to_numpy() == track_id)
@@ -294,8 +307,14 @@ class Dataset:
     def with_playlists(self, playlists: pd.DataFrame, *, source: str) -> Dataset:
         """A copy whose playlists are replaced by ``playlists`` (matched here); the tracks and
         clips are shared."""
-        matched, unmatched = match_tracks(playlists, self.tracks)
-        info = {**self.info, "playlist_sources": [source], "unmatched_playlist_entries": unmatched}
+        missed: list[str] = []
+        matched, unmatched = match_tracks(playlists, self.tracks, examples=missed)
+        info = {
+            **self.info,
+            "playlist_sources": [source],
+            "unmatched_playlist_entries": unmatched,
+            "unmatched_examples": missed,
+        }
         return Dataset(
             self.name,
             self.tracks,

@@ -1,8 +1,7 @@
 """A folder of audio (or spectrogram PNGs) → a dataset, updated in place as the folder changes.
 
 The first ingest decodes every file; later ones touch only what changed, as beets and
-AudioMuse-AI do. A file is known by its path, size and modification time, then by its content
-(SHA-256):
+AudioMuse-AI do. A file is known by its path, size and modification time, then by its content:
 
 * same path, size and time as in the current version → **unchanged**, nothing read;
 * otherwise the file is hashed: the same content as before → **unchanged**; content already

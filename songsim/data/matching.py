@@ -7,9 +7,15 @@ import pandas as pd
 
 from ..io.table import TEXT_COLUMNS, compact
 
+#: Unmatched entries named to the user (the count says how many there are).
+EXAMPLES = 5
 
-def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Map playlist entries to ingested tracks; return the matched rows and the unmatched count.
+
+def match_tracks(
+    playlists: pd.DataFrame, tracks: pd.DataFrame, *, examples: list[str] | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Map playlist entries to ingested tracks; return the matched rows and the unmatched count
+    (the first :data:`EXAMPLES` distinct unmatched entries are appended to ``examples`` when given).
 
     An entry matches a track, in this order: when it equals its ``track_id`` (a relative path for
     audio, the file stem for PNGs); when a trailing part of its path does (``/home/u/Music/Rock/a.mp3``
@@ -46,6 +52,8 @@ def match_tracks(playlists: pd.DataFrame, tracks: pd.DataFrame) -> tuple[pd.Data
     playlists = compact(playlists)
     entries = playlists["track_id"].cat  # each distinct entry is resolved once
     codes, matched_ids = pd.factorize(np.array([resolve(e) for e in entries.categories], object))
+    if examples is not None:
+        examples.extend(entries.categories[codes < 0][:EXAMPLES].astype(str))
     entry_codes = entries.codes.to_numpy()
     per_row = np.where(entry_codes >= 0, codes[entry_codes], -1) if len(codes) else entry_codes
     keep = per_row >= 0

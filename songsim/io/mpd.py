@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import PlaylistFormatError
 from ..limits import MiB, inflate_limit, limits
-from .table import TableBuilder
+from .table import TableBuilder, spotify_id
 
 #: Bytes handed to the parser at a time.
 CHUNK = MiB
@@ -175,6 +175,14 @@ def _events(stream, label: str):
             yield prefix(), event, value
 
 
+def _reason(exc: Exception) -> str:
+    """A parser's complaint on one short line."""
+    reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+    if "integer overflow" in reason:  # yajl's words for a whole number past 64 bits
+        return "a whole number too large (more than 64 bits)"
+    return reason
+
+
 class _Reader:
     """The state of an MPD document as its events stream past."""
 
@@ -233,12 +241,8 @@ class _Reader:
                     self._track_field(track, prefix.rsplit(".", 1)[1], event, value)
         except PlaylistFormatError:
             raise
-        except ijson.common.IncompleteJSONError as exc:
-            reason = " ".join(str(exc).split())[:120] or "incomplete"
-            raise PlaylistFormatError(f"{self.label}: invalid JSON ({reason})") from None
         except (ijson.common.JSONError, ValueError, RecursionError) as exc:
-            reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-            raise PlaylistFormatError(f"{self.label}: invalid JSON ({reason})") from None
+            raise PlaylistFormatError(f"{self.label}: invalid JSON ({_reason(exc)})") from None
         if not found:
             raise self._no_playlists()
 
@@ -257,7 +261,6 @@ class _Reader:
             track["title" if field == "track_name" else "artist"] = str(value)
 
     def _playlist(self, pl: dict) -> None:
-        from .playlists import _spotify_id
 
         if pl["pid"] is None or not pl["ok"]:
             raise self._bad_playlist(pl["i"])
@@ -266,11 +269,11 @@ class _Reader:
             self.names[pid] = pl["name"].strip()
         for j, tr in enumerate(pl["tracks"]):
             uri = tr.get("uri")
-            if not isinstance(uri, str) or not _spotify_id(uri):
+            if not isinstance(uri, str) or not spotify_id(uri):
                 raise PlaylistFormatError(
                     f"{self.label}: playlists[{pl['i']}].tracks[{j}]: field 'track_uri' is missing"
                 )
-            self.table.add(pid, _spotify_id(uri), tr["pos"], tr["title"], tr["artist"])
+            self.table.add(pid, spotify_id(uri), tr["pos"], tr["title"], tr["artist"])
 
     def _bad_playlist(self, i: int) -> PlaylistFormatError:
         return PlaylistFormatError(

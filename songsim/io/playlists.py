@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..errors import PlaylistFormatError, SongsimError
 from ..limits import check_lines, read_file
-from .table import COLUMNS, TableBuilder, decode_text
+from .table import COLUMNS, TableBuilder, decode_text, spotify_id
 
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
 
@@ -237,16 +237,6 @@ def _read_rows(rows, label: str) -> pd.DataFrame:
     return table.frame()
 
 
-def _spotify_id(uri: str) -> str:
-    """The bare track id of ``spotify:track:ID``, ``https://open.spotify.com/track/ID?…`` or ``ID``."""
-    uri = uri.strip()
-    if uri.startswith("spotify:track:"):
-        return uri[len("spotify:track:") :]
-    if "open.spotify.com/" in uri and "/track/" in uri:
-        return uri.split("/track/", 1)[1].split("?")[0].strip("/")
-    return uri
-
-
 def _read_exportify(header: list[str], rows, label: str, playlist_id: str) -> pd.DataFrame:
     lower = [c.lower() for c in header]
     uri_col = next(lower.index(c) for c in EXPORTIFY_ID_COLUMNS if c in lower)
@@ -256,7 +246,7 @@ def _read_exportify(header: list[str], rows, label: str, playlist_id: str) -> pd
     for line, (_, row) in enumerate(rows, start=2):
         if len(row) <= uri_col:
             raise PlaylistFormatError(f"{label}: line {line}: no '{header[uri_col]}' field")
-        tid = _spotify_id(row[uri_col])
+        tid = spotify_id(row[uri_col])
         if not tid:
             raise PlaylistFormatError(f"{label}: line {line}: empty '{header[uri_col]}'")
         title, artist = (

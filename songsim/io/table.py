@@ -130,3 +130,13 @@ def decode_text(data: bytes, label: str, error, *, fallback: str | None = None) 
         if fallback:
             return data.decode(fallback, errors="replace")
         raise error(f"{label}: not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def spotify_id(uri: str) -> str:
+    """The bare track id of ``spotify:track:ID``, ``https://open.spotify.com/track/ID?…`` or ``ID``."""
+    uri = uri.strip()
+    if uri.startswith("spotify:track:"):
+        return uri[len("spotify:track:") :]
+    if "open.spotify.com/" in uri and "/track/" in uri:
+        return uri.split("/track/", 1)[1].split("?")[0].strip("/")
+    return uri

@@ -25,7 +25,6 @@ from ..errors import SongsimError
 from ..progress import Callback
 from . import MODELS
 from .batches import Batches
-from .inference import embed_clips  # noqa: F401  (its home before; imported from here too)
 from .params import TrainParams
 
 log = logging.getLogger("songsim")
@@ -65,6 +64,9 @@ def _kl_weight(params: TrainParams, epoch: float) -> float:
 
 
 def _save_resume(path: Path, state: dict) -> None:
+    """Write the resume state atomically; its folder is made here, once an epoch is done (a run
+    that fails before leaves no empty checkpoint folder behind)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)

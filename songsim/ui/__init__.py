@@ -128,16 +128,19 @@ from .session import (
     stop_training,
     take_news,
     take_upload,
+    training_refused,
     training_was_stopped,
     updatable,
     update_library,
     upload_outcome,
+    uploader_key,
     writes_allowed,
 )
 from .settings import setting, widget_key
 from .similar import (
     exports,
     grow,
+    library_folder,
     similar,
 )
 from .tables import duplicate_table, track_table
@@ -215,6 +218,7 @@ __all__ = [
     "perplexity_range",
     "scorable_kinds",
     "exports",
+    "library_folder",
     "graph_html_for",
     "graph_key",
     "graph_neighbours",
@@ -226,6 +230,7 @@ __all__ = [
     "updatable",
     "training_refused",
     "update_library",
+    "uploader_key",
     "writes_allowed",
     "track_table",
     "duplicate_table",

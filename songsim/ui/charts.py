@@ -21,28 +21,13 @@ _MAGMA = np.array(
     [[0, 0, 4], [59, 15, 112], [140, 41, 129], [222, 73, 104], [254, 159, 109], [252, 253, 191]],
     float,
 )
-PALETTE = [
-    "#4c78a8",
-    "#f58518",
-    "#e45756",
-    "#72b7b2",
-    "#54a24b",
-    "#eeca3b",
-    "#b279a2",
-    "#ff9da6",
-    "#9d755d",
-    "#bab0ac",
-    "#1f77b4",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#aec7e8",
-]
+#: Group colours: Vega's tableau10, then ten picked greedily for the largest CIELAB distance
+#: (ΔE ≥ 32) from every colour before them, the no-group grey and the pick colour, with
+#: lightness 35–80 so each reads on light and dark themes (tableau10's closest pair: ΔE 27).
+PALETTE = (
+    "#4c78a8 #f58518 #e45756 #72b7b2 #54a24b #eeca3b #b279a2 #ff9da6 #9d755d #bab0ac "
+    "#7300e6 #00e600 #bf009f #2263e6 #e60000 #736900 #8fbf00 #d47ee6 #994000 #117352"
+).split()
 
 
 #: The group of tracks outside every community (not in the graph's largest component).
@@ -110,7 +95,9 @@ def sweep_charts(
         + ([{"k": elbow_k, "mark": "elbow"}] if elbow_k else [])
         + ([{"k": chosen_k, "mark": "chosen k"}] if chosen_k else [])
     )
-    # a wide faint band, a dashed line and a thin line: where two or three coincide, all show
+    # a wide faint band, a dashed line and a thin line: where two or three coincide, all show;
+    # one legend for the three channels (Vega-Lite merges them: colour, width and dash together)
+    legend = alt.Legend(title=None, orient="bottom", symbolType="stroke", symbolSize=300)
     rules = (
         alt.Chart(marks)
         .mark_rule()
@@ -119,14 +106,14 @@ def sweep_charts(
             strokeWidth=alt.StrokeWidth(
                 "mark:N",
                 scale=alt.Scale(domain=["best silhouette", "elbow", "chosen k"], range=[7, 3, 1.5]),
-                legend=None,
+                legend=legend,
             ),
             strokeDash=alt.StrokeDash(
                 "mark:N",
                 scale=alt.Scale(
                     domain=["best silhouette", "elbow", "chosen k"], range=[[1, 0], [6, 4], [2, 2]]
                 ),
-                legend=None,
+                legend=legend,
             ),
             opacity=alt.condition(
                 alt.datum.mark == "best silhouette", alt.value(0.45), alt.value(0.95)
@@ -137,16 +124,16 @@ def sweep_charts(
                     domain=["best silhouette", "elbow", "chosen k"],
                     range=["#54a24b", "#e45756", "#888888"],
                 ),
-                title=None,
+                legend=legend,
             ),
             tooltip=["mark:N", "k:Q"],
         )
     )
 
-    def panel(field: str, title: str) -> alt.Chart:
+    def panel(field: str, title: str, zero: bool) -> alt.Chart:
         base = alt.Chart(table).encode(
             x=alt.X("k:Q", title="k (clusters)", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
+            y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=zero)),
             tooltip=[alt.Tooltip("k:Q"), alt.Tooltip(f"{field}:Q", format=".4f")],
         )
         return (base.mark_line() + base.mark_circle(size=60) + rules).properties(
@@ -154,8 +141,8 @@ def sweep_charts(
         )
 
     return alt.hconcat(
-        panel("silhouette", "Silhouette"),
-        panel(value, "Inertia (elbow)" if value == "inertia" else "BIC"),
+        panel("silhouette", "Silhouette", zero=True),  # from 0: 0.233 against 0.231 looks close
+        panel(value, "Inertia (elbow)" if value == "inertia" else "BIC", zero=False),
     ).configure_legend(orient="bottom")
 
 
@@ -193,8 +180,8 @@ def loss_curves(history: dict) -> alt.Chart:
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("loss:Q", scale=alt.Scale(zero=False)),
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("loss:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format=".4~f")),
             color="split:N",
             tooltip=["split:N", "epoch:Q", alt.Tooltip("loss:Q", format=".5f")],
         )
@@ -292,7 +279,12 @@ def graph_chart(
             x=alt.X("x:Q", **axis),
             y=alt.Y("y:Q", **axis),
             size=alt.Size("size:Q", scale=alt.Scale(range=[14, 170]), legend=None),
-            color=alt.Color(f"{color}:N", scale=group_scale(pts[color])),
+            color=alt.Color(
+                f"{color}:N",
+                scale=group_scale(pts[color]),
+                # the nodes' thin white outline is no ring around a legend dot (dark theme)
+                legend=alt.Legend(symbolStrokeWidth=0, symbolType="circle"),
+            ),
             opacity=alt.condition(alt.datum.shown, alt.value(0.95), alt.value(0.15)),
             tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N", "degree:Q"],
         )

@@ -142,3 +142,10 @@ def show_error(message, container=st) -> None:
 
 def track_label(ds: Dataset, i: int) -> str:
     return track_labels(ds)[i]
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 playlist``, ``2 playlists``, ``1 entry``, ``3 entries``."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} " + (noun[:-1] + "ies" if noun.endswith("y") else noun + "s")

@@ -32,9 +32,12 @@ def kind_widget(ds: Dataset) -> dict:
 
     kinds = available_kinds(ds)
     kind = st.session_state["kind"] = chosen_kind(ds, kinds)
+    # labels as they are in this run: the browser sends back the label it was shown, which a
+    # model trained meanwhile (its label names the new checkpoint) must not make unknown
+    labels = {name: kind_label(ds, name) for name in kinds}
     return {
         "options": kinds,
-        "format_func": lambda name: kind_label(ds, name),
+        "format_func": labels.__getitem__,
         **widget_key("kind", kind),
     }
 
@@ -109,14 +112,12 @@ def song_options(ds: Dataset, search: str = "") -> list[int]:
 
 
 def song_widget(ds: Dataset) -> dict:
-    """Keyword arguments of a song picker over track rows, tied to :func:`selected_song` (the
-    first song until one is picked)."""
+    """Keyword arguments of a song picker over track rows, tied to :func:`selected_song`. It
+    shows the first song until one is picked, without picking it for the other pages (the Map
+    rings only a song someone chose)."""
     wkey = f"_w_song@{ds.name}"
     row = selected_song(ds)
-    if row is None:
-        row = 0
-        select_song(ds, row)
-    st.session_state[wkey] = row
+    st.session_state[wkey] = 0 if row is None else row
     return {"key": wkey, "on_change": lambda: select_song(ds, st.session_state[wkey])}
 
 

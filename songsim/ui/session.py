@@ -209,6 +209,7 @@ def apply_upload(file_name: str, data: bytes, graph: GraphParams) -> dict:
         "entries": len(table),
         "matched": len(trial.playlists),
         "unmatched": trial.info["unmatched_playlist_entries"],
+        "unmatched_examples": trial.info["unmatched_examples"],
         "playlists": int(table["playlist_id"].nunique()),
     }
 
@@ -248,12 +249,24 @@ def take_upload(file, graph: GraphParams) -> bool:
     except SongsimError as exc:
         st.session_state["upload_outcome"] = ("error", str(exc))
     else:
-        st.session_state["upload_outcome"] = (
-            "success",
-            f"{counts['playlists']} playlists, {counts['matched']} entries matched, "
-            f"{counts['unmatched']} unmatched. The graph is rebuilt.",
-        )
+        st.session_state["upload_outcome"] = ("success", upload_summary(counts))
     return True
+
+
+def upload_summary(counts: dict) -> str:
+    """What an upload brought, in a line (markdown-escaped): its playlists, entries matched, and
+    the first unmatched entries by name."""
+    from .media import counted, plain
+
+    unmatched = counts["unmatched"]
+    text = (
+        f"{counted(counts['playlists'], 'playlist')}, {counted(counts['matched'], 'entry')} "
+        f"matched, {unmatched:,} unmatched"
+    )
+    if unmatched:
+        shown = ", ".join(f"“{plain(e[:80])}”" for e in counts["unmatched_examples"])
+        text += f" ({shown}{', …' if unmatched > len(counts['unmatched_examples']) else ''})"
+    return text + ". The graph is rebuilt."
 
 
 def upload_outcome() -> tuple[str | None, str | None]:
@@ -262,9 +275,15 @@ def upload_outcome() -> tuple[str | None, str | None]:
 
 
 def clear_upload() -> None:
-    """Back to the dataset's own playlists."""
+    """Back to the dataset's own playlists; the uploader is emptied too (a new key)."""
     st.session_state.pop("upload", None)
     st.session_state.pop("upload_outcome", None)
+    st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
+
+
+def uploader_key() -> str:
+    """The playlist uploader's key: a new one after :func:`clear_upload` empties it."""
+    return f"playlist_upload_{st.session_state.get('uploader_round', 0)}"
 
 
 def writes_allowed() -> bool:

@@ -37,9 +37,23 @@ def grow(
     return out.reset_index(drop=True)
 
 
-def exports(table: pd.DataFrame, name: str) -> tuple[str, str]:
-    """``(m3u8 text, csv text)`` of a playlist table, neutralised against formula injection."""
-    from ..analysis.similar import to_csv, to_m3u8
+def exports(ds: Dataset, table: pd.DataFrame, name: str, library_at: str = "") -> tuple[str, str]:
+    """``(m3u8 text, csv text)`` of a playlist table (:func:`grow`'s): the M3U8's paths under
+    ``library_at`` when given, else as :meth:`~songsim.data.datasets.Dataset.player_path` finds
+    them; the CSV uploads back as this playlist."""
+    from ..io.export import playlist_csv, to_m3u8
 
-    cols = [c for c in ("track_id", "title", "artist", "label", "duration") if c in table]
-    return to_m3u8(table, name=name), to_csv(table[cols])
+    paths = [ds.player_path(int(r), library_at.strip() or None) for r in table["row"]]
+    return to_m3u8(table, name=name, paths=paths), playlist_csv(table, name=name)
+
+
+def library_folder(ds: Dataset) -> str:
+    """The library folder to start the M3U8's paths at by default: the folder the dataset was
+    ingested from, for the dashboard's owner (a visitor is shown no server path: ``""``, and
+    paths relative to the library folder)."""
+    from .session import writes_allowed
+
+    sources = ds.info.get("sources") or []
+    if ds.info.get("kind") != "audio" or not sources or not writes_allowed():
+        return ""
+    return str(sources[0])
