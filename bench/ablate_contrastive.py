@@ -30,8 +30,9 @@ from songsim.analysis.evaluation import score_embedding
 from songsim.data.store import load_dataset
 from songsim.embeddings import track_means
 from songsim.models.contrastive import Augmentation
+from songsim.models.inference import embed_clips
 from songsim.models.params import TrainParams
-from songsim.models.train import embed_clips, train
+from songsim.models.train import train
 
 
 def main():

@@ -18,7 +18,7 @@ import torch
 from _common import emit, median_time
 
 from songsim.models.checkpoints import load_checkpoint, shipped_entry
-from songsim.models.train import embed_clips
+from songsim.models.inference import embed_clips
 
 
 def reference(model, clips: np.ndarray, batch_size: int = 256) -> np.ndarray:

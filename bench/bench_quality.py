@@ -90,7 +90,8 @@ def main():
     from songsim.embeddings import embed, track_means
     from songsim.embeddings.modeling import find_checkpoint, train_and_save
     from songsim.models.checkpoints import load_checkpoint
-    from songsim.models.train import TrainParams, embed_clips
+    from songsim.models.inference import embed_clips
+    from songsim.models.train import TrainParams
 
     t = time.perf_counter()
     ds = ingest("realmusic", audio=args.corpus, labels_from_parent=True)

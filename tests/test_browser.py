@@ -447,3 +447,39 @@ def test_a_library_without_playlists_opens_every_page(server, browser_context, c
     pg.mouse.click(box["x"] + 3, box["y"] + 3)  # a corner: empty space
     settle(pg)
     assert pg.get_by_text("Click a point to pick its song").count() == 1
+
+
+def test_a_reload_or_a_shared_link_keeps_the_view(server, browser_context, demo_ds):
+    """k moved on Clusters survives a reload; a link naming the embedding, k and a song opens
+    that view in a new session (another visitor)."""
+    pg = browser_context()
+    pg.goto(f"{server}/clusters")
+    settle(pg)
+    slider = pg.get_by_role("slider").first
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowRight")
+        settle(pg)
+    shown = pg.get_by_role("heading", name="clusters").last.inner_text()
+    assert "k=" in pg.url and "dataset=demo" in pg.url, pg.url
+    pg.reload()
+    settle(pg)
+    no_exceptions(pg)
+    assert pg.get_by_role("heading", name="clusters").last.inner_text() == shown
+
+    track = demo_ds.tracks.iloc[17]
+    link = f"{server}/similar?dataset=demo&kind=mfcc&k=5&song={track.track_id}"
+    other = browser_context()
+    other.goto(link)
+    settle(other)
+    no_exceptions(other)
+    assert song_picked(other).startswith(track.title)
+    main = other.locator('[data-testid="stMain"]')
+    assert (
+        main.locator('[data-testid="stSelectbox"] input')
+        .nth(1)
+        .get_attribute("value")
+        .startswith("MFCC")
+    )
+    nav(other, "Clusters")
+    assert other.get_by_role("heading", name="clusters").last.inner_text().startswith("5 ")

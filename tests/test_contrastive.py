@@ -8,7 +8,8 @@ import torch
 from songsim.errors import SongsimError
 from songsim.models import ContrastiveEncoder
 from songsim.models.contrastive import augment, contrastive_loss
-from songsim.models.train import TrainParams, embed_clips, train
+from songsim.models.inference import embed_clips
+from songsim.models.train import TrainParams, train
 
 
 def nt_xent_reference(z: np.ndarray, tau: float) -> float:

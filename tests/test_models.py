@@ -7,7 +7,8 @@ import torch
 from songsim.errors import CheckpointError
 from songsim.models import ConvAutoencoder, VariationalAutoencoder
 from songsim.models.checkpoints import load_checkpoint, save_checkpoint
-from songsim.models.train import TrainParams, embed_clips, reconstruct, split_by_track, train
+from songsim.models.inference import embed_clips
+from songsim.models.train import TrainParams, reconstruct, split_by_track, train
 
 
 @pytest.fixture(scope="module")

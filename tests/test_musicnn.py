@@ -1,5 +1,6 @@
-"""The musicnn port against the original: TensorFlow's outputs for fixture clips, stored once by
-scripts/musicnn_reference.py, and the float16 overflow that made a loud track all NaN."""
+"""The musicnn ports against the originals: TensorFlow's outputs for fixture clips, stored once by
+scripts/musicnn_reference.py (MSD_musicnn) and scripts/musicnn_wheel_reference.py (the wheel's
+other three models), and the float16 overflow that made a loud track all NaN."""
 
 import hashlib
 import json
@@ -9,9 +10,23 @@ import librosa
 import numpy as np
 import pytest
 
-from songsim.models.musicnn import musicnn_patches, run_musicnn, tag_names, weights_dir
+from songsim.models.musicnn import (
+    musicnn_patches,
+    run_musicnn,
+    run_tagger,
+    tag_names,
+    vocabulary,
+    weights_dir,
+)
 
 REF = Path(__file__).parent / "data" / "musicnn_reference.npz"
+WHEEL_REF = Path(__file__).parent / "data" / "musicnn_wheel_reference.npz"
+#: The wheel's other models: TF name, songsim's weights folder, the layer embedded, vocabulary.
+WHEEL = [
+    ("MTT_musicnn", "musicnn-mtt", "mean_pool", "MTT"),
+    ("MSD_vgg", "vgg-msd", "pool5", "MSD"),
+    ("MTT_vgg", "vgg-mtt", "pool5", "MTT"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +66,21 @@ def test_a_loud_track_is_finite_where_float16_arithmetic_overflows(ref):
     assert np.isfinite(run_musicnn(patches)["penultimate"]).all()
 
 
-def test_weights_ship_with_their_licence_and_checksum():
-    folder = weights_dir()
+@pytest.mark.parametrize("model, folder, layer, words", WHEEL, ids=[w[0] for w in WHEEL])
+def test_the_wheels_other_models_reproduce_tensorflow(ref, model, folder, layer, words):
+    theirs = np.load(WHEEL_REF)
+    out = run_tagger(ref["input"], folder)
+    for mine, name in ((layer, layer), ("tags", "taggram")):
+        expected = theirs[f"{model}/{name}"]
+        relative = np.abs(out[mine] - expected).max() / np.abs(expected).max()
+        assert relative <= 1e-5, (model, name, relative)
+    assert vocabulary(folder) == words and len(tag_names(folder)) == 50
+    assert ("piano" in tag_names(folder)) == (words == "MTT")  # instruments and moods
+
+
+@pytest.mark.parametrize("folder", ["musicnn-msd", *(w[1] for w in WHEEL)])
+def test_weights_ship_with_their_licence_and_checksum(folder):
+    folder = weights_dir(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     licence = (folder / "LICENSE").read_text()
     assert (
@@ -61,4 +89,7 @@ def test_weights_ship_with_their_licence_and_checksum():
     )
     assert "Permission to use, copy, modify" in licence
     digest = hashlib.sha256((folder / "weights.safetensors").read_bytes()).hexdigest()
-    assert digest == manifest["weights_sha256"] and manifest["parameters"] == 787_159
+    sizes = {"musicnn": 787_159, "vgg": 605_748}
+    assert (
+        digest == manifest["weights_sha256"] and manifest["parameters"] == sizes[manifest["model"]]
+    )

@@ -2,8 +2,10 @@
 
 The weights are the ``MSD_musicnn`` checkpoint of the ``musicnn`` 0.1.0 package (trained with the
 Million Song Dataset's 50 most frequent tags; ISC licence, notice in
-``songsim/weights/musicnn-msd/LICENSE``), converted once by ``scripts/convert_musicnn.py`` with
-NumPy alone: no TensorFlow at run time. ``tests/test_musicnn.py`` checks this forward pass
+``songsim/weights/musicnn-msd/LICENSE``) and its ``MTT_musicnn`` (MagnaTagATune's 50 tags:
+``musicnn-mtt``), converted once by ``scripts/convert_musicnn.py`` with NumPy alone: no
+TensorFlow at run time. The wheel's VGG taggers are :mod:`songsim.models.vgg`; :func:`load_tagger`
+loads any of the four by its weights folder. ``tests/test_musicnn.py`` checks this forward pass
 against outputs of the original TensorFlow model stored at conversion.
 
 Input: log-mel patches ``[shape=(n, 187, 96)]`` (3 s at 16 kHz, hop 256; see
@@ -114,24 +116,43 @@ def _max_over_freq(conv: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
     )
 
 
-def weights_dir() -> Path:
-    return package_dir() / "weights" / WEIGHTS
+def weights_dir(folder: str = WEIGHTS) -> Path:
+    return package_dir() / "weights" / folder
 
 
-@lru_cache(maxsize=1)
-def tag_names() -> tuple[str, ...]:
-    """The 50 Million Song Dataset tags, in the order of the model's outputs."""
-    return tuple(json.loads((weights_dir() / "manifest.json").read_text())["tags"])
+@lru_cache(maxsize=8)
+def _manifest(folder: str) -> dict:
+    return json.loads((weights_dir(folder) / "manifest.json").read_text())
 
 
-@lru_cache(maxsize=1)
-def load_musicnn() -> MusiCNN:
-    """The converted MSD_musicnn weights in eval mode (loaded once a process)."""
+def tag_names(folder: str = WEIGHTS) -> tuple[str, ...]:
+    """The 50 tags of a tagger's weights ``folder``, in the order of its outputs (MSD's by
+    default: genres and eras; ``musicnn-mtt`` and ``vgg-mtt`` have MagnaTagATune's: instruments,
+    voices and moods)."""
+    return tuple(_manifest(folder)["tags"])
+
+
+def vocabulary(folder: str = WEIGHTS) -> str:
+    """``"MSD"`` or ``"MTT"``: the tag set a tagger was trained with."""
+    return _manifest(folder).get("vocabulary", "MSD")
+
+
+@lru_cache(maxsize=4)
+def load_tagger(folder: str = WEIGHTS) -> nn.Module:
+    """A converted tagger of the musicnn wheel in eval mode (loaded once a process): a
+    :class:`MusiCNN` or a :class:`~songsim.models.vgg.VGGTagger`, as its manifest says."""
     from safetensors.torch import load_file
 
-    net = MusiCNN()
-    net.load_state_dict(load_file(weights_dir() / "weights.safetensors"))
+    from .vgg import VGGTagger
+
+    net = VGGTagger() if _manifest(folder)["model"] == "vgg" else MusiCNN()
+    net.load_state_dict(load_file(weights_dir(folder) / "weights.safetensors"))
     return net.eval()
+
+
+def load_musicnn() -> MusiCNN:
+    """The converted MSD_musicnn weights in eval mode (loaded once a process)."""
+    return load_tagger(WEIGHTS)
 
 
 def musicnn_patches(y: np.ndarray) -> np.ndarray:
@@ -152,18 +173,20 @@ def musicnn_patches(y: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X[: n * PATCH_FRAMES].reshape(n, PATCH_FRAMES, N_MELS))
 
 
-def run_musicnn(patches: np.ndarray, *, batch: int = 32) -> dict[str, np.ndarray]:
-    """The model's layers for ``patches [shape=(n, 187, 96)]``, in batches: each ``(n, dim)`` float32."""
-    net = load_musicnn()
+def run_tagger(patches: np.ndarray, folder: str = WEIGHTS, *, batch: int = 32) -> dict:
+    """A tagger's layers for ``patches [shape=(n, 187, 96)]``, in batches: each ``(n, dim)``
+    float32 (MusiCNN: mean_pool, max_pool, penultimate, tags; VGG: pool5, tags)."""
+    net = load_tagger(folder)
     out: dict[str, list] = {}
     with torch.inference_mode():
-        for i in range(0, len(patches), batch):
-            x = torch.from_numpy(np.ascontiguousarray(patches[i : i + batch], dtype=np.float32))
+        for i in range(0, max(len(patches), 1), batch):
+            chunk = patches[i : i + batch] if len(patches) else np.zeros((1, PATCH_FRAMES, N_MELS))
+            x = torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32))
             for name, value in net(x).items():
-                out.setdefault(name, []).append(value.numpy())
-    if not out:
-        return {
-            k: np.zeros((0, d), np.float32)
-            for k, d in (("mean_pool", 753), ("max_pool", 753), ("penultimate", 200), ("tags", 50))
-        }
+                out.setdefault(name, []).append(value.numpy()[: len(patches)])
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def run_musicnn(patches: np.ndarray, *, batch: int = 32) -> dict[str, np.ndarray]:
+    """MSD_musicnn's layers for ``patches`` (:func:`run_tagger`)."""
+    return run_tagger(patches, WEIGHTS, batch=batch)
