@@ -40,8 +40,9 @@ ui.focus_caption(ds)
 
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each cluster apart",
-    help="musicnn, a tagger pretrained on the Million Song Dataset, hears each track's clip "
-    "windows (computed once per dataset: about a second a track on 2 cores).",
+    help="Two musicnn taggers hear each track's clip windows in one pass (computed once per "
+    "dataset: about a second a track on 2 cores): one pretrained on the Million Song Dataset "
+    "(genres and eras), one on MagnaTagATune (instruments, voices and moods).",
     **ui.widget_key("show_tags", False),
 ):
     try:
@@ -50,5 +51,6 @@ if ui.tags_available(ds) and st.toggle(
         ui.show_error(exc)
     st.caption(
         "A cluster's tags are those whose mean probability in the cluster rises most above the "
-        "mean over all tracks (of musicnn's 50 Million Song Dataset tags)."
+        "mean over all tracks, from each vocabulary: the Million Song Dataset's 50 tags (genres, "
+        "eras) and MagnaTagATune's 50 (instruments, voices, moods)."
     )

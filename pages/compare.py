@@ -37,8 +37,9 @@ for target in targets:
 
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each cluster and each community apart",
-    help="How audio clusters and playlist communities differ, in words: musicnn, a tagger "
-    "pretrained on the Million Song Dataset, hears each track (computed once per dataset).",
+    help="How audio clusters and playlist communities differ, in words: two musicnn taggers "
+    "hear each track (computed once per dataset): the Million Song Dataset's tags (genres, "
+    "eras) and MagnaTagATune's (instruments, voices, moods).",
     **ui.widget_key("show_tags", False),
 ):
     by_cluster, by_community = st.columns(2)

@@ -140,8 +140,9 @@ ui.focus_caption(ds)
 
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each community apart",
-    help="Playlist communities described by what the songs sound like: musicnn, a tagger "
-    "pretrained on the Million Song Dataset, hears each track (computed once per dataset).",
+    help="Playlist communities described by what the songs sound like: two musicnn taggers "
+    "hear each track (computed once per dataset): the Million Song Dataset's tags (genres, "
+    "eras) and MagnaTagATune's (instruments, voices, moods).",
     **ui.widget_key("show_tags", False),
 ):
     try:

@@ -220,17 +220,29 @@ def test_clusters_and_communities_in_words(fresh_cache, monkeypatch, tiny_datase
     at.toggle[0].set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
-    assert list(table.columns) == ["cluster", "songs", "tags that set it apart"]
-    words = {t for cell in table["tags that set it apart"] for t in cell.split(", ")} - {"—"}
-    assert words and words <= set(tag_names())
+    msd, mtt = "genre and era (MSD tags)", "instruments, voice and mood (MTT tags)"
+    assert list(table.columns) == ["cluster", "songs", msd, mtt]
+    for column, folder in ((msd, "musicnn-msd"), (mtt, "musicnn-mtt")):
+        words = {t for cell in table[column] for t in cell.split(", ")} - {"—"}
+        assert words and words <= set(tag_names(folder)), column
     at.switch_page("pages/graph.py").run()
     assert not at.exception
     assert at.toggle[0].value  # the same setting, kept across pages
     assert any("community" in d.value.columns for d in at.dataframe)
     at.switch_page("pages/compare.py").run()  # side by side: clusters' words and communities'
     assert not at.exception, [e.value for e in at.exception]
-    worded = [d.value for d in at.dataframe if "tags that set it apart" in d.value.columns]
+    worded = [d.value for d in at.dataframe if mtt in d.value.columns]
     assert {"cluster", "community"} <= {t.columns[0] for t in worded}
+    at.switch_page("pages/map.py").run()  # heard: each point's top tags of both in its tooltip
+    assert not at.exception, [e.value for e in at.exception]
+    tooltips = [f["field"] for c in charts(at) for f in c.get("encoding", {}).get("tooltip", [])]
+    tooltips += [
+        f["field"]
+        for c in charts(at)
+        for layer in c.get("layer", [])
+        for f in layer.get("encoding", {}).get("tooltip", [])
+    ]
+    assert {"tags", "sound"} <= set(tooltips), tooltips
 
 
 @pytest.mark.parametrize("shape", ["no-playlists-no-labels", "no-playlists-labels"])

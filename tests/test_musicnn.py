@@ -93,3 +93,27 @@ def test_weights_ship_with_their_licence_and_checksum(folder):
     assert (
         digest == manifest["weights_sha256"] and manifest["parameters"] == sizes[manifest["model"]]
     )
+
+
+def test_the_ensemble_hears_each_track_once_with_every_tagger(tmp_path, fresh_cache, monkeypatch):
+    from test_library import song
+
+    from songsim.catalog import ingest
+    from songsim.embeddings import embed
+    from songsim.embeddings import musicnn as hearing
+    from songsim.embeddings.kinds import fuse, tracks_to_embed
+    from songsim.embeddings.names import COMPOSITES, TAGGERS
+
+    for i in range(3):
+        song(tmp_path / "lib" / f"s{i}.wav", seed=i, seconds=12.0)
+    ds = ingest("lib", audio=tmp_path / "lib")
+    heard = []
+    windows = hearing._windows
+    monkeypatch.setattr(hearing, "_windows", lambda ref: heard.append(ref[0]) or windows(ref))
+    emb = embed(ds, "ensemble")
+    assert sorted(heard) == sorted(set(heard)) and len(heard) == ds.n_tracks  # decoded once
+    assert all(tracks_to_embed(ds, k) == 0 for k in TAGGERS)
+    parts = [embed(ds, k).track for k in COMPOSITES["ensemble"]]
+    assert np.allclose(emb.track, fuse(*parts), atol=1e-6)
+    assert np.allclose(np.linalg.norm(emb.track, axis=1), 1, atol=1e-5)
+    assert emb.track.shape[1] == 128 + 753 + 753 + 256 + 256

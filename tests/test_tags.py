@@ -44,15 +44,20 @@ def test_tags_on_the_command_line(tiny_saved, capsys):
 
     assert main(["tags", "tiny", "--by", "track", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == tiny_saved.n_tracks and all(
-        set(r["tags"]) <= set(tag_names()) for r in rows
-    )
+    assert len(rows) == tiny_saved.n_tracks
+    for vocabulary, folder in (("MSD", "musicnn-msd"), ("MTT", "musicnn-mtt")):
+        assert all(set(r[f"tags_{vocabulary}"]) <= set(tag_names(folder)) for r in rows)
     assert main(["tags", "tiny", "--by", "cluster", "--k", "3", "--kind", "mfcc", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["by"] == "cluster" and sum(g["size"] for g in out["groups"]) == tiny_saved.n_tracks
+    assert out["by"] == "cluster" and set(out["groups"]) == {"MSD", "MTT"}
+    assert sum(g["size"] for g in out["groups"]["MTT"]) == tiny_saved.n_tracks
     assert main(["tags", "tiny", "--by", "community"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("communities: leading-eigenvector") and "community 0" in text
+    assert "instruments, voice, mood (MTT):" in text and "genre, era (MSD):" in text
+    # k by default: the best silhouette's, as the dashboard starts (8 tracks: k = 8 cannot be)
+    assert main(["tags", "tiny", "--by", "cluster", "--kind", "mfcc", "--vocabulary", "MTT"]) == 0
+    assert "k of the best silhouette" in capsys.readouterr().out
 
 
 def test_tags_need_audio(fresh_cache, tiny_dataset, capsys):

@@ -85,54 +85,72 @@ def cmd_communities(args) -> None:
 def cmd_tags(args) -> None:
     from ..analysis.tags import distinctive_tags, top_tags
     from ..data.store import load_dataset
-    from ..embeddings.kinds import track_tags
+    from ..embeddings.kinds import VOCABULARIES, track_tags
     from ..progress import terminal_callback
 
     ds = load_dataset(args.name)
-    probs = track_tags(ds, progress=terminal_callback())
+    vocabularies = list(VOCABULARIES) if args.vocabulary == "both" else [args.vocabulary]
+    probs = {v: track_tags(ds, v, progress=terminal_callback()) for v in vocabularies}
     if args.by == "track":
-        tops = top_tags(probs, args.n)
+        tops = {v: top_tags(p, args.n) for v, p in probs.items()}
         rows = [
-            {"track_id": t, "title": ti, "tags": tg}
-            for t, ti, tg in zip(ds.tracks["track_id"], ds.tracks["title"], tops)
+            {"track_id": t, "title": ti, **{f"tags_{v}": tops[v][i] for v in vocabularies}}
+            for i, (t, ti) in enumerate(zip(ds.tracks["track_id"], ds.tracks["title"]))
         ]
         if args.json:
             print_json(rows)
         else:
             for r in rows:
-                print(f"{r['track_id']}  {', '.join(r['tags'])}")
+                words = " | ".join(f"{v}: {', '.join(r[f'tags_{v}'])}" for v in vocabularies)
+                print(f"{r['track_id']}  {words}")
         return
     groups, what = _groups(ds, args)
-    table = distinctive_tags(probs, groups, args.n)
+    tables = {v: distinctive_tags(p, groups, args.n) for v, p in probs.items()}
     if args.json:
-        print_json({"by": args.by, "what": what, "groups": table.to_dict(orient="records")})
+        print_json(
+            {
+                "by": args.by,
+                "what": what,
+                "groups": {v: t.to_dict(orient="records") for v, t in tables.items()},
+            }
+        )
         return
     plural = {"cluster": "clusters", "community": "communities"}[args.by]
-    print(f"{plural}: {what}; the tags that rise most above the corpus mean (musicnn, MSD tags)")
-    for r in table.itertuples():
-        tags = ", ".join(f"{t} (+{lift:.2f})" for t, lift in zip(r.tags, r.lift)) or "—"
-        print(f"  {args.by} {r.group}  ({r.size} tracks): {tags}")
+    print(f"{plural}: {what}; the tags that rise most above the corpus mean")
+    first = tables[vocabularies[0]]
+    for i, group in enumerate(first["group"]):
+        print(f"  {args.by} {group}  ({first['size'].iloc[i]} tracks)")
+        for v, table in tables.items():
+            r = table.iloc[i]
+            tags = ", ".join(f"{t} (+{lift:.2f})" for t, lift in zip(r.tags, r.lift)) or "—"
+            print(f"      {VOCABULARY_WORDS[v]}: {tags}")
+
+
+#: What each tag vocabulary describes.
+VOCABULARY_WORDS = {"MSD": "genre, era (MSD)", "MTT": "instruments, voice, mood (MTT)"}
 
 
 def _groups(ds, args):
-    """The cluster or community of every track, and a line saying how they were found."""
+    """The cluster or community of every track, and a line saying how they were found: the
+    same steps as the dashboard (:mod:`songsim.pipeline`), k by default the best-silhouette k."""
     import numpy as np
+
+    from ..params import GraphParams, SweepParams
+    from ..pipeline import k_sweep, song_graph, track_vectors
 
     if args.by == "cluster":
         from ..analysis.clustering import kmeans
-        from ..embeddings import embed
 
-        labels, _ = kmeans(
-            embed(ds, args.kind, train_if_missing=False).track,
-            args.k,
-            random_state=args.random_state,
-        )
-        return labels, f"k-means, k = {args.k}, on the {args.kind} embedding"
-    from ..analysis.communities import detect
-    from ..pipeline import dataset_graph
+        X = track_vectors(ds, args.kind)
+        k = args.k or k_sweep(X, SweepParams(random_state=args.random_state)).best_k_
+        if k >= ds.n_tracks:
+            from ..errors import SongsimError
 
-    graph = dataset_graph(ds)
-    res = detect(graph, refine_partition=True, random_state=args.random_state)
+            raise SongsimError(f"--k {k}: dataset '{ds.name}' has only {ds.n_tracks} tracks")
+        labels, _ = kmeans(X, k, random_state=args.random_state)
+        how = "k" if args.k else "k of the best silhouette"
+        return labels, f"k-means, {how} = {k}, on the {args.kind} embedding"
+    graph, res = song_graph(ds, GraphParams(random_state=args.random_state))
     groups = np.full(ds.n_tracks, None, dtype=object)
     groups[graph.nodes] = res.membership
     return (
@@ -226,10 +244,11 @@ def add_commands(sub) -> None:
     s = sub.add_parser(
         "tags",
         help="musicnn tags per track, and the tags that set clusters or communities apart",
-        description="Words for the groups: the pretrained musicnn tagger's 50 Million Song Dataset "
-        "tags for every track (heard from the audio: the demo or an audio dataset), and per k-means "
-        "cluster or playlist community the tags whose mean probability rises most above the "
-        "corpus mean.",
+        description="Words for the groups: two pretrained musicnn taggers' tags for every track "
+        "(heard from the audio, in one pass: the demo or an audio dataset) — the Million Song "
+        "Dataset's 50 (genres, eras) and MagnaTagATune's 50 (instruments, voices, moods) — and "
+        "per k-means cluster or playlist community the tags whose mean probability rises most "
+        "above the corpus mean.",
         epilog="examples: python -m songsim tags demo --by community; "
         "python -m songsim tags demo --by cluster --k 8 --kind mfcc --json",
     )
@@ -240,7 +259,12 @@ def add_commands(sub) -> None:
         default="cluster",
         help="what to describe (default: cluster)",
     )
-    s.add_argument("--k", type=positive, default=8, help="clusters, with --by cluster (default 8)")
+    s.add_argument(
+        "--k",
+        type=positive,
+        help="clusters, with --by cluster (default: the k of the best silhouette, as the "
+        "dashboard starts)",
+    )
     s.add_argument(
         "--kind",
         type=kind_name_arg,
@@ -249,6 +273,13 @@ def add_commands(sub) -> None:
         help=KIND_HELP + "; with --by cluster",
     )
     s.add_argument("--n", type=positive, default=3, metavar="N", help="tags per group (default 3)")
+    s.add_argument(
+        "--vocabulary",
+        choices=["MSD", "MTT", "both"],
+        default="both",
+        help="MSD: the Million Song Dataset's 50 tags (genres, eras); MTT: MagnaTagATune's 50 "
+        "(instruments, voices, moods); both (default), heard in one pass",
+    )
     random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_tags)

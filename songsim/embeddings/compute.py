@@ -14,10 +14,10 @@ import numpy as np
 from ..analysis.similar import normalize_rows
 from ..data.datasets import Dataset
 from ..progress import track
-from .names import MODEL_KINDS
+from .names import MODEL_KINDS, TAGGERS
 from .specs import Spec
 
-TASK_TRACKS = {"musicnn": 8}
+TASK_TRACKS = dict.fromkeys(TAGGERS, 8)
 DEFAULT_TASK_TRACKS = 64
 
 
@@ -42,6 +42,54 @@ def compute_missing(ds: Dataset, sp: Spec, store, hashes: list[str], client, pro
     store.prune(hashes)
 
 
+def compute_taggers_together(
+    ds: Dataset, specs: list[Spec], stores: list, hashes: list[str], client, progress
+) -> None:
+    """Compute the clip vectors of several tagger kinds in one pass over the audio: each track
+    that any of ``stores`` lacks is decoded once and heard by every tagger of ``specs``; each
+    store gets the tracks it lacked."""
+    from contextlib import ExitStack
+
+    from ..tasks import ordered_map
+    from .musicnn import audio_refs
+
+    lacking = [set(store.missing(hashes)) for store in stores]
+    rows = sorted(set().union(*lacking))
+    if not rows:
+        return
+    kinds = tuple(sp.kind for sp in specs)
+    chunks = [
+        rows[i : i + TASK_TRACKS[kinds[0]]] for i in range(0, len(rows), TASK_TRACKS[kinds[0]])
+    ]
+    args = ((kinds, audio_refs(ds, chunk)) for chunk in chunks)
+    results = ordered_map(taggers_task, args, client=client, n_jobs=1)
+    label = f"embedding ({', '.join(kinds)}: one pass over the audio)"
+    with ExitStack() as stack:
+        writers = [stack.enter_context(store.writer()) for store in stores]
+        for chunk, out in zip(chunks, track(results, len(chunks), label, progress)):
+            counts = ds.tracks["n_clips"].to_numpy()[chunk]
+            starts = np.concatenate([[0], np.cumsum(counts)])
+            for kind, writer, wanted in zip(kinds, writers, lacking):
+                vectors, tags = out[kind]
+                picked = [i for i, row in enumerate(chunk) if row in wanted]
+                if not picked:
+                    continue
+                clips = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in picked])
+                t = ds.tracks.iloc[[chunk[i] for i in picked]]
+                writer.add(
+                    t["clips_hash"].tolist(), t["n_clips"].tolist(), vectors[clips], tags[clips]
+                )
+    for store in stores:
+        store.prune(hashes)
+
+
+def taggers_task(kinds: tuple, audio: list[tuple]) -> dict:
+    """One task of :func:`compute_taggers_together`: per kind, ``(vectors, tags)`` of a batch."""
+    from .musicnn import tagger_clips
+
+    return tagger_clips(audio, kinds)
+
+
 def _model_ref(ds: Dataset, sp: Spec):
     """What a task needs besides the clips: a checkpoint folder, a PCA basis, the clip params."""
     if sp.kind in MODEL_KINDS:
@@ -59,7 +107,7 @@ def _model_ref(ds: Dataset, sp: Spec):
 
 def _task_input(ds: Dataset, kind: str, rows: list[int]) -> tuple:
     """``(clips of the tracks rows, audio refs)``: what a task reads (picklable, small)."""
-    if kind == "musicnn":
+    if kind in TAGGERS:
         from .musicnn import audio_refs
 
         return None, audio_refs(ds, rows)
@@ -69,10 +117,10 @@ def _task_input(ds: Dataset, kind: str, rows: list[int]) -> tuple:
 def clip_vectors_task(kind: str, model_ref, clips, audio) -> tuple[np.ndarray, np.ndarray | None]:
     """One task: the clip vectors ``(n_clips, d)`` (and musicnn's tags) of a batch of tracks,
     from their clips (a small :class:`~songsim.data.clips.ClipStore`) or their audio refs."""
-    if kind == "musicnn":
-        from .musicnn import musicnn_clips
+    if kind in TAGGERS:
+        from .musicnn import tagger_clips
 
-        return musicnn_clips(audio)
+        return tagger_clips(audio, [kind])[kind]
     X = clips[:]
     if kind == "mfcc":
         from .baselines import mfcc_stats

@@ -1,29 +1,35 @@
 """Song embeddings behind one interface: raw, PCA, MFCC statistics, CAE, VAE and contrastive
-latents, the pretrained musicnn tagger, and the contrastive encoder fused with it.
+latents, the four pretrained taggers of the musicnn wheel, and joins of them.
 
 Every kind gives track vectors ``(n_tracks, d)``: the mean of each track's clip vectors. All but
-``raw`` and ``fused`` are stored per track (:mod:`songsim.embeddings.vectors`), keyed by the
+``raw``, ``fused`` and ``ensemble`` are stored per track (:mod:`songsim.embeddings.vectors`), keyed by the
 track's clips and by what makes the vectors (the kind's code and parameters, the model's
 checkpoint id), so an updated library embeds only its new tracks.
 
-=====  ======================================================  ========
-kind   clip vector                                             d
-=====  ======================================================  ========
-raw    the flattened scaled log-mel spectrogram                20 736
-pca    its first r principal components (default 64), on a     r
-       basis fitted to the dataset (4,096 clips at most)
-mfcc   mean and std over frames of 20 MFCCs, z-scored          40
-cae    the convolutional autoencoder's latent vector           latent
-vae    the VAE's posterior mean                                latent
-contr. the contrastive encoder's time-pooled embedding,         latent
-       L2-normalised per clip
-musi.  the pretrained musicnn tagger's ``mean_pool`` of the     753
-       clip window's first 3 s, heard at 16 kHz (audio only),
-       standardised over the dataset and L2-normalised;
-       its 50 tag probabilities come with it (``tags``)
-fused  contrastive ‖ musicnn, each unit length, over √2        latent+753
-       (a track: its two unit track vectors, joined)
-=====  ======================================================  ========
+===========  ====================================================  ===========
+kind         clip vector                                           d
+===========  ====================================================  ===========
+raw          the flattened scaled log-mel spectrogram              20 736
+pca          its first r principal components (default 64), on a   r
+             basis fitted to the dataset (4,096 clips at most)
+mfcc         mean and std over frames of 20 MFCCs, z-scored        40
+cae          the convolutional autoencoder's latent vector         latent
+vae          the VAE's posterior mean                              latent
+contrastive  the contrastive encoder's time-pooled embedding,      latent
+             L2-normalised per clip
+musicnn      the pretrained musicnn tagger's (MSD tags)            753
+             ``mean_pool`` of the clip window's first 3 s, heard
+             at 16 kHz (audio only), standardised over the dataset
+             and L2-normalised; its 50 tag probabilities come with
+             it (``tags``)
+musicnn-mtt  the same network trained on MagnaTagATune's tags      753
+vgg-msd      the wheel's VGG tagger (MSD tags): ``pool5``          256
+vgg-mtt      its VGG tagger (MTT tags): ``pool5``                  256
+fused        contrastive ‖ musicnn, each unit length, over √2      latent+753
+             (a track: its two unit track vectors, joined)
+ensemble     contrastive ‖ the four taggers, each unit length,     latent+2018
+             over √5; the four taggers hear the audio in one pass
+===========  ====================================================  ===========
 
 A model kind at a size other than its default is named ``kind@latent`` (``cae@32``): every
 checkpoint that fits a dataset is an embedding of its own (:func:`available_kinds`).
@@ -50,9 +56,11 @@ from ..progress import Callback, track
 from ..storage import check_name
 from .names import (
     AUDIO_KINDS,
+    COMPOSITES,
     KINDS,
     MODEL_KINDS,
     PREFERENCE,
+    TAGGERS,
     best_kind,
     kind_name,
     split_kind,
@@ -155,16 +163,15 @@ def embed(
     """
     name = kind
     kind, _ = split_kind(kind)
-    if kind == "fused":  # made of two stored embeddings: nothing of its own to store
-        return _fused(
-            embed(
-                ds,
-                "contrastive",
-                train_if_missing=train_if_missing,
-                client=client,
-                progress=progress,
-            ),
-            embed(ds, "musicnn", client=client, progress=progress),
+    if kind in COMPOSITES:  # made of stored embeddings: nothing of its own to store
+        parts = COMPOSITES[kind]
+        _hear_together(ds, [p for p in parts if p in TAGGERS], client, progress)
+        return _joined(
+            kind,
+            [
+                embed(ds, part, train_if_missing=train_if_missing, client=client, progress=progress)
+                for part in parts
+            ],
         )
     if kind == "raw":
         return _raw(ds, progress)
@@ -189,11 +196,11 @@ def embed(
         sp.params,
         key,
         clip=lambda: store.clip_matrix(hashes, counts, transform),
-        tags=(lambda: store.clip_matrix(hashes, counts, what="g")) if kind == "musicnn" else None,
+        tags=(lambda: store.clip_matrix(hashes, counts, what="g")) if kind in TAGGERS else None,
         model_key=sp.key,
         transform=transform,
     )
-    if kind == "musicnn":
+    if kind in TAGGERS:
         emb._track_tags = store.cached_tracks(
             f"{key}-tags", lambda: store.track_means(hashes, what="g")
         )
@@ -238,26 +245,41 @@ def _raw(ds: Dataset, progress) -> Embedding:
     )
 
 
-def fuse(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a ‖ b`` row by row ``(n, d_a + d_b)`` float32, each part unit length, the whole unit
-    length: how ``fused`` joins the contrastive and musicnn vectors."""
-    parts = [normalize_rows(a, np.float32), normalize_rows(b, np.float32)]
-    return np.hstack(parts) * np.float32(np.sqrt(0.5))
+def fuse(*parts: np.ndarray) -> np.ndarray:
+    """``a ‖ b ‖ …`` row by row ``(n, Σ d)`` float32, each part unit length, the whole unit
+    length (over √parts): how ``fused`` and ``ensemble`` join their parts, equally weighted."""
+    joined = [normalize_rows(p, np.float32) for p in parts]
+    return np.hstack(joined) * np.float32(np.sqrt(1 / len(parts)))
 
 
-def _fused(contrastive: Embedding, musicnn: Embedding) -> Embedding:
-    """contrastive ‖ musicnn (:func:`fuse`), clips and tracks."""
-    params = {"contrastive": contrastive.params, "musicnn": musicnn.params}
-    key = _digest(f"fused:{contrastive.key}:{musicnn.key}")
+def _hear_together(ds: Dataset, taggers: list[str], client, progress) -> None:
+    """The tagger parts of a composite kind computed in one pass over the audio."""
+    from .compute import compute_taggers_together
+
+    if len(taggers) < 2:
+        return
+    specs = [spec(ds, k) for k in taggers]
+    hashes = ds.tracks["clips_hash"].tolist()
+    compute_taggers_together(
+        ds, specs, [store_of(ds, sp) for sp in specs], hashes, client, progress
+    )
+
+
+def _joined(kind: str, parts: list[Embedding]) -> Embedding:
+    """A composite kind's embedding: its parts joined (:func:`fuse`), clips and tracks; the tags
+    are the MSD musicnn part's."""
+    params = {p.kind: p.params for p in parts}
+    key = _digest(f"{kind}:" + ":".join(p.key for p in parts))
+    tagger = next(p for p in parts if p.kind == "musicnn")
     emb = Embedding(
-        "fused",
-        fuse(contrastive.track, musicnn.track),
+        kind,
+        fuse(*(p.track for p in parts)),
         params,
         key,
-        clip=lambda: fuse(contrastive.clip, musicnn.clip),
-        tags=lambda: musicnn.tags,
+        clip=lambda: fuse(*(p.clip for p in parts)),
+        tags=lambda: tagger.tags,
     )
-    emb._track_tags = musicnn.track_tags()
+    emb._track_tags = tagger.track_tags()
     return emb
 
 
@@ -265,11 +287,8 @@ def tracks_to_embed(ds: Dataset, kind: str) -> int:
     """How many of the tracks of ``ds`` a stored ``kind`` has no vectors of yet (0 for the kinds
     made from others, and when no model fits: nothing would be computed)."""
     k, _ = split_kind(kind)
-    if k in ("raw", "fused"):
-        return sum(
-            tracks_to_embed(ds, part)
-            for part in (("contrastive", "musicnn") if k == "fused" else ())
-        )
+    if k == "raw" or k in COMPOSITES:
+        return sum(tracks_to_embed(ds, part) for part in COMPOSITES.get(k, ()))
     try:
         sp = spec(ds, kind)
     except SongsimError:
@@ -333,12 +352,23 @@ def available_kinds(ds: Dataset, has_checkpoint=None) -> list[str]:
     return names
 
 
-def track_tags(ds: Dataset, *, progress: Callback | None = None) -> pd.DataFrame:
-    """Tag probabilities ``(n_tracks, 50)``, one column per tag (the musicnn embedding's, stored)."""
+#: Tag vocabularies → the tagger kind whose tags are the words: MSD's 50 are genres and eras,
+#: MagnaTagATune's 50 instruments, voices and moods.
+VOCABULARIES = {"MSD": "musicnn", "MTT": "musicnn-mtt"}
+
+
+def track_tags(
+    ds: Dataset, vocabulary: str = "MSD", *, progress: Callback | None = None
+) -> pd.DataFrame:
+    """Tag probabilities ``(n_tracks, 50)`` of one vocabulary (:data:`VOCABULARIES`), one column
+    per tag (the tagger embedding's, stored). Both vocabularies' taggers hear the audio in one
+    pass, whichever is asked for first."""
     from ..models.musicnn import tag_names
 
-    emb = embed(ds, "musicnn", progress=progress)
-    return pd.DataFrame(emb.track_tags(), columns=list(tag_names()))
+    kind = VOCABULARIES[vocabulary]
+    _hear_together(ds, list(VOCABULARIES.values()), None, progress)
+    emb = embed(ds, kind, progress=progress)
+    return pd.DataFrame(emb.track_tags(), columns=list(tag_names(TAGGERS[kind][0])))
 
 
 def teacher_vectors(datasets: list[Dataset], *, progress: Callback | None = None) -> np.ndarray:

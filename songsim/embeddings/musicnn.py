@@ -1,12 +1,13 @@
-"""The ``musicnn`` embedding kind: the pretrained tagger's features and tags for every clip.
+"""The tagger embedding kinds (``musicnn``, ``musicnn-mtt``, ``vgg-msd``, ``vgg-mtt``): a
+pretrained tagger's features and tags for every clip.
 
 musicnn listens to 16 kHz audio, not to songsim's 22.05 kHz log-mel clips, so its input is made
 from the audio itself, for the same clip windows: the first 3 s (one 187-frame patch) of each
 5-s clip window of a track, read again from the source file (an audio dataset) or rendered again
 (the demo). A dataset of spectrogram images has no audio for it.
 
-Each clip gets ``mean_pool`` (753 values: the mid-end's features averaged over time) and the 50
-tag probabilities. The features are standardised per dimension over the dataset's clips and then
+Each clip gets a musicnn's ``mean_pool`` (753 values: the mid-end's features averaged over time)
+or a VGG's ``pool5`` (256) and the 50 tag probabilities. The features are standardised per dimension over the dataset's clips and then
 scaled to unit length (the ``zscore-unit`` transform of :mod:`songsim.embeddings.vectors`),
 since its dimensions differ in scale by orders of
 magnitude, and on the real-music benchmark this lifted AMI from 0.231 to 0.282 and precision@10
@@ -82,11 +83,14 @@ def _windows(ref: tuple) -> list[np.ndarray]:
     return [read_excerpt(Path(path), float(s), PATCH_SECONDS, sr=SR) for s in starts]
 
 
-def musicnn_clips(refs: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
-    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` float32 of every clip of
-    the tracks ``refs`` (:func:`audio_refs`), in order: ``mean_pool`` as the model gives it (a
-    dataset standardises it over all its clips) and the tag probabilities."""
-    from ..models.musicnn import PATCH_FRAMES, SR, musicnn_patches, run_musicnn
+def tagger_clips(refs: list[tuple], kinds) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per tagger kind (:data:`~songsim.embeddings.names.TAGGERS`): ``(features [shape=(n_clips,
+    d)], tags [shape=(n_clips, 50)])`` float32 of every clip of the tracks ``refs``
+    (:func:`audio_refs`), in order. The audio is decoded and made into patches once; every
+    tagger hears the same patches. Features as the model gives them (a dataset standardises
+    them over all its clips)."""
+    from ..models.musicnn import PATCH_FRAMES, SR, musicnn_patches, run_tagger
+    from .names import TAGGERS
 
     patches = []
     for ref in refs:
@@ -94,5 +98,15 @@ def musicnn_clips(refs: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
             y = np.pad(y, (0, max(0, int(PATCH_SECONDS * SR) - len(y))))
             patches.append(musicnn_patches(y)[0])
     X = np.stack(patches) if patches else np.zeros((0, PATCH_FRAMES, 96), np.float32)
-    layers = run_musicnn(X, batch=64)
-    return layers[FEATURE], layers["tags"]
+    out = {}
+    for kind in kinds:
+        folder, layer = TAGGERS[kind]
+        layers = run_tagger(X, folder, batch=64)
+        out[kind] = (layers[layer], layers["tags"])
+    return out
+
+
+def musicnn_clips(refs: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` of MSD_musicnn
+    (:func:`tagger_clips`)."""
+    return tagger_clips(refs, ["musicnn"])["musicnn"]

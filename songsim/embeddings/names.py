@@ -4,10 +4,35 @@ from __future__ import annotations
 
 from ..errors import SongsimError
 
-KINDS = ("raw", "pca", "mfcc", "cae", "vae", "contrastive", "musicnn", "fused")
+KINDS = (
+    "raw",
+    "pca",
+    "mfcc",
+    "cae",
+    "vae",
+    "contrastive",
+    "musicnn",
+    "musicnn-mtt",
+    "vgg-msd",
+    "vgg-mtt",
+    "fused",
+    "ensemble",
+)
 MODEL_KINDS = ("cae", "vae", "contrastive")
+#: The pretrained taggers of the musicnn wheel: kind → (weights folder, the layer embedded).
+TAGGERS = {
+    "musicnn": ("musicnn-msd", "mean_pool"),
+    "musicnn-mtt": ("musicnn-mtt", "mean_pool"),
+    "vgg-msd": ("vgg-msd", "pool5"),
+    "vgg-mtt": ("vgg-mtt", "pool5"),
+}
+#: Kinds joined from others (each part unit length): nothing of their own is stored.
+COMPOSITES = {
+    "fused": ("contrastive", "musicnn"),
+    "ensemble": ("contrastive", "musicnn", "musicnn-mtt", "vgg-msd", "vgg-mtt"),
+}
 #: Kinds that listen to the source audio again (slow: scored only when asked for by name).
-AUDIO_KINDS = ("musicnn", "fused")
+AUDIO_KINDS = (*TAGGERS, *COMPOSITES)
 #: The default first (the fast contrastive encoder), then the kinds from best to worst by
 #: precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
 PREFERENCE = ("contrastive", "fused", "musicnn", "mfcc", "vae", "cae", "pca", "raw")

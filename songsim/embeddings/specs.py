@@ -19,11 +19,11 @@ from ..errors import SongsimError
 from ..progress import Callback
 from ..storage import check_name
 from .baselines import N_MFCC
-from .names import MODEL_KINDS, split_kind
+from .names import COMPOSITES, MODEL_KINDS, TAGGERS, split_kind
 
 MUSICNN_PARAMS = {"weights": "msd", "layer": "mean_pool", "scaling": "standardised"}
 
-TRANSFORM = {"mfcc": "zscore", "musicnn": "zscore-unit"}
+TRANSFORM = {"mfcc": "zscore", **dict.fromkeys(TAGGERS, "zscore-unit")}
 
 
 #: Tracks per embedding task (a batch read, embedded and stored together).
@@ -45,6 +45,11 @@ def _plain_params(kind: str, n_components: int = 64, random_state: int = 0) -> d
         "pca": {"n_components": n_components, "random_state": random_state},
         "mfcc": {"n_mfcc": N_MFCC},
         "musicnn": MUSICNN_PARAMS,
+        **{
+            k: {"weights": folder, "layer": layer, "scaling": "standardised"}
+            for k, (folder, layer) in TAGGERS.items()
+            if k != "musicnn"
+        },
     }.get(kind)
 
 
@@ -53,7 +58,9 @@ def _plain_params(kind: str, n_components: int = 64, random_state: int = 0) -> d
 KIND_CODE = {
     "pca": ("embeddings/baselines.py",),
     "mfcc": ("embeddings/baselines.py",),
-    "musicnn": ("embeddings/musicnn.py", "models/musicnn.py", "io/audio.py"),
+    **dict.fromkeys(
+        TAGGERS, ("embeddings/musicnn.py", "models/musicnn.py", "models/vgg.py", "io/audio.py")
+    ),
     **dict.fromkeys(
         MODEL_KINDS,
         (
@@ -80,7 +87,7 @@ def spec(
     """The :class:`Spec` of ``kind`` for ``ds``: a model kind's checkpoint is looked up by its
     manifest (no weights loaded; trained first only when ``train_if_missing``)."""
     kind, named = split_kind(kind)
-    if kind in ("raw", "fused"):
+    if kind == "raw" or kind in COMPOSITES:
         raise SongsimError(f"the {kind} embedding is made from others, not stored")
     params = _plain_params(kind, n_components, random_state)
     model_entry = None
@@ -104,7 +111,7 @@ def spec(
         model_entry = str(found[0])
     elif kind == "pca":
         params = {**params, "fitted_on": ds.audio_fingerprint}
-    elif kind == "musicnn":
+    elif kind in TAGGERS:
         from .musicnn import needs_audio
 
         needs_audio(ds)
@@ -135,8 +142,8 @@ def embedding_key(ds: Dataset, kind: str) -> str:
     k, _ = split_kind(kind)
     if k == "raw":
         return _digest(f"raw:{ds.audio_fingerprint}")
-    if k == "fused":
-        return _digest(f"fused:{embedding_key(ds, 'contrastive')}:{embedding_key(ds, 'musicnn')}")
+    if k in COMPOSITES:
+        return _digest(f"{k}:" + ":".join(embedding_key(ds, part) for part in COMPOSITES[k]))
     return vectors_key(ds, spec(ds, kind))
 
 

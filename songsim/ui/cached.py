@@ -31,8 +31,12 @@ KINDS_LABELS = {
     "cae": "Convolutional autoencoder",
     "vae": "Variational autoencoder",
     "contrastive": "Contrastive encoder",
-    "musicnn": "musicnn (pretrained tagger)",
+    "musicnn": "musicnn (pretrained tagger, MSD tags)",
+    "musicnn-mtt": "musicnn (pretrained tagger, MTT tags)",
+    "vgg-msd": "VGG tagger (MSD tags)",
+    "vgg-mtt": "VGG tagger (MTT tags)",
     "fused": "Fused: contrastive ‖ musicnn",
+    "ensemble": "Ensemble: contrastive ‖ the four taggers",
 }
 
 
@@ -245,48 +249,63 @@ def tags_available(ds: Dataset) -> bool:
 @st.cache_data(
     max_entries=8, show_spinner="Listening with musicnn (once per dataset; minutes on a large one)…"
 )
-def _track_tags(_ds: Dataset, audio_key: str) -> pd.DataFrame:
+def _track_tags(_ds: Dataset, audio_key: str, vocabulary: str = "MSD") -> pd.DataFrame:
     from ..embeddings.kinds import track_tags
 
-    return track_tags(_ds)
+    return track_tags(_ds, vocabulary)
 
 
-def _words(table: pd.DataFrame, what: str) -> pd.DataFrame:
-    from ..analysis.tags import describe
+def _hear_words(ds: Dataset) -> None:
+    """Both vocabularies' taggers hear the tracks they have not heard, in one pass over the
+    audio, with a progress bar."""
+    from ..embeddings.kinds import VOCABULARIES, track_tags, tracks_to_embed
 
-    return pd.DataFrame(
-        {what: table["group"], "songs": table["size"], "tags that set it apart": describe(table)}
-    )
+    missing = max(tracks_to_embed(ds, kind) for kind in VOCABULARIES.values())
+    if missing:
+        bar = st.progress(0.0, text=f"Listening to {missing:,} tracks (musicnn, both tag sets)…")
+        track_tags(ds, "MSD", progress=progress_callback(bar))
+        bar.empty()
+
+
+#: Column of each vocabulary's words in a tags table.
+WORDS = {"MSD": "genre and era (MSD tags)", "MTT": "instruments, voice and mood (MTT tags)"}
+
+
+def _words(ds: Dataset, groups, what: str) -> pd.DataFrame:
+    """Per group: its size and, from each vocabulary, the tags that set it apart."""
+    from ..analysis.tags import describe, distinctive_tags
+
+    _hear_words(ds)
+    out = None
+    for vocabulary, column in WORDS.items():
+        table = distinctive_tags(_track_tags(ds, ds.audio_fingerprint, vocabulary), groups)
+        if out is None:
+            out = pd.DataFrame({what: table["group"], "songs": table["size"]})
+        out[column] = describe(table).to_numpy()
+    return out
 
 
 def cluster_tags(ds: Dataset, kind: str, k: int) -> pd.DataFrame:
-    """Per cluster: its size and the musicnn tags that rise most above the corpus mean."""
-    from ..analysis.tags import distinctive_tags
-
-    embedding(ds, "musicnn")  # heard first, with a progress bar, when it has not been
-    probs = _track_tags(ds, ds.audio_fingerprint)
-    return _words(distinctive_tags(probs, clusters(ds, kind, k)), "cluster")
+    """Per cluster: its size and the tags of each vocabulary that rise most above the corpus
+    mean."""
+    return _words(ds, clusters(ds, kind, k), "cluster")
 
 
 def community_tags(ds: Dataset, graph) -> pd.DataFrame:
-    """Per community of the graph with parameters ``graph``: its size and the tags that set it
-    apart."""
-    from ..analysis.tags import distinctive_tags
-
-    embedding(ds, "musicnn")  # heard first, with a progress bar, when it has not been
-    probs = _track_tags(ds, ds.audio_fingerprint)
+    """Per community of the graph with parameters ``graph``: its size and the tags of each
+    vocabulary that set it apart."""
     comm = community_series(ds, graph).reindex(np.arange(ds.n_tracks))
     groups = np.array([None if pd.isna(c) else int(c) for c in comm], dtype=object)
-    return _words(distinctive_tags(probs, groups), "community")
+    return _words(ds, groups, "community")
 
 
 def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
     return np.bincount(clusters(ds, kind, k), minlength=k).tolist()
 
 
-def tags_computed(ds: Dataset) -> bool:
-    """Whether musicnn has already heard ``ds`` (its embedding is stored): then its tags are shown
-    wherever they cost nothing more (map tooltips, the Compare table)."""
-    from ..embeddings.kinds import embedding_stored
+def tags_computed(ds: Dataset, vocabulary: str = "MSD") -> bool:
+    """Whether the tagger of ``vocabulary`` has already heard ``ds`` (its embedding is stored):
+    then its tags are shown wherever they cost nothing more (map tooltips, the Compare table)."""
+    from ..embeddings.kinds import VOCABULARIES, embedding_stored
 
-    return embedding_stored(ds, "musicnn")
+    return embedding_stored(ds, VOCABULARIES[vocabulary])

@@ -238,7 +238,7 @@ def scatter_map(
         color=alt.Color(f"{color}:N", scale=group_scale(pts[color])),
         opacity=alt.condition(alt.datum.shown, alt.value(0.85), alt.value(0.12)),
         tooltip=["title:N", "artist:N", "track_id:N", f"{color}:N"]
-        + (["tags:N"] if "tags" in pts else []),
+        + [f"{c}:N" for c in ("tags", "sound") if c in pts],
     )
     if selectable:
         dots = dots.add_params(

@@ -15,7 +15,6 @@ from .cached import (
     embedding,
     fitted_sweep,
     short_kind_label,
-    tags_computed,
 )
 from .graphs import community_series, graph_key
 
@@ -56,13 +55,13 @@ def _comparison(
 
 
 def scorable_kinds(ds: Dataset, kinds) -> list[str]:
-    """The kinds the Compare table scores: musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`: it
-    decodes the audio again) only once it has been computed for the dataset, as
-    ``songsim evaluate`` does."""
+    """The kinds the Compare table scores: a tagger kind or one joined from them
+    (:data:`~songsim.embeddings.AUDIO_KINDS`: they decode the audio again) only once its vectors
+    are stored for every track, as ``songsim evaluate`` does."""
     from ..embeddings import AUDIO_KINDS
+    from ..embeddings.kinds import tracks_to_embed
 
-    listened = tags_computed(ds)
-    return [k for k in kinds if k not in AUDIO_KINDS or listened]
+    return [k for k in kinds if k not in AUDIO_KINDS or tracks_to_embed(ds, k) == 0]
 
 
 def embedding_scores(ds: Dataset, graph, kind: str) -> dict:

@@ -140,7 +140,8 @@ def map_spec(
             highlight=highlight(ds, kind, k, graph, search, group),
         )
 
-    key = ("map", kind, params, k, graph, color, tags_computed(ds), picked, search, group)
+    heard = (tags_computed(ds, "MSD"), tags_computed(ds, "MTT"))
+    key = ("map", kind, params, k, graph, color, heard, picked, search, group)
     return _cached(ds, key, build, kind)
 
 

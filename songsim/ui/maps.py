@@ -128,10 +128,12 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.Data
     )
     if ds.labels is not None:
         pts["label"] = ds.labels
-    if tags_computed(ds):  # musicnn has heard this dataset: its top tags in the tooltip
-        from ..analysis.tags import top_tags
+    from ..analysis.tags import top_tags
 
-        pts["tags"] = [", ".join(t) for t in top_tags(_track_tags(ds, ds.audio_fingerprint), 3)]
+    for vocabulary, column in (("MSD", "tags"), ("MTT", "sound")):
+        if tags_computed(ds, vocabulary):  # heard already: its top tags in the tooltip
+            probs = _track_tags(ds, ds.audio_fingerprint, vocabulary)
+            pts[column] = [", ".join(t) for t in top_tags(probs, 3)]
     return pts
 
 
