@@ -35,7 +35,20 @@ COMPOSITES = {
 AUDIO_KINDS = (*TAGGERS, *COMPOSITES)
 #: The default first (the fast contrastive encoder), then the kinds from best to worst by
 #: precision@10 and AMI on the real-music benchmark (docs/RESULTS.md).
-PREFERENCE = ("contrastive", "fused", "musicnn", "mfcc", "vae", "cae", "pca", "raw")
+PREFERENCE = (
+    "contrastive",
+    "fused",
+    "ensemble",
+    "musicnn",
+    "vgg-mtt",
+    "musicnn-mtt",
+    "vgg-msd",
+    "mfcc",
+    "vae",
+    "cae",
+    "pca",
+    "raw",
+)
 
 
 #: How a stored kind's clip vectors become track vectors (:mod:`songsim.embeddings.vectors`).
