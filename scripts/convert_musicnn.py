@@ -82,13 +82,7 @@ def vgg_state_dict(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         used.add(name)
         return tensors[name]
 
-    for i, module in enumerate(["bn_input"] + [f"bns.{j}" for j in range(5)]):
-        scope = "batch_normalization" + (f"_{i}" if i else "")
-        out[f"{module}.weight"] = take(f"{scope}/gamma")
-        out[f"{module}.bias"] = take(f"{scope}/beta")
-        out[f"{module}.running_mean"] = take(f"{scope}/moving_mean")
-        out[f"{module}.running_var"] = take(f"{scope}/moving_variance")
-        out[f"{module}.num_batches_tracked"] = np.array(0, dtype=np.int64)
+    _batch_norms(out, take, ["bn_input"] + [f"bns.{j}" for j in range(5)])
     for j in range(5):
         out[f"convs.{j}.weight"] = take(f"{j + 1}CNN/kernel").transpose(3, 2, 0, 1)
         out[f"convs.{j}.bias"] = take(f"{j + 1}CNN/bias")
@@ -96,6 +90,17 @@ def vgg_state_dict(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["tags.bias"] = take("dense/bias")
     _all_used(tensors, used)
     return {k: np.ascontiguousarray(v, dtype=v.dtype) for k, v in out.items()}
+
+
+def _batch_norms(out: dict, take, modules: list[str]) -> None:
+    """TF's ``batch_normalization[_i]`` scopes, in creation order, into ``modules``' BatchNorms."""
+    for i, module in enumerate(modules):
+        scope = "batch_normalization" + (f"_{i}" if i else "")
+        out[f"{module}.weight"] = take(f"{scope}/gamma")
+        out[f"{module}.bias"] = take(f"{scope}/beta")
+        out[f"{module}.running_mean"] = take(f"{scope}/moving_mean")
+        out[f"{module}.running_var"] = take(f"{scope}/moving_variance")
+        out[f"{module}.num_batches_tracked"] = np.array(0, dtype=np.int64)
 
 
 def _all_used(tensors: dict, used: set) -> None:
@@ -112,13 +117,7 @@ def state_dict(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         used.add(name)
         return tensors[name]
 
-    for i, module in enumerate(BN):
-        scope = "batch_normalization" + (f"_{i}" if i else "")
-        out[f"{module}.weight"] = take(f"{scope}/gamma")
-        out[f"{module}.bias"] = take(f"{scope}/beta")
-        out[f"{module}.running_mean"] = take(f"{scope}/moving_mean")
-        out[f"{module}.running_var"] = take(f"{scope}/moving_variance")
-        out[f"{module}.num_batches_tracked"] = np.array(0, dtype=np.int64)
+    _batch_norms(out, take, BN)
     for i, module in enumerate(CONV):
         scope = "conv2d" + (f"_{i}" if i else "")
         kernel = take(f"{scope}/kernel")  # [h, w, in, out]
