@@ -79,7 +79,14 @@ def cmd_embed(args) -> None:
     else:
         context = contextlib.nullcontext()
     with context as client:
-        emb = embed(ds, args.kind, latent=args.latent, client=client, progress=terminal_callback())
+        emb = embed(  # a model kind without a checkpoint is trained first, as the help says
+            ds,
+            args.kind,
+            latent=args.latent,
+            train_if_missing=True,
+            client=client,
+            progress=terminal_callback(),
+        )
     index = song_index(ds, emb)
     how = "exact search" if index.exact else "an HNSW index"
     print(
@@ -147,8 +154,9 @@ def add_commands(sub) -> None:
         "embed",
         help="compute and store embeddings",
         description="Compute the embeddings of a dataset's tracks and store them in the cache, "
-        "per track: after an update only new and changed tracks are embedded. A library's "
-        "vector index for similar songs is built (or updated) too.",
+        "per track: after an update only new and changed tracks are embedded. A CAE or VAE "
+        "with no checkpoint for this dataset is trained first (the contrastive encoder has "
+        "shipped weights). A library's vector index for similar songs is built (or updated) too.",
     )
     s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from ..errors import SongsimError
 
 KIND_HELP = (
-    "embedding: raw, pca, mfcc, cae, vae, contrastive, musicnn or fused (contrastive ‖ musicnn), "
-    "or a model at another latent size such as cae@32 (default: contrastive)"
+    "embedding: raw, pca, mfcc, cae, vae, contrastive; the pretrained taggers musicnn (MSD "
+    "tags), musicnn-mtt (MagnaTagATune tags), vgg-msd, vgg-mtt; fused (contrastive ‖ musicnn) or "
+    "ensemble (contrastive ‖ the four taggers); or a model at another latent size such as "
+    "cae@32 (default: contrastive)"
 )
 
 

@@ -148,7 +148,7 @@ def embed(
     latent: int | None = None,
     n_components: int = 64,
     random_state: int = 0,
-    train_if_missing: bool = True,
+    train_if_missing: bool = False,
     client=None,
     progress: Callback | None = None,
 ) -> Embedding:
@@ -158,7 +158,8 @@ def embed(
 
     For ``cae``/``vae``/``contrastive`` the model comes from
     :func:`songsim.embeddings.modeling.find_checkpoint` (a matching checkpoint or the shipped
-    weights; a training run only when ``train_if_missing``); ``latent`` defaults to the size in
+    weights; a training run only when ``train_if_missing``, never by default); ``latent``
+    defaults to the size in
     the name (``cae@32``), else to the model's own size.
     """
     name = kind

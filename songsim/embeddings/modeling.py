@@ -96,7 +96,7 @@ def get_model(
     model: str = "cae",
     *,
     latent: int | None = None,
-    train_if_missing: bool = True,
+    train_if_missing: bool = False,
     params: TrainParams | None = None,
     device: str = "auto",
     progress: Callback | None = None,
