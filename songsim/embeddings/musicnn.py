@@ -101,7 +101,7 @@ def tagger_clips(refs: list[tuple], kinds) -> dict[str, tuple[np.ndarray, np.nda
     out = {}
     for kind in kinds:
         folder, layer = TAGGERS[kind]
-        layers = run_tagger(X, folder, batch=64)
+        layers = run_tagger(X, folder)
         out[kind] = (layers[layer], layers["tags"])
     return out
 
