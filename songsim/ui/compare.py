@@ -59,9 +59,12 @@ def scorable_kinds(ds: Dataset, kinds) -> list[str]:
     (:data:`~songsim.embeddings.AUDIO_KINDS`: they decode the audio again) only once its vectors
     are stored for every track, as ``songsim evaluate`` does."""
     from ..embeddings import AUDIO_KINDS
-    from ..embeddings.kinds import tracks_to_embed
+    from ..embeddings.kinds import embedding_stored
+    from ..embeddings.names import COMPOSITES, TAGGERS
 
-    return [k for k in kinds if k not in AUDIO_KINDS or tracks_to_embed(ds, k) == 0]
+    heard = {k for k in TAGGERS if embedding_stored(ds, k)}  # each store checked once
+    parts = {k: set(COMPOSITES.get(k, [k])) & set(TAGGERS) for k in AUDIO_KINDS}
+    return [k for k in kinds if k not in AUDIO_KINDS or parts[k] <= heard]
 
 
 def embedding_scores(ds: Dataset, graph, kind: str) -> dict:
