@@ -107,3 +107,19 @@ def test_the_dashboards_csv_download_uploads_on_the_graph_page(demo_ds):
     back.click().run()
     assert not at.success and not at.error
     assert at.file_uploader[0].value is None  # the uploader no longer holds the file
+
+
+def test_an_upload_names_its_first_unmatched_entries():
+    from songsim.ui.session import upload_summary
+
+    one = upload_summary(
+        {"playlists": 1, "matched": 12, "unmatched": 2, "unmatched_examples": ["a/x.mp3"]}
+    )
+    assert one.replace("\\", "") == (
+        "1 playlist, 12 entries matched, 2 unmatched (“a/x.mp3”). The graph is rebuilt."
+    )
+    many = upload_summary(
+        {"playlists": 3, "matched": 1, "unmatched": 9, "unmatched_examples": list("abcdef")}
+    )
+    assert many.startswith("3 playlists, 1 entry matched") and "“e”, …)" in many
+    assert "“f”" not in many

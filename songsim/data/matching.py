@@ -15,7 +15,8 @@ def match_tracks(
     playlists: pd.DataFrame, tracks: pd.DataFrame, *, examples: list[str] | None = None
 ) -> tuple[pd.DataFrame, int]:
     """Map playlist entries to ingested tracks; return the matched rows and the unmatched count
-    (the first :data:`EXAMPLES` distinct unmatched entries are appended to ``examples`` when given).
+    (the first :data:`EXAMPLES` + 1 distinct unmatched entries are appended to ``examples`` when
+    given: one more than is shown says there are more).
 
     An entry matches a track, in this order: when it equals its ``track_id`` (a relative path for
     audio, the file stem for PNGs); when a trailing part of its path does (``/home/u/Music/Rock/a.mp3``
@@ -53,7 +54,7 @@ def match_tracks(
     entries = playlists["track_id"].cat  # each distinct entry is resolved once
     codes, matched_ids = pd.factorize(np.array([resolve(e) for e in entries.categories], object))
     if examples is not None:
-        examples.extend(entries.categories[codes < 0][:EXAMPLES].astype(str))
+        examples.extend(entries.categories[codes < 0][: EXAMPLES + 1].astype(str))
     entry_codes = entries.codes.to_numpy()
     per_row = np.where(entry_codes >= 0, codes[entry_codes], -1) if len(codes) else entry_codes
     keep = per_row >= 0

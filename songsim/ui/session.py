@@ -264,8 +264,11 @@ def upload_summary(counts: dict) -> str:
         f"matched, {unmatched:,} unmatched"
     )
     if unmatched:
-        shown = ", ".join(f"“{plain(e[:80])}”" for e in counts["unmatched_examples"])
-        text += f" ({shown}{', …' if unmatched > len(counts['unmatched_examples']) else ''})"
+        from ..data.matching import EXAMPLES
+
+        examples = counts["unmatched_examples"]
+        shown = ", ".join(f"“{plain(e[:80])}”" for e in examples[:EXAMPLES])
+        text += f" ({shown}{', …' if len(examples) > EXAMPLES else ''})"
     return text + ". The graph is rebuilt."
 
 
