@@ -175,8 +175,8 @@ def musicnn_patches(y: np.ndarray) -> np.ndarray:
 
 #: Patches a tagger hears at once. Their first layers' activations are large (a VGG's first
 #: convolution: 128 × 187 × 96 floats a patch, 9 MB), and small batches are as fast on a CPU:
-#: all four taggers on 16 real tracks took 2.27 CPU-s a track and 664 MB at 4 patches a batch,
-#: 2.71 CPU-s and 1.83 GB at 64.
+#: all four taggers on 16 real tracks took 1.92 CPU-s a track and 657 MB at 4 patches a batch,
+#: 2.73 CPU-s and 1.77 GB at 64 (``bench/bench_taggers.py``).
 BATCH = 4
 
 
