@@ -104,9 +104,3 @@ def tagger_clips(refs: list[tuple], kinds) -> dict[str, tuple[np.ndarray, np.nda
         layers = run_tagger(X, folder)
         out[kind] = (layers[layer], layers["tags"])
     return out
-
-
-def musicnn_clips(refs: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
-    """``(features [shape=(n_clips, 753)], tags [shape=(n_clips, 50)])`` of MSD_musicnn
-    (:func:`tagger_clips`)."""
-    return tagger_clips(refs, ["musicnn"])["musicnn"]

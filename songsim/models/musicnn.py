@@ -150,11 +150,6 @@ def load_tagger(folder: str = WEIGHTS) -> nn.Module:
     return net.eval()
 
 
-def load_musicnn() -> MusiCNN:
-    """The converted MSD_musicnn weights in eval mode (loaded once a process)."""
-    return load_tagger(WEIGHTS)
-
-
 def musicnn_patches(y: np.ndarray) -> np.ndarray:
     """Non-overlapping 3-s input patches ``[shape=(n, 187, 96)]`` float32 of mono audio ``y`` at 16 kHz.
 
