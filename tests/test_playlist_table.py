@@ -119,3 +119,61 @@ def test_stored_dataset_keeps_codes_and_fingerprint(fresh_cache, tiny_dataset):
     back._stored.pop("fingerprint")  # recomputed from the loaded table
     assert coded(back.playlists) and back.fingerprint == stored == ds.fingerprint
     pd.testing.assert_frame_equal(plain(back.playlists), plain(ds.playlists))
+
+
+@pytest.mark.parametrize("batch", [3, 7, 10_000])
+def test_builder_batches_and_merges_equal_one_pass(monkeypatch, batch):
+    """Entries encoded a few at a time, their distinct values merged as they come (some batches
+    all new, some all repeats), give the table pandas makes of the same rows at once."""
+    from songsim.errors import PlaylistFormatError
+    from songsim.io import table
+
+    monkeypatch.setattr(table, "BATCH", batch)
+    rng = np.random.default_rng(1)
+    ref = random_table(rng, 40, 25)
+    ref["artist"] = [f"a{i % 4}" for i in range(len(ref))]
+    builder = table.TableBuilder("t.csv", PlaylistFormatError)
+    for row in ref.itertuples():
+        builder.add(row.playlist_id, row.track_id, row.position, row.title, row.artist)
+    names = {f"p{i}": f"mix {i % 5}" for i in range(40)}
+    got = builder.frame(names)
+    assert coded(got) and list(got.columns) == COLUMNS
+    pd.testing.assert_frame_equal(plain(got), plain(ref[COLUMNS]))
+    for col in TEXT_COLUMNS:  # categories sorted and distinct, as pandas makes them
+        cats = got[col].cat.categories
+        assert list(cats) == sorted(set(ref[col])), col
+
+
+def test_builder_names_the_first_value_over_the_limit(monkeypatch):
+    from songsim.errors import PlaylistFormatError
+    from songsim.io import table
+
+    monkeypatch.setattr(table, "BATCH", 4)
+    monkeypatch.setenv("SONGSIM_LIMIT_LINE_CHARS", "10")
+    builder = table.TableBuilder("t.csv", PlaylistFormatError)
+    with pytest.raises(PlaylistFormatError, match=r"^t.csv: entry 6: title: longer than 10"):
+        for i in range(8):
+            builder.add("p", f"t{i}", i, "x" * (11 if i >= 5 else 3))
+            if i >= 5:
+                builder.frame()
+
+
+def test_text_lines_decode_one_line_at_a_time():
+    from songsim.errors import PlaylistFormatError
+    from songsim.io.table import text_lines
+
+    data = "\ufeffa,b\r\nc,é\rlast".encode()
+    assert list(text_lines(data, "f", PlaylistFormatError)) == ["a,b\r\n", "c,é\r", "last"]
+    with pytest.raises(PlaylistFormatError, match=r"^f: not UTF-8 text \(bad byte at offset 5\)$"):
+        list(text_lines(b"ok\nab\xffc\n", "f", PlaylistFormatError))
+
+
+def test_text_lines_refuse_a_long_line_before_decoding_it(monkeypatch):
+    from songsim.errors import PlaylistFormatError
+    from songsim.io.table import text_lines
+
+    monkeypatch.setenv("SONGSIM_LIMIT_LINE_CHARS", "8")
+    assert list(text_lines("éééééééé\n".encode(), "f", PlaylistFormatError)) == ["éééééééé\n"]
+    for data in (b"ok\n" + b"x" * 9 + b"\n", b"ok\n" + b"x" * 10_000):
+        with pytest.raises(PlaylistFormatError, match=r"^f: line 2: longer than 8 characters"):
+            list(text_lines(data, "f", PlaylistFormatError))

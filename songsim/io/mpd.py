@@ -153,26 +153,30 @@ def _events(stream, label: str):
     :data:`MAX_DEPTH`."""
     import ijson
 
-    path: list = []
+    # The prefix of each open level, worked out once when the level (or its key) begins: the
+    # first 5 levels have one, deeper levels None — nothing in an MPD slice is read below them.
+    prefixes: list[str | None] = [""]
 
-    def prefix():
-        return ".".join(path) if len(path) <= 5 and None not in path else None
+    def below(parent: str | None, part: str | None) -> str | None:
+        if parent is None or part is None or len(prefixes) > 5:
+            return None
+        return f"{parent}.{part}" if parent else part
 
     for event, value in ijson.basic_parse(stream, use_float=True):
         if event == "map_key":
-            path.pop()
-            yield prefix(), event, value
-            path.append(value)
+            prefixes.pop()
+            yield prefixes[-1], event, value
+            prefixes.append(below(prefixes[-1], value))
         elif event in ("start_map", "start_array"):
-            yield prefix(), event, None
-            if len(path) >= MAX_DEPTH:
+            yield prefixes[-1], event, None
+            if len(prefixes) > MAX_DEPTH:
                 raise PlaylistFormatError(f"{label}: JSON nested more than {MAX_DEPTH} levels deep")
-            path.append("item" if event == "start_array" else None)
+            prefixes.append(below(prefixes[-1], "item") if event == "start_array" else None)
         elif event in ("end_map", "end_array"):
-            path.pop()
-            yield prefix(), event, None
+            prefixes.pop()
+            yield prefixes[-1], event, None
         else:
-            yield prefix(), event, value
+            yield prefixes[-1], event, value
 
 
 def _reason(exc: Exception) -> str:
@@ -250,7 +254,9 @@ class _Reader:
         """The entries limit holds while a playlist's tracks are gathered, not only once added."""
         from ..limits import check_count
 
-        check_count(len(self.table) + len(pl["tracks"]) + 1, self.label, error=PlaylistFormatError)
+        n = len(self.table) + len(pl["tracks"]) + 1
+        if n > self.table.max_entries:  # the limits were read once, when the table began
+            check_count(n, self.label, error=PlaylistFormatError)
 
     def _track_field(self, track: dict, field: str, event: str, value) -> None:
         if field == "track_uri":

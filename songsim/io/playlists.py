@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import PlaylistFormatError, SongsimError
-from ..limits import check_lines, read_file
-from .table import COLUMNS, TableBuilder, decode_text, spotify_id
+from ..limits import read_file
+from .table import COLUMNS, TableBuilder, spotify_id, text_lines
 
 PLAYLIST_SUFFIXES = (".csv", ".json", ".gz", ".zip", ".m3u", ".m3u8")
 
@@ -142,10 +141,11 @@ def _read(suffix: str, stem: str, data: bytes, label: str) -> pd.DataFrame:
 
 def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist") -> pd.DataFrame:
     """Plain ``playlist_id,track_id`` CSV, Exportify CSV, or DEEJ-A.I. rows (see module doc)."""
-    text = check_lines(decode_text(data, label, PlaylistFormatError), label, PlaylistFormatError)
-    first = next((line for line in _lines(text) if line.strip()), "")
+    first = next(
+        (line for line in text_lines(data, label, PlaylistFormatError) if line.strip()), ""
+    )
     delimiter = ";" if ";" in first and "," not in first else ","
-    reader = csv.reader(_lines(text), delimiter=delimiter)
+    reader = csv.reader(text_lines(data, label, PlaylistFormatError), delimiter=delimiter)
     rows = ((n, r) for n, r in enumerate(_csv_rows(reader, label), start=1) if _filled(r))
     try:
         line, row = next(rows)
@@ -165,15 +165,6 @@ def read_csv_playlists(data: bytes, label: str, *, playlist_id: str = "playlist"
             "DEEJ-A.I. rows"
         )
     return _read_rows(itertools.chain([(line, row)], rows), label)
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def _lines(text: str):
-    """The lines of ``text`` with their line ends, one at a time (``io.StringIO`` would copy the
-    whole text as 4 bytes a character first)."""
-    return (m.group() for m in _LINE.finditer(text))
 
 
 def _csv_rows(reader, label: str):
