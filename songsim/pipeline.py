@@ -31,6 +31,10 @@ STEP_CODE = {
     "k_sweep": ("analysis/clustering.py", "params.py"),
     "map_neighbours": ("analysis/maps.py",),
     "track_map": ("analysis/maps.py", "params.py"),
+    # steps of songsim.downstream
+    "comparison": ("analysis/compare.py", "analysis/evaluation.py"),
+    "embedding_scores": ("analysis/evaluation.py", "analysis/compare.py", "analysis/clustering.py"),
+    "graph_layout": ("analysis/graph.py",),
 }
 
 
@@ -86,6 +90,12 @@ def song_graph(ds: Dataset, params: GraphParams = GraphParams(), *, cache: StepC
     return cache.get(key, compute, message="Building the song graph…", shared=True)
 
 
+def graph_key(ds: Dataset, params: GraphParams = GraphParams()) -> str:
+    """What identifies the song graph of ``ds`` with ``params`` (its playlists included): the
+    input key of every step after it, so a new upload changes every result downstream."""
+    return step_key("song_graph", ds.fingerprint, params).digest
+
+
 def dataset_incidence_graph(ds: Dataset, *, min_playlists: int = 1) -> IncidenceGraph:
     """The song graph of a dataset's playlists held as its incidence (largest component), for
     graphs too big to hold: :func:`~songsim.analysis.graph.incidence_graph`."""
@@ -100,68 +110,15 @@ def _require_playlists(ds: Dataset) -> None:
         raise SongsimError(f"dataset '{ds.name}' has no playlist entries matched to its tracks")
 
 
-def evaluate(
-    ds: Dataset,
-    *,
-    kinds: list[str] | None = None,
-    graph: GraphParams = GraphParams(),
-    sweep: SweepParams | None = None,
-    random_state: int = 0,
-    train_if_missing: bool = False,
-    progress: Callback | None = None,
-) -> dict:
-    """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
-        README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
-        ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
-        it decodes the audio again), which is scored when named. ``random_state`` seeds the models and
-    k-means; ``sweep`` defaults to ``SweepParams(random_state=random_state)``."""
-    from .analysis.evaluation import community_labels, score_embedding
-    from .embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
-
-    out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
-    communities = None
-    try:
-        g, result = song_graph(ds, graph)
-        communities = community_labels(g, result)
-        out["graph"] = {
-            **g.summary(),
-            "method": result.method,
-            "modularity": result.modularity,
-            "n_communities": result.n_communities,
-            "community_sizes": result.sizes,
-            "note": result.note,
-        }
-    except SongsimError as exc:
-        out["graph"] = {"error": str(exc)}
-    labels = ds.complete_labels
-    # the kinds that listen to the audio again are scored when named (``kinds``), not by default
-    kinds = kinds or [
-        k for k in (available_kinds(ds) if not train_if_missing else KINDS) if k not in AUDIO_KINDS
-    ]
-    out["best_embedding"] = best_kind(kinds)
-    for i, kind in enumerate(kinds):
-        if progress:
-            progress(i, len(kinds), f"evaluating {kind}")
-        X = embed(ds, kind, random_state=random_state, train_if_missing=train_if_missing).track
-        out["embeddings"][kind] = score_embedding(
-            X,
-            labels=labels,
-            communities=communities,
-            random_state=random_state,
-            sweep=k_sweep(X, sweep or SweepParams(random_state=random_state)),
-        )
-    if progress:
-        progress(len(kinds), len(kinds), "done")
-    return out
-
-
 def _resolved(X) -> np.ndarray:
     """Track vectors ``X`` of the steps below: an array, or a function returning it (called on a
     cache miss only; ``input_key`` then required)."""
     return X() if callable(X) else X
 
 
-def _input_key(X, input_key: str | None) -> str:
+def vectors_input_key(X, input_key: str | None) -> str:
+    """The input key of a step on track vectors ``X``: ``input_key`` when given (required when
+    ``X`` is a function), else the array's :func:`~songsim.cache.array_key`."""
     if input_key is None and callable(X):
         raise SongsimError("track vectors given as a function need an input_key")
     return input_key or array_key(X)
@@ -223,8 +180,14 @@ def k_sweep(
             fit_size=sample,
         ).fit(vectors)
 
-    key = step_key("k_sweep", _input_key(X, input_key), params)
+    key = step_key("k_sweep", vectors_input_key(X, input_key), params)
     return cache.get(key, compute, message="Sweeping k…")
+
+
+def sweep_key(input_key: str, params: SweepParams = SweepParams()) -> str:
+    """What identifies the k sweep of the track vectors with key ``input_key``: the input key
+    of the steps after it."""
+    return step_key("k_sweep", input_key, params).digest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,7 +228,7 @@ def map_neighbours(
 
     # the search depends on the seed only: one for every perplexity and iteration count
     key = step_key(
-        "map_neighbours", _input_key(X, input_key), {"random_state": params.random_state}
+        "map_neighbours", vectors_input_key(X, input_key), {"random_state": params.random_state}
     )
     return cache.get(key, compute, message="Finding nearest neighbours for t-SNE…", shared=True)
 
@@ -285,7 +248,7 @@ def track_map(
     the previous perplexity) only a short one from that map (the key names ``start``)."""
     from .analysis.maps import pca_2d
 
-    input_key = _input_key(X, input_key)
+    input_key = vectors_input_key(X, input_key)
     warm = start is not None and params.method == "tsne" and start.fitted.params.method == "tsne"
     key = step_key("track_map", input_key, {"params": params, "start": start.key if warm else None})
 

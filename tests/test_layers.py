@@ -26,6 +26,7 @@ LAYERS = {
     "songsim.distributed": 5,
     "songsim.params": 5,  # the frozen parameters of each step
     "songsim.pipeline": 5,  # the steps the CLI and the dashboard share
+    "songsim.downstream": 5,  # the steps after an embedding and a graph: comparisons, scores, layout
     "songsim.catalog": 5,  # the demo, ingest and update, a dataset's info
     "songsim.search": 5,  # similar songs through the vector index
     "songsim.cli": 6,

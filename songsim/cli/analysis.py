@@ -11,7 +11,8 @@ from .output import print_json
 
 def cmd_evaluate(args) -> None:
     from ..data.store import load_dataset
-    from ..pipeline import GraphParams, evaluate
+    from ..downstream import evaluate
+    from ..params import GraphParams
     from ..progress import terminal_callback
 
     graph = GraphParams(min_playlists=args.min_playlists, method=args.method, refine=args.refine)
@@ -142,12 +143,18 @@ def _groups(ds, args):
         from ..analysis.clustering import kmeans
 
         X = track_vectors(ds, args.kind)
-        k = args.k or k_sweep(X, SweepParams(random_state=args.random_state)).best_k_
+        sweep = k_sweep(X, SweepParams(random_state=args.random_state))
+        k = args.k or sweep.best_k_
         if k >= ds.n_tracks:
             from ..errors import SongsimError
 
             raise SongsimError(f"--k {k}: dataset '{ds.name}' has only {ds.n_tracks} tracks")
-        labels, _ = kmeans(X, k, random_state=args.random_state)
+        # the dashboard's clusters at k: the sweep's, unless k lies outside it
+        labels = (
+            sweep.labels_[k]
+            if k in sweep.labels_
+            else kmeans(X, k, random_state=args.random_state)[0]
+        )
         how = "k" if args.k else "k of the best silhouette"
         return labels, f"k-means, {how} = {k}, on the {args.kind} embedding"
     graph, res = song_graph(ds, GraphParams(random_state=args.random_state))

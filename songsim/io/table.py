@@ -219,10 +219,14 @@ def text_lines(data: bytes, label: str, error) -> Iterator[str]:
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     for number, match in enumerate(_LINE.finditer(data, start), start=1):
         begin, end = match.span()
-        if end - begin > lim:  # bytes: a line this short in bytes is short in characters
-            chars = len(data[begin:end].rstrip(b"\r\n").decode("utf-8", errors="replace"))
-            if end - begin > 4 * (lim + 2) or chars > lim:
-                raise error(f"{label}: line {number}: longer than {lim} characters (limit)")
+        if (
+            end - begin > lim
+            and (  # in bytes; then in characters (at most 4 bytes each)
+                end - begin > 4 * (lim + 2)
+                or len(data[begin:end].rstrip(b"\r\n").decode("utf-8", errors="replace")) > lim
+            )
+        ):
+            raise error(f"{label}: line {number}: longer than {lim} characters (limit)")
         try:
             yield match.group().decode("utf-8")
         except UnicodeDecodeError as exc:

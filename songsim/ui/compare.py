@@ -3,20 +3,12 @@ every embedding's figures side by side, from the cached k sweeps."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import streamlit as st
 
-from .. import pipeline
+from .. import downstream, pipeline
 from ..data.datasets import Dataset
-from ..errors import SongsimError
-from .cached import (
-    clusters,
-    embedding,
-    fitted_sweep,
-    short_kind_label,
-)
-from .graphs import community_series, graph_key
+from .cached import embedding, short_kind_label
+from .stepcache import APP_CACHE
 
 
 def scores_table(rows: list[dict]) -> pd.DataFrame:
@@ -27,31 +19,20 @@ def scores_table(rows: list[dict]) -> pd.DataFrame:
 
 def comparison(ds: Dataset, graph, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
     """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
-    'communities' (of the graph with parameters ``graph``) or 'labels'; cached per graph,
-    version of the embedding's vectors, k and target."""
-    if against == "labels" and ds.labels is None:
-        raise SongsimError("this dataset has no labels")
-    vectors = pipeline.track_vectors_key(ds, kind)
-    return _comparison(ds, graph_key(ds, graph), graph, vectors, kind, k, against)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _comparison(
-    _ds: Dataset, graph_key: str, _graph, vectors_key: str, kind: str, k: int, against: str
-) -> tuple[dict, dict, int]:
-    from ..analysis.compare import aligned, contingency, scores
+    'communities' (of the graph with parameters ``graph``) or 'labels': the pipeline's
+    :func:`~songsim.downstream.comparison` step, keyed through the embedding's checkpoint."""
     from .charts import contingency_heatmap, spec
 
-    cl = pd.Series(clusters(_ds, kind, k), index=np.arange(_ds.n_tracks))
-    if against == "labels":
-        ref = pd.Series(_ds.labels, index=np.arange(_ds.n_tracks)).replace("", np.nan)
-    else:
-        ref = community_series(_ds, _graph)
-    a, b, left_out = aligned(cl, ref)
-    table = contingency(
-        a, b, names=("cluster", {"communities": "community", "labels": "label"}[against])
+    done = downstream.comparison(
+        ds,
+        lambda: embedding(ds, kind),  # fetched only when the sweep is not cached
+        k,
+        against,
+        graph=graph,
+        cache=APP_CACHE,
+        input_key=pipeline.track_vectors_key(ds, kind),
     )
-    return spec(contingency_heatmap(table)), scores(a, b), left_out
+    return spec(contingency_heatmap(done.table)), done.scores, done.left_out
 
 
 def scorable_kinds(ds: Dataset, kinds) -> list[str]:
@@ -68,25 +49,17 @@ def scorable_kinds(ds: Dataset, kinds) -> list[str]:
 
 
 def embedding_scores(ds: Dataset, graph, kind: str) -> dict:
-    """One row of the Compare table: ``kind``'s figures of
-    :func:`songsim.analysis.evaluation.score_embedding` against the communities of the graph with
-    parameters ``graph``, from the cached k sweep; cached per version of the embedding's vectors
-    (its checkpoint included) and graph."""
-    vectors = pipeline.track_vectors_key(ds, kind)
-    return _embedding_scores(ds, graph_key(ds, graph), graph, vectors, kind)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _embedding_scores(_ds: Dataset, graph_key: str, _graph, vectors_key: str, kind: str) -> dict:
-    from ..analysis.evaluation import score_embedding
-
-    out = score_embedding(
-        embedding(_ds, kind),
-        labels=_ds.complete_labels,
-        communities=community_series(_ds, _graph),
-        sweep=fitted_sweep(_ds, kind),
+    """One row of the Compare table: ``kind``'s figures (the pipeline's
+    :func:`~songsim.downstream.embedding_scores` step, as ``songsim evaluate`` gives them)
+    against the communities of the graph with parameters ``graph``."""
+    row = downstream.embedding_scores(
+        ds,
+        lambda: embedding(ds, kind),
+        graph=graph,
+        cache=APP_CACHE,
+        input_key=pipeline.track_vectors_key(ds, kind),
     )
-    return {"embedding": short_kind_label(kind), **out}
+    return {"embedding": short_kind_label(kind), **row}
 
 
 def embeddings_table(rows: list[dict]) -> pd.DataFrame:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from .. import pipeline
 from ..data.datasets import Dataset
@@ -29,11 +28,6 @@ def graph_settings() -> GraphParams:
     the other pages colour and score by the same communities."""
     values = {field: setting(*widget) for field, widget in GRAPH_WIDGETS.items()}
     return GraphParams(**{**values, "max_communities": values["max_communities"] or None})
-
-
-def graph_key(ds: Dataset, graph: GraphParams) -> str:
-    """Cache key of everything derived from a graph: the playlists and the graph's parameters."""
-    return f"{ds.fingerprint}:{graph!r}"
 
 
 def current_graph(ds: Dataset, graph: GraphParams):
@@ -62,17 +56,14 @@ def community_series(ds: Dataset, graph: GraphParams) -> pd.Series:
     return community_labels(*current_graph(ds, graph))
 
 
-@st.cache_data(max_entries=8, show_spinner="Laying out the graph…")
-def _layout(
-    _ds: Dataset, key: str, _g, max_nodes: int, edges_per_node: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(keep, edges, positions)``: the top ``max_nodes`` nodes by degree, each with its
-    ``edges_per_node`` strongest edges (:meth:`~songsim.analysis.graph.SongGraph.backbone`), on a
-    Fruchterman–Reingold layout ``(len(keep), 2)``."""
-    from ..analysis.graph import layout_2d
+def _layout(ds: Dataset, graph: GraphParams, max_nodes: int):
+    """``(keep, edges, positions)`` of the drawn graph: the pipeline's
+    :func:`~songsim.downstream.graph_layout` step."""
+    from ..downstream import graph_layout
 
-    keep, edges = _g.backbone(max_nodes, edges_per_node)
-    return keep, edges, layout_2d(len(keep), edges)
+    return graph_layout(
+        ds, graph, max_nodes=max_nodes, edges_per_node=EDGES_PER_NODE, cache=APP_CACHE
+    )
 
 
 EDGES_PER_NODE = 4
@@ -92,7 +83,7 @@ def graph_nodes(
     :func:`~songsim.ui.charts.graph_chart` — nodes indexed by track row, with x, y, degree, size,
     title, artist, track_id and ``node`` (position in the graph); edges as x, y, x2, y2."""
     g, _ = current_graph(ds, graph)
-    keep, edges, pos = _layout(ds, graph_key(ds, graph), g, max_nodes, EDGES_PER_NODE)
+    keep, edges, pos = _layout(ds, graph, max_nodes)
     deg = g.degree()
     rows = g.nodes[keep]
     nodes = ds.tracks.iloc[rows][["track_id", "title", "artist"]].copy()
@@ -141,7 +132,7 @@ def graph_html_for(
     nodes, lines = graph_view(ds, graph, max_nodes, clusters)
     color_by = "community" if clusters is None else "cluster"
     g, _ = current_graph(ds, graph)
-    keep, edges, pos = _layout(ds, graph_key(ds, graph), g, max_nodes, EDGES_PER_NODE)
+    keep, edges, pos = _layout(ds, graph, max_nodes)
     titles = [
         f"{t.title} — {t.artist}\n{t.track_id}\ndegree {t.degree}" for t in nodes.itertuples()
     ]
