@@ -238,6 +238,14 @@ def test_every_page_renders(server, page):
     assert graph_node_count(page) > 100
 
 
+def test_the_data_page_opens_at_its_own_name_too(server, page):
+    page.goto(f"{server}/data")
+    settle(page)
+    no_exceptions(page)
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert page.get_by_role("heading", name="Data").count() >= 1
+
+
 def test_a_song_clicked_on_the_graph_or_the_map_is_picked_everywhere(server, browser_context):
     """Click a node, then a map point: each picks its song on every page; no request leaves
     127.0.0.1 (the page icon and the graph's scripts ship with the package); dark mode too."""

@@ -199,3 +199,63 @@ def test_a_step_fetches_its_input_only_on_a_cache_miss():
     assert again is first and len(fetched) == 1  # the hit never fetched the vectors
     with pytest.raises(SongsimError, match="input_key"):
         k_sweep(vectors, SweepParams(k_max=5), cache=cache)
+
+
+def test_the_steps_after_an_embedding_are_keyed_through_it_and_equal_their_references(demo_ds):
+    """Comparison, scores and layout are steps: each equals the functions it wraps, runs once per
+    key, and runs again when anything upstream changes (other vectors: a new checkpoint)."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    from songsim import downstream
+    from songsim.analysis.clustering import KSweep
+    from songsim.analysis.evaluation import community_labels, score_embedding
+    from songsim.cache import MemoryCache
+    from songsim.params import GraphParams, SweepParams
+    from songsim.pipeline import song_graph
+
+    X = np.random.default_rng(2).standard_normal((demo_ds.n_tracks, 6)).astype(np.float32)
+    cache, fetched = MemoryCache(), []
+
+    def vectors():
+        fetched.append(1)
+        return X
+
+    sweep = SweepParams(k_max=8)
+    first = downstream.comparison(
+        demo_ds, vectors, 5, "labels", sweep=sweep, cache=cache, input_key="v1"
+    )
+    labels = KSweep(sweep.ks, random_state=0).fit(X).labels_[5]
+    assert first.scores["ami"] == pytest.approx(adjusted_mutual_info_score(demo_ds.labels, labels))
+    assert first.table.to_numpy().sum() == demo_ds.n_tracks and first.left_out == 0
+    again = downstream.comparison(
+        demo_ds, vectors, 5, "labels", sweep=sweep, cache=cache, input_key="v1"
+    )
+    assert again is first and len(fetched) == 1
+    other = downstream.comparison(
+        demo_ds, lambda: X[::-1].copy(), 5, "labels", sweep=sweep, cache=cache, input_key="v2"
+    )
+    assert other is not first  # new vectors upstream: computed again
+
+    graph = GraphParams()
+    row = downstream.embedding_scores(demo_ds, X, graph=graph, sweep=sweep, cache=cache)
+    communities = community_labels(*song_graph(demo_ds, graph))
+    ref = score_embedding(
+        X, labels=demo_ds.complete_labels, communities=communities, sweep=KSweep(sweep.ks).fit(X)
+    )
+    assert row == ref
+    by_community = downstream.comparison(
+        demo_ds, X, 5, "communities", graph=graph, sweep=sweep, cache=cache
+    )
+    assert list(by_community.table.columns.names) == ["community"]
+    assert isinstance(by_community.table, pd.DataFrame)
+
+    keep, edges, pos = downstream.graph_layout(
+        demo_ds, graph, max_nodes=50, edges_per_node=3, cache=cache
+    )
+    assert len(keep) == 50 and pos.shape == (50, 2) and edges.max() < 50
+    assert (
+        downstream.graph_layout(demo_ds, graph, max_nodes=50, edges_per_node=3, cache=cache)[2]
+        is pos
+    )

@@ -13,9 +13,15 @@ _SHOWN: ContextVar[set | None] = ContextVar("songsim_shown", default=None)  # er
 
 
 def pages() -> list:
-    """The dashboard's pages in menu order (``st.Page`` paths are relative to app.py)."""
+    """The dashboard's pages in menu order (``st.Page`` paths are relative to app.py).
+
+    The Data page opens at the root URL and, like every other page, at its own name (``/data``):
+    Streamlit serves a default page at the root only, so the Data page is also listed, hidden
+    from the menu, under ``data``."""
+    data = {"title": "Data", "icon": ":material/library_music:"}
     return [
-        st.Page("pages/data.py", title="Data", icon=":material/library_music:", default=True),
+        st.Page("pages/data.py", **data, url_path="start", default=True),
+        st.Page("pages/data.py", **data, url_path="data", visibility="hidden"),
         st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
         st.Page("pages/clusters.py", title="Clusters", icon=":material/bar_chart:"),
         st.Page("pages/graph.py", title="Graph", icon=":material/hub:"),
