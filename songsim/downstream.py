@@ -13,6 +13,8 @@ step               result                                                 upstre
 comparison         contingency table, scores, tracks left out              k_sweep, song_graph
 embedding_scores   one embedding's row of figures (``evaluate``'s keys)    k_sweep, song_graph
 graph_layout       the drawn nodes, their strongest edges, 2-D positions   song_graph
+track_tags         a tagger's tag probabilities per track (one vocabulary)  the tagger's vectors
+group_tags         per group, the tags that set it apart                    track_tags, groups
 =================  =====================================================  ==================
 
 :func:`evaluate` gives every embedding's :func:`embedding_scores` and the graph's summary: what
@@ -26,7 +28,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .cache import NO_CACHE, MemoryCache, StepCache
+from .cache import NO_CACHE, MemoryCache, StepCache, array_key
 from .data.datasets import Dataset
 from .errors import SongsimError
 from .params import GraphParams, SweepParams
@@ -36,6 +38,7 @@ from .pipeline import (
     song_graph,
     step_key,
     sweep_key,
+    track_vectors_key,
     vectors_input_key,
 )
 from .progress import Callback
@@ -173,6 +176,51 @@ def graph_layout(
         {"max_nodes": max_nodes, "edges_per_node": edges_per_node},
     )
     return cache.get(key, compute, message="Laying out the graph…")
+
+
+def track_tags(
+    ds: Dataset, vocabulary: str = "MSD", *, cache: StepCache = NO_CACHE, progress=None
+) -> pd.DataFrame:
+    """The step from a dataset to one vocabulary's tag probabilities ``(n_tracks, 50)``, a column
+    per tag (:func:`songsim.embeddings.kinds.track_tags`: both taggers hear the audio once),
+    keyed by the tagger's vectors."""
+    from .embeddings.kinds import VOCABULARIES
+    from .embeddings.kinds import track_tags as heard
+
+    tagger = track_vectors_key(ds, VOCABULARIES[vocabulary])
+    key = step_key("track_tags", tagger, {"vocabulary": vocabulary})
+    return cache.get(
+        key,
+        lambda: heard(ds, vocabulary, progress=progress),
+        message="Listening with musicnn (once per dataset; minutes on a large one)…",
+    )
+
+
+def group_tags(
+    ds: Dataset,
+    groups,
+    vocabulary: str = "MSD",
+    *,
+    n: int = 3,
+    cache: StepCache = NO_CACHE,
+    progress=None,
+) -> pd.DataFrame:
+    """The step from groups of tracks — ``groups (n_tracks,)``: a cluster or community each,
+    None for none — to the ``n`` tags of one vocabulary that set each group apart
+    (:func:`~songsim.analysis.tags.distinctive_tags`: columns ``group, size, tags, lift``);
+    keyed by the tagger's vectors and the groups themselves."""
+    from .analysis.tags import distinctive_tags
+    from .embeddings.kinds import VOCABULARIES
+
+    tagger = track_vectors_key(ds, VOCABULARIES[vocabulary])
+    upstream = f"{tagger}|{array_key(np.asarray(groups, dtype=str))}"
+    key = step_key("group_tags", upstream, {"vocabulary": vocabulary, "n": n})
+
+    def compute() -> pd.DataFrame:
+        probs = track_tags(ds, vocabulary, cache=cache, progress=progress)
+        return distinctive_tags(probs, groups, n)
+
+    return cache.get(key, compute, message="Finding words…")
 
 
 def evaluate(

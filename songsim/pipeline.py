@@ -35,6 +35,8 @@ STEP_CODE = {
     "comparison": ("analysis/compare.py", "analysis/evaluation.py"),
     "embedding_scores": ("analysis/evaluation.py", "analysis/compare.py", "analysis/clustering.py"),
     "graph_layout": ("analysis/graph.py",),
+    "track_tags": ("embeddings/kinds.py", "models/musicnn.py"),
+    "group_tags": ("analysis/tags.py",),
 }
 
 

@@ -84,14 +84,17 @@ def cmd_communities(args) -> None:
 
 
 def cmd_tags(args) -> None:
-    from ..analysis.tags import distinctive_tags, top_tags
+    from ..analysis.tags import top_tags
+    from ..cache import MemoryCache
     from ..data.store import load_dataset
-    from ..embeddings.kinds import VOCABULARIES, track_tags
+    from ..downstream import group_tags, track_tags
+    from ..embeddings.kinds import VOCABULARIES
     from ..progress import terminal_callback
 
     ds = load_dataset(args.name)
     vocabularies = list(VOCABULARIES) if args.vocabulary == "both" else [args.vocabulary]
-    probs = {v: track_tags(ds, v, progress=terminal_callback()) for v in vocabularies}
+    cache = MemoryCache()  # each vocabulary's tags read once, for the tracks and the groups
+    probs = {v: track_tags(ds, v, cache=cache, progress=terminal_callback()) for v in vocabularies}
     if args.by == "track":
         tops = {v: top_tags(p, args.n) for v, p in probs.items()}
         rows = [
@@ -106,7 +109,7 @@ def cmd_tags(args) -> None:
                 print(f"{r['track_id']}  {words}")
         return
     groups, what = _groups(ds, args)
-    tables = {v: distinctive_tags(p, groups, args.n) for v, p in probs.items()}
+    tables = {v: group_tags(ds, groups, v, n=args.n, cache=cache) for v in vocabularies}
     if args.json:
         print_json(
             {

@@ -246,15 +246,6 @@ def tags_available(ds: Dataset) -> bool:
     return all(k in available_kinds(ds) for k in AUDIO_KINDS)
 
 
-@st.cache_data(
-    max_entries=8, show_spinner="Listening with musicnn (once per dataset; minutes on a large one)…"
-)
-def _track_tags(_ds: Dataset, audio_key: str, vocabulary: str = "MSD") -> pd.DataFrame:
-    from ..embeddings.kinds import track_tags
-
-    return track_tags(_ds, vocabulary)
-
-
 def _hear_words(ds: Dataset) -> None:
     """Both vocabularies' taggers hear the tracks they have not heard, in one pass over the
     audio, with a progress bar."""
@@ -273,12 +264,13 @@ WORDS = {"MSD": "genre and era (MSD tags)", "MTT": "instruments, voice and mood 
 
 def _words(ds: Dataset, groups, what: str) -> pd.DataFrame:
     """Per group: its size and, from each vocabulary, the tags that set it apart."""
-    from ..analysis.tags import describe, distinctive_tags
+    from ..analysis.tags import describe
+    from ..downstream import group_tags
 
     _hear_words(ds)
     out = None
     for vocabulary, column in WORDS.items():
-        table = distinctive_tags(_track_tags(ds, ds.audio_fingerprint, vocabulary), groups)
+        table = group_tags(ds, groups, vocabulary, cache=APP_CACHE)
         if out is None:
             out = pd.DataFrame({what: table["group"], "songs": table["size"]})
         out[column] = describe(table).to_numpy()

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import pipeline
+from .. import downstream, pipeline
 from ..cache import MemoryCache
 from ..data.datasets import Dataset
 from ..params import MapParams
-from .cached import _track_tags, clusters, embedding, tags_computed
+from .cached import clusters, embedding, tags_computed
 from .graphs import community_series
 from .stepcache import APP_CACHE
 
@@ -132,7 +132,7 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.Data
 
     for vocabulary, column in (("MSD", "tags"), ("MTT", "sound")):
         if tags_computed(ds, vocabulary):  # heard already: its top tags in the tooltip
-            probs = _track_tags(ds, ds.audio_fingerprint, vocabulary)
+            probs = downstream.track_tags(ds, vocabulary, cache=APP_CACHE)
             pts[column] = [", ".join(t) for t in top_tags(probs, 3)]
     return pts
 
