@@ -35,6 +35,7 @@ STEP_CODE = {
     "comparison": ("analysis/compare.py", "analysis/evaluation.py"),
     "embedding_scores": ("analysis/evaluation.py", "analysis/compare.py", "analysis/clustering.py"),
     "graph_layout": ("analysis/graph.py",),
+    "with_playlists": ("data/matching.py", "data/datasets.py"),
     "track_tags": ("embeddings/kinds.py", "models/musicnn.py"),
     "group_tags": ("analysis/tags.py",),
 }
@@ -96,6 +97,27 @@ def graph_key(ds: Dataset, params: GraphParams = GraphParams()) -> str:
     """What identifies the song graph of ``ds`` with ``params`` (its playlists included): the
     input key of every step after it, so a new upload changes every result downstream."""
     return step_key("song_graph", ds.fingerprint, params).digest
+
+
+def with_playlists(
+    ds: Dataset,
+    playlists,
+    *,
+    source: str,
+    playlists_key: str,
+    cache: StepCache = NO_CACHE,
+) -> Dataset:
+    """The step from a dataset and a playlist table (an upload: ``playlists_key`` identifies its
+    bytes) to the dataset with those playlists matched to its tracks
+    (:meth:`~songsim.data.datasets.Dataset.with_playlists`; shared, read-only). Its fingerprint
+    is the key of every step after it: the upload's graph, communities and comparisons."""
+    key = step_key("with_playlists", f"{ds.fingerprint}|{playlists_key}", {"source": source})
+    return cache.get(
+        key,
+        lambda: ds.with_playlists(playlists, source=source),
+        message="Matching the playlists…",
+        shared=True,
+    )
 
 
 def dataset_incidence_graph(ds: Dataset, *, min_playlists: int = 1) -> IncidenceGraph:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import catalog
+from .. import catalog, pipeline
 from ..data.datasets import Dataset
 from ..data.store import datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
@@ -26,6 +26,7 @@ from ..storage import current_version
 from .media import plain, viewer_text
 from .navigation import error_once, route_through_app
 from .settings import ingest_roots, setting
+from .stepcache import APP_CACHE
 
 #: File types the playlist upload takes (the readers' own list).
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in PLAYLIST_SUFFIXES)
@@ -129,11 +130,13 @@ class Upload:
     playlists: pd.DataFrame  # the file's playlist table, unmatched
 
 
-@st.cache_resource(max_entries=16)
 def _with_upload(
-    name: str, version: str, upload_key: str, _playlists: pd.DataFrame, source: str
+    name: str, version: str, upload_key: str, playlists: pd.DataFrame, source: str
 ) -> Dataset:
-    return _load(name, version).with_playlists(_playlists, source=source)
+    """The dataset with the session's uploaded playlists: the pipeline's matching step."""
+    return pipeline.with_playlists(
+        _load(name, version), playlists, source=source, playlists_key=upload_key, cache=APP_CACHE
+    )
 
 
 def current_upload() -> Upload | None:
