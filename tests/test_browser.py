@@ -220,6 +220,15 @@ def song_picked(pg) -> str:
     return picker.get_attribute("value")
 
 
+def open_upload(pg) -> None:
+    """Open the Graph page's upload box unless it is open already (it stays open after an
+    upload, and a click on its header would close it)."""
+    uploader = pg.locator('[data-testid="stFileUploader"]')
+    if not uploader.is_visible():
+        pg.get_by_text("Upload playlists to rebuild the graph").click()
+    uploader.wait_for(state="visible")
+
+
 def nav(pg, name: str) -> None:
     pg.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
     settle(pg)
@@ -302,7 +311,7 @@ def test_playlist_upload_rebuilds_the_graph(server, page, tmp_path):
     )
     upload = tmp_path / "my-playlists.csv"
     upload.write_text("playlist_id,track_id\n" + rows + "\n")
-    page.get_by_text("Upload playlists to rebuild the graph").click()
+    open_upload(page)
     page.locator('input[type="file"]').set_input_files(str(upload))
     page.get_by_text("entries matched").wait_for(timeout=120_000)
     settle(page)
@@ -388,7 +397,7 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
     hostile_file.write_text("\n".join(lines) + "\n")
     nav.get_by_text("Graph", exact=True).click()
     settle(page)
-    page.get_by_text("Upload playlists to rebuild the graph").click()
+    open_upload(page)
     page.locator('input[type="file"]').set_input_files(str(hostile_file))
     page.get_by_text("entries matched").wait_for(timeout=120_000)
     settle(page)
@@ -407,7 +416,7 @@ def test_hostile_titles_are_shown_as_text(server, page, cache_root, tmp_path):
     bad_name.write_text("no header we know\n")
     nav.get_by_text("Graph", exact=True).click()
     settle(page)
-    page.get_by_text("Upload playlists to rebuild the graph").click()
+    open_upload(page)
     page.locator('input[type="file"]').set_input_files(str(bad_name))
     page.get_by_text("previous graph is kept").wait_for(timeout=60_000)
     error = page.locator('[data-testid="stAlert"]').filter(has_text="previous graph is kept")
