@@ -64,16 +64,13 @@ def _relabel_by_size(membership: np.ndarray) -> np.ndarray:
 
 
 def modularity(A: sp.spmatrix, membership: np.ndarray) -> float:
-    """Newman's weighted modularity of ``membership`` on the symmetric adjacency ``A``."""
-    A = sp.csr_matrix(A, dtype=np.float64)
-    k = np.asarray(A.sum(axis=1)).ravel()
-    two_m = k.sum()
-    if two_m == 0:
-        return 0.0
-    M = sp.csr_matrix((np.ones(len(membership)), (np.arange(len(membership)), membership)))
-    inside = (M.T @ A @ M).diagonal().sum()
-    K = M.T @ k
-    return float(inside / two_m - (K**2).sum() / two_m**2)
+    """Newman's weighted modularity of ``membership [shape=(n,)]`` on the symmetric adjacency
+    ``A [shape=(n, n)]``: :func:`songsim.analysis.spectral.modularity`, the one formula, on the
+    matrix (the incidence-held graph uses it on its operator)."""
+    from .spectral import MatrixAdjacency
+    from .spectral import modularity as on_operator
+
+    return on_operator(MatrixAdjacency(A), np.asarray(membership))
 
 
 def refine(A: sp.spmatrix, membership: np.ndarray, *, max_sweeps: int = 50) -> np.ndarray:
