@@ -16,9 +16,9 @@ def pick_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise SongsimError("--device cuda: no CUDA GPU is available")
+        raise SongsimError("device 'cuda': no CUDA GPU is available")
     if name == "mps" and not _mps_available():
-        raise SongsimError("--device mps: Apple MPS is not available")
+        raise SongsimError("device 'mps': Apple MPS is not available")
     if name not in ("cpu", "cuda", "mps"):
         raise SongsimError(f"unknown device '{name}' (auto, cpu, cuda or mps)")
     return torch.device(name)
