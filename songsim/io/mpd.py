@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import PlaylistFormatError
 from ..limits import MiB, inflate_limit, limits
+from .json_depth import NestingGuard
 from .table import TableBuilder, spotify_id
 
 #: Bytes handed to the parser at a time.
@@ -36,6 +37,7 @@ class _Stream(io.RawIOBase):
         self._chunks, self._budget, self._label = chunks, budget, label
         self._rest = b""
         self._first = True
+        self._nesting = NestingGuard()  # deep nesting is refused before the parser sees it
 
     def readable(self) -> bool:
         return True
@@ -52,6 +54,10 @@ class _Stream(io.RawIOBase):
             if self._budget["text"] < 0:
                 raise PlaylistFormatError(
                     f"{self._label}: JSON text over the {limits().json_bytes}-byte limit"
+                )
+            if self._nesting.feed(chunk) > MAX_DEPTH:
+                raise PlaylistFormatError(
+                    f"{self._label}: JSON nested more than {MAX_DEPTH} levels deep"
                 )
             self._rest = chunk
         n = min(len(buffer), len(self._rest))
@@ -142,41 +148,24 @@ def read_mpd_stream(
 
 
 _SCALAR = ("string", "number", "boolean", "null")
-#: Nesting a document may have (an MPD slice has 4 levels); deeper is refused as it streams.
+#: The places in an MPD document whose events the reader acts on (ijson's prefixes).
+_PLACES = frozenset(
+    {
+        "playlists",
+        "playlists.item",
+        "playlists.item.pid",
+        "playlists.item.name",
+        "playlists.item.tracks",
+        "playlists.item.tracks.item",
+    }
+)
+#: A track's fields songsim keeps, by prefix.
+_TRACK_FIELDS = {
+    f"playlists.item.tracks.item.{f}": f for f in ("track_uri", "pos", "track_name", "artist_name")
+}
+#: Nesting a document may have (an MPD slice has 4 levels); deeper is refused as it streams, by
+#: :class:`~songsim.io.json_depth.NestingGuard`, before the parser names each level.
 MAX_DEPTH = 64
-
-
-def _events(stream, label: str):
-    """``(prefix, event, value)`` as ``ijson.parse`` gives them, from its C ``basic_parse``, with
-    prefixes built for the first levels only: ``ijson.parse`` builds one of every level for
-    every event, so ``[[[…]]]`` 100,000 deep would cost gigabytes; here it stops at
-    :data:`MAX_DEPTH`."""
-    import ijson
-
-    # The prefix of each open level, worked out once when the level (or its key) begins: the
-    # first 5 levels have one, deeper levels None — nothing in an MPD slice is read below them.
-    prefixes: list[str | None] = [""]
-
-    def below(parent: str | None, part: str | None) -> str | None:
-        if parent is None or part is None or len(prefixes) > 5:
-            return None
-        return f"{parent}.{part}" if parent else part
-
-    for event, value in ijson.basic_parse(stream, use_float=True):
-        if event == "map_key":
-            prefixes.pop()
-            yield prefixes[-1], event, value
-            prefixes.append(below(prefixes[-1], value))
-        elif event in ("start_map", "start_array"):
-            yield prefixes[-1], event, None
-            if len(prefixes) > MAX_DEPTH:
-                raise PlaylistFormatError(f"{label}: JSON nested more than {MAX_DEPTH} levels deep")
-            prefixes.append(below(prefixes[-1], "item") if event == "start_array" else None)
-        elif event in ("end_map", "end_array"):
-            prefixes.pop()
-            yield prefixes[-1], event, None
-        else:
-            yield prefixes[-1], event, value
 
 
 def _reason(exc: Exception) -> str:
@@ -201,12 +190,32 @@ class _Reader:
         found, i = False, -1
         pl = track = None
         try:
-            for prefix, event, value in _events(io.BufferedReader(stream, CHUNK), self.label):
+            for prefix, event, value in ijson.parse(
+                io.BufferedReader(stream, CHUNK), use_float=True
+            ):
                 if event == "map_key":  # a key: its value's events follow, under its prefix
                     if prefix == "playlists" and not found:
                         raise self._no_playlists()
                     continue
-                if prefix == "playlists":
+                field = _TRACK_FIELDS.get(prefix)  # most events: a track's fields
+                if field is not None:
+                    if track is not None:
+                        self._track_field(track, field, event, value)
+                    continue
+                if prefix not in _PLACES:  # a value songsim does not keep
+                    continue
+                if prefix == "playlists.item.tracks.item":
+                    if pl is None:
+                        continue
+                    if event == "start_map":
+                        self._room(pl)
+                        track = {"uri": None, "pos": len(pl["tracks"]), "title": "", "artist": ""}
+                    elif event == "end_map":
+                        pl["tracks"].append(track)
+                        track = None
+                    elif event != "end_array":  # a track that is not an object
+                        pl["tracks"].append({"uri": None})
+                elif prefix == "playlists":
                     if event == "start_array":
                         found = True
                     elif event not in ("end_array",) and not found:
@@ -232,17 +241,6 @@ class _Reader:
                 elif prefix == "playlists.item.tracks":
                     if event not in ("start_array", "end_array"):
                         pl["ok"] = False
-                elif prefix == "playlists.item.tracks.item":
-                    if event == "start_map":
-                        self._room(pl)
-                        track = {"uri": None, "pos": len(pl["tracks"]), "title": "", "artist": ""}
-                    elif event == "end_map":
-                        pl["tracks"].append(track)
-                        track = None
-                    elif event != "end_array":  # a track that is not an object
-                        pl["tracks"].append({"uri": None})
-                elif track is not None and (prefix or "").startswith("playlists.item.tracks.item."):
-                    self._track_field(track, prefix.rsplit(".", 1)[1], event, value)
         except PlaylistFormatError:
             raise
         except (ijson.common.JSONError, ValueError, RecursionError) as exc:
