@@ -1,5 +1,5 @@
 """The pipeline's steps after an embedding and a graph: what the Compare page and ``songsim
-evaluate`` show, and the Graph page's drawing.
+evaluate`` show, the words every page puts on groups of songs, and the Graph page's drawing.
 
 Each step is keyed, as :mod:`songsim.pipeline`'s are, through its upstream steps' keys: the
 embedding's :func:`~songsim.pipeline.track_vectors_key` (its checkpoint included) and the graph's
@@ -233,11 +233,13 @@ def evaluate(
     train_if_missing: bool = False,
     progress: Callback | None = None,
 ) -> dict:
-    """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see the
-        README for the keys); ``best_embedding`` is the default embedding, by :data:`~songsim.embeddings.PREFERENCE`.
-        ``kinds`` defaults to every available kind but musicnn (:data:`~songsim.embeddings.AUDIO_KINDS`:
-        it decodes the audio again), which is scored when named. ``random_state`` seeds the models and
-    k-means; ``sweep`` defaults to ``SweepParams(random_state=random_state)``."""
+    """``{"dataset": …, "graph": {…}, "best_embedding": kind, "embeddings": {kind: {…}}}`` (see
+    the README for the keys): the graph's summary and every embedding's
+    :func:`embedding_scores`. ``best_embedding`` is the default embedding, by
+    :data:`~songsim.embeddings.PREFERENCE`. ``kinds`` defaults to every available kind but the
+    taggers (:data:`~songsim.embeddings.AUDIO_KINDS`: they decode the audio again), which are
+    scored when named. ``random_state`` seeds the models and k-means; ``sweep`` defaults to
+    ``SweepParams(random_state=random_state)``."""
     from .embeddings import AUDIO_KINDS, KINDS, available_kinds, best_kind, embed
 
     out = {"dataset": ds.summary(), "graph": None, "embeddings": {}}
