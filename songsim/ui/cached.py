@@ -298,12 +298,12 @@ def cluster_sizes(ds: Dataset, kind: str, k: int) -> list[int]:
 def tags_computed(ds: Dataset, vocabulary: str = "MSD") -> bool:
     """Whether the tagger of ``vocabulary`` has already heard ``ds`` (its embedding is stored):
     then its tags are shown wherever they cost nothing more (map tooltips, the Compare table).
-    Once found stored, the embedding's key is remembered (as :func:`embedding` does): a page's
-    rerun does not read the store again."""
+    Once found stored, that is remembered for this version of the dataset (a tagger's weights
+    ship with songsim), so a page's rerun does not read the store again."""
     from ..embeddings.kinds import VOCABULARIES, embedding_stored
 
     kind = VOCABULARIES[vocabulary]
-    key = pipeline.track_vectors_key(ds, kind)
-    if key not in _STORED and embedding_stored(ds, kind):
-        _STORED.add(key)
-    return key in _STORED
+    heard = (ds.name, ds.fingerprint, kind)  # stores are kept per dataset name
+    if heard not in _STORED and embedding_stored(ds, kind):
+        _STORED.add(heard)
+    return heard in _STORED
