@@ -138,9 +138,10 @@ def embedding_scores(
     key = step_key("embedding_scores", upstream, {})
 
     def compute() -> dict:
-        fitted = k_sweep(X, sweep, cache=cache, input_key=vectors)
+        array = X() if callable(X) else X  # fetched once: the sweep and the scores share it
+        fitted = k_sweep(array, sweep, cache=cache, input_key=vectors)
         return score_embedding(
-            X() if callable(X) else X,
+            array,
             labels=ds.complete_labels,
             communities=communities_of(ds, graph, cache=cache),
             random_state=sweep.random_state,
