@@ -8,7 +8,13 @@ from sklearn import metrics
 
 import songsim.analysis.communities as comm
 from songsim.analysis.clustering import KSweep, silhouette_scores, sweep_k
-from songsim.analysis.compare import aligned, contingency, precision_at_k, scores
+from songsim.analysis.compare import (
+    aligned,
+    contingency,
+    neighbour_precision,
+    precision_at_k,
+    scores,
+)
 from songsim.analysis.maps import TSNEMapper, pca_2d
 from songsim.analysis.similar import grow_playlist, nearest
 from songsim.errors import SongsimError
@@ -178,13 +184,12 @@ def test_nearest_and_precision_against_brute_force():
     ref = np.argsort(-(Xn @ Xn[7]))
     assert idx.tolist() == [i for i in ref if i != 7][:5]
     labels = rng.integers(0, 3, 50)
-    manual = np.mean(
-        [
-            np.mean(labels[[j for j in np.argsort(-(Xn @ Xn[i])) if j != i][:10]] == labels[i])
-            for i in range(50)
-        ]
-    )
-    assert precision_at_k(X, labels, k=10) == pytest.approx(manual)
+    manual = [
+        np.mean(labels[[j for j in np.argsort(-(Xn @ Xn[i])) if j != i][:10]] == labels[i])
+        for i in range(50)
+    ]
+    assert neighbour_precision(X, labels, k=10) == pytest.approx(manual)
+    assert precision_at_k(X, labels, k=10) == pytest.approx(np.mean(manual))
 
 
 def test_playlist_growth_against_a_brute_force_walk():

@@ -46,8 +46,9 @@ def scores(a: np.ndarray, b: np.ndarray) -> dict:
     }
 
 
-def precision_at_k(X: np.ndarray, labels: np.ndarray, *, k: int = 10) -> float:
-    """Mean share of each point's ``k`` nearest neighbours (cosine, itself excluded) with its label."""
+def neighbour_precision(X: np.ndarray, labels: np.ndarray, *, k: int = 10) -> np.ndarray:
+    """Each point's share ``(n,)`` of its ``k`` nearest neighbours (cosine, itself excluded) that
+    carry its label."""
     from .similar import cosine_similarity_matrix
 
     labels = np.asarray(labels)
@@ -57,4 +58,9 @@ def precision_at_k(X: np.ndarray, labels: np.ndarray, *, k: int = 10) -> float:
     S = cosine_similarity_matrix(X)
     np.fill_diagonal(S, -np.inf)
     nn = np.argpartition(-S, k - 1, axis=1)[:, :k]
-    return float((labels[nn] == labels[:, None]).mean())
+    return (labels[nn] == labels[:, None]).mean(axis=1)
+
+
+def precision_at_k(X: np.ndarray, labels: np.ndarray, *, k: int = 10) -> float:
+    """Mean share of each point's ``k`` nearest neighbours (cosine, itself excluded) with its label."""
+    return float(neighbour_precision(X, labels, k=k).mean())
