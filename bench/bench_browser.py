@@ -61,32 +61,33 @@ WATCH = """() => {
                               {capture: true, once: true});
   return performance.now();
 }"""
-DONE = """() => { const s = window.__states; const r = s.findIndex(x => x[1] === 'running');
+DONE = """() => { const s = window.__states.filter(x => window.__input !== null && x[0] >= window.__input);
+  const r = s.findIndex(x => x[1] === 'running');
   if (r >= 0) return s.slice(r).some(x => x[1] === 'notRunning');
   const app = document.querySelector('[data-testid=stApp]');  // a rerun too short to be seen
   return window.__input !== null && performance.now() - window.__input > 5000
     && app.getAttribute('data-test-script-state') === 'notRunning'; }"""
 
 
-def timed(pg, action, timeout=600_000) -> float:
+def timed(pg, action, timeout=600_000) -> float | None:
     """Seconds from the user's input (the pointerdown or keydown that ``action`` makes) until the
     rerun it starts has finished, timed inside the page (a MutationObserver on the app's script
-    state), so neither the driver's polling nor its pre-click checks count."""
+    state), so neither the driver's polling nor its pre-click checks count. None when the rerun
+    was too short for the page ever to show it running (state changes before the input, such as
+    the end of a previous rerun, never count)."""
     pg.evaluate(WATCH)
     action()
     pg.wait_for_function(DONE, timeout=timeout, polling=50)
-    end = pg.evaluate(
-        "() => (window.__states.filter(x => x[1] === 'notRunning').pop() || [performance.now()])[0]"
-    )
     pg.wait_for_timeout(300)  # let a rerun triggered by the first one (a widget settling) show up
     if pg.evaluate(
         "() => window.__states.length && window.__states[window.__states.length - 1][1] !== 'notRunning'"
     ):
         pg.wait_for_selector(IDLE, timeout=timeout)
-        end = pg.evaluate(
-            "() => (window.__states.filter(x => x[1] === 'notRunning').pop() || [performance.now()])[0]"
-        )
-    return (end - pg.evaluate("() => window.__input")) / 1000
+    end = pg.evaluate(
+        "() => (window.__states.filter(x => x[0] >= window.__input && x[1] === 'notRunning')"
+        ".pop() || [null])[0]"
+    )
+    return None if end is None else (end - pg.evaluate("() => window.__input")) / 1000
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -224,12 +225,13 @@ def main():
             "first_visit_s": rounds[0],
             "second_visit_s": rounds[1],
             **{
-                f"{name}_{stat}_s": (fn(values) if values else None)
+                f"{name}_{stat}_s": (fn(seen) if seen else None)
                 for name, values in (
                     ("warm_page_switch", warm_switch),
                     ("k_slider", k_moves),
                     ("perplexity_change", perplexity),
                 )
+                for seen in [[v for v in values if v is not None]]
                 for stat, fn in (("median", statistics.median), ("max", max))
             },
         },

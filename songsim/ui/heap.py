@@ -1,0 +1,33 @@
+"""Memory a script run freed, handed back to the system when the run ends.
+
+The dashboard's server is one long-lived process whose script runs (one thread a session's run)
+each allocate and free hundreds of megabytes on a large library — a k sweep's distance blocks, a
+t-SNE's neighbours, the pickled step results. glibc keeps what a thread frees in that thread's
+own heap (an *arena*) for its next allocations, so the process's resident memory grows towards
+the sum of every thread's largest run, not the most any run holds. ``malloc_trim(0)`` returns the
+free pages of every arena to the system. Elsewhere than glibc (macOS, musl) it is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+
+@functools.cache
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.malloc_trim.restype = ctypes.c_int
+    except (OSError, AttributeError, TypeError):  # not glibc: no malloc_trim
+        return None
+    return libc
+
+
+def trim() -> bool:
+    """Hand the C heap's free pages back to the system; True when some memory was released."""
+    libc = _libc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
