@@ -119,6 +119,14 @@ def main():
         help="only the first open and two rounds of page visits (no k or perplexity moves: at "
         "100,000 tracks each perplexity is a background t-SNE of minutes)",
     )
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=0,
+        metavar="S",
+        help="at the end, wait S seconds (a background t-SNE finishing) and give the server's "
+        "memory then",
+    )
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -208,6 +216,9 @@ def main():
                 for _ in range(max(3, args.repeats // 2)):
                     slider.focus()
                     perplexity.append(timed(pg, lambda: slider.press("ArrowLeft")))
+            if args.settle:
+                time.sleep(args.settle)
+                memory[f"after_{args.settle:g}_s_more"] = server_mb(proc.pid)
             browser.close()
     finally:
         stop.set()

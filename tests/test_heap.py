@@ -45,3 +45,18 @@ def test_every_page_run_ends_by_trimming(monkeypatch, demo_ds):
     at.switch_page("pages/graph.py").run()
     assert not at.exception
     assert len(calls) == 2
+
+
+def test_a_background_map_trims_when_it_ends(monkeypatch):
+    import time
+
+    from songsim.ui import maps
+
+    calls = []
+    monkeypatch.setattr(heap, "trim", lambda: calls.append(1) or True)
+    compute = lambda progress: "the map"  # noqa: E731
+    while maps._background("test-trim", compute) is None:
+        time.sleep(0.01)
+    assert maps._background("test-trim", compute) == "the map"
+    assert calls == [1]
+    maps._TASKS.pop("test-trim")

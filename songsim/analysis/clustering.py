@@ -164,7 +164,8 @@ class KSweepResult:
     ks : list of int
     inertia : list of float      k-means within-cluster sum of squares (or GMM BIC for 'gmm')
     silhouette : list of float   exact mean silhouette of each k
-    labels : dict k → np.ndarray [shape=(n,)]
+    labels : dict k → np.ndarray [shape=(n,)]  in the smallest signed integer type that holds k
+                                               (int8 up to k = 128: 1 byte a track and k)
     elbow_k : int | None         kneedle's elbow of the inertia (BIC) curve
     best_k : int                 the k with the highest silhouette
     method : 'kmeans' or 'gmm'
@@ -254,6 +255,7 @@ def sweep_k(
     )
     silhouette = [sil.get(k, float("nan")) for k in ks]
     best = max(valid, key=lambda k: sil[k])
+    labels = {k: v.astype(np.min_scalar_type(-k), copy=False) for k, v in labels.items()}
     return KSweepResult(ks, curve, silhouette, labels, elbow(ks, curve), best, method)
 
 

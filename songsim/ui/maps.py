@@ -11,6 +11,7 @@ from .. import downstream, pipeline
 from ..cache import MemoryCache
 from ..data.datasets import Dataset
 from ..params import MapParams
+from . import heap
 from .cached import clusters, embedding, tags_computed
 from .graphs import community_series
 from .stepcache import APP_CACHE
@@ -82,7 +83,14 @@ def _background(key: str, compute):
             if old is None:
                 break
             _TASKS.pop(old)
-        task = _TASKS[key] = BackgroundTask(compute, "songsim-map").start()
+
+        def run(progress):
+            try:
+                return compute(progress=progress)
+            finally:
+                heap.trim()  # what the map's thread freed (see .heap)
+
+        task = _TASKS[key] = BackgroundTask(run, "songsim-map").start()
     if task.running:
         return None
     if task.error is not None:
