@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from _common import emit, median_time
 
-from songsim.ui import heap
+from songsim import heap
 from songsim.ui.deck import LAYER, deck_map
 
 

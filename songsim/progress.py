@@ -66,7 +66,7 @@ class BackgroundTask:
     The dashboard starts long shared work (the demo corpus on first open) this way: a visitor who
     clicks away interrupts only the page that was watching, never the work, and every page and
     visitor reads the same progress. :meth:`start` joins the running task, or starts it again
-    once it has ended.
+    once it has ended. What the thread freed is handed back when it ends (:mod:`songsim.heap`).
     """
 
     def __init__(self, fn: Callable[..., object], name: str):
@@ -90,10 +90,14 @@ class BackgroundTask:
         return self
 
     def _run(self) -> None:
+        from . import heap
+
         try:
             self.result = self.fn(progress=self._progress)
         except BaseException as exc:  # kept for the pages to show; the thread ends
             self.error = exc
+        finally:
+            heap.trim()  # what the thread freed goes back to the system
 
     def _progress(self, done: int, total: int, message: str) -> None:
         self.done, self.total, self.message = done, total, message

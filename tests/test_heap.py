@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from songsim.ui import heap
+from songsim import heap
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -47,16 +47,11 @@ def test_every_page_run_ends_by_trimming(monkeypatch, demo_ds):
     assert len(calls) == 2
 
 
-def test_a_background_map_trims_when_it_ends(monkeypatch):
-    import time
-
-    from songsim.ui import maps
+def test_a_background_task_trims_when_it_ends(monkeypatch):
+    from songsim.progress import BackgroundTask
 
     calls = []
     monkeypatch.setattr(heap, "trim", lambda: calls.append(1) or True)
-    compute = lambda progress: "the map"  # noqa: E731
-    while maps._background("test-trim", compute) is None:
-        time.sleep(0.01)
-    assert maps._background("test-trim", compute) == "the map"
-    assert calls == [1]
-    maps._TASKS.pop("test-trim")
+    task = BackgroundTask(lambda progress: "the map", "test-trim").start()
+    task._thread.join()
+    assert task.result == "the map" and calls == [1]

@@ -11,7 +11,6 @@ from .. import downstream, pipeline
 from ..cache import MemoryCache
 from ..data.datasets import Dataset
 from ..params import MapParams
-from . import heap
 from .cached import clusters, embedding, tags_computed
 from .graphs import community_series
 from .stepcache import APP_CACHE
@@ -84,13 +83,7 @@ def _background(key: str, compute):
                 break
             _TASKS.pop(old)
 
-        def run(progress):
-            try:
-                return compute(progress=progress)
-            finally:
-                heap.trim()  # what the map's thread freed (see .heap)
-
-        task = _TASKS[key] = BackgroundTask(run, "songsim-map").start()
+        task = _TASKS[key] = BackgroundTask(compute, "songsim-map").start()
     if task.running:
         return None
     if task.error is not None:

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 import streamlit as st
 
-from . import heap
+from .. import heap
 
 _ROUTED: ContextVar[bool] = ContextVar("songsim_routed", default=False)
 _SHOWN: ContextVar[set | None] = ContextVar("songsim_shown", default=None)  # errors shown this run
@@ -36,7 +36,7 @@ def pages() -> list:
 @contextmanager
 def router():
     """Mark this script run as started by app.py's router (``with ui.router(): ...`` in app.py);
-    what the run freed goes back to the system when it ends (:mod:`.heap`)."""
+    what the run freed goes back to the system when it ends (:mod:`songsim.heap`)."""
     token, shown = _ROUTED.set(True), _SHOWN.set(set())
     try:
         yield
