@@ -241,6 +241,21 @@ def test_maps():
     assert trustworthiness(X, a, n_neighbors=10) > 0.9
 
 
+def test_tsne_affinities_are_opentsnes_at_every_perplexity():
+    """The mapper keeps only the neighbours (int32, float32) and re-weights them per perplexity:
+    the same joint probabilities openTSNE's PerplexityBasedNN gives after set_perplexity."""
+    from openTSNE.affinity import PerplexityBasedNN
+
+    X = np.random.default_rng(7).standard_normal((300, 8)).astype(np.float32)
+    mapper = TSNEMapper(max_perplexity=30).fit(X)
+    reference = PerplexityBasedNN(X, perplexity=30, method="exact", random_state=0)
+    for perplexity in (30, 12, 5):
+        reference.set_perplexity(perplexity)
+        ours = mapper.affinities_at(perplexity).P
+        assert ours.nnz == reference.P.nnz
+        assert np.allclose(ours.toarray(), reference.P.toarray(), rtol=1e-4, atol=1e-9)
+
+
 def test_one_fitted_tsne_serves_parallel_threads_as_it_serves_one():
     """The dashboard shares one fitted mapper between sessions: two perplexities asked for at once,
     from two threads, give the maps they give one after the other."""
