@@ -3,10 +3,10 @@
 The dashboard's server is one long-lived process whose script runs (a thread a session's run) and
 background tasks (:class:`songsim.progress.BackgroundTask`) each allocate and free hundreds of
 megabytes on a large library — a k sweep's distance blocks, a t-SNE's neighbours, the pickled
-step results. glibc keeps what a thread frees in that thread's
-own heap (an *arena*) for its next allocations, so the process's resident memory grows towards
-the sum of every thread's largest run, not the most any run holds. ``malloc_trim(0)`` returns the
-free pages of every arena to the system. Elsewhere than glibc (macOS, musl) it is a no-op.
+step results. glibc keeps what a thread frees in that thread's own heap (an *arena*) for its next
+allocations, so the process's resident memory grows towards the sum of every thread's largest
+run, not the most any run holds. ``malloc_trim(0)`` returns the free pages of every arena to the
+system. Elsewhere than glibc (macOS, musl) it is a no-op.
 """
 
 from __future__ import annotations

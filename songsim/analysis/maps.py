@@ -61,8 +61,8 @@ class TSNEMapper:
     def fit(self, X: np.ndarray) -> TSNEMapper:
         """Search the neighbours of ``X [shape=(n, d)]`` once (n ≥ 4).
 
-        Only the neighbours are kept, in half the bytes openTSNE keeps them in (no search index,
-        no affinities): at 100,000 songs 120 MB rather than 600 MB or so."""
+        Only the neighbours are kept, in half the bytes openTSNE keeps them in, without its
+        search index or affinities: at 30,000 songs 37 MB kept rather than 197 MB."""
         from openTSNE.affinity import get_knn_index
 
         X = np.asarray(X, dtype=np.float32)

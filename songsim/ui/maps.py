@@ -82,7 +82,6 @@ def _background(key: str, compute):
             if old is None:
                 break
             _TASKS.pop(old)
-
         task = _TASKS[key] = BackgroundTask(compute, "songsim-map").start()
     if task.running:
         return None
