@@ -67,6 +67,9 @@ def main() -> None:
         s = runs[join] = label_agreement(X, ds.labels, seeds=range(a.seeds))
         scores[join] = {
             "dim": int(X.shape[1]),
+            # of a unit-length track vector's squared length, the share its dataset's mean holds
+            # (constant over tracks, so no distance): the case for --centred
+            "shared_mean_share": round(float(np.sum(normalize_rows(X).mean(axis=0) ** 2)), 4),
             "ami_mean": round(s["ami_mean"], 4),
             "ami_range": [round(v, 4) for v in s["ami_range"]],
             "precision_at_10": round(s["precision_at_10"], 4),
