@@ -29,6 +29,28 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def resident_mb() -> float:
+    """Resident memory of this process now, in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def kept_mb(fn) -> tuple[object, float]:
+    """``(fn(), MB it left resident)``: the growth once garbage is collected and the freed memory
+    handed back to the system (:func:`songsim.heap.trim`), so only what ``fn``'s result holds."""
+    import gc
+
+    from songsim import heap
+
+    gc.collect()
+    heap.trim()
+    before = resident_mb()
+    out = fn()
+    gc.collect()
+    heap.trim()
+    return out, resident_mb() - before
+
+
 def machine() -> dict:
     return {
         "cpus": len(os.sched_getaffinity(0)),

@@ -14,15 +14,9 @@ import json
 
 import numpy as np
 import pandas as pd
-from _common import emit, median_time
+from _common import emit, kept_mb, median_time
 
-from songsim import heap
 from songsim.ui.deck import LAYER, deck_map
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 / 2**20
 
 
 def points(n: int) -> pd.DataFrame:
@@ -83,23 +77,15 @@ def main() -> None:
         drawn = deck_map(pts, color="cluster")
         return drawn, drawn.to_json()
 
-    heap.trim()
-    before = rss_mb()
-    t_ours, (drawn, text) = median_time(ours, a.repeats)
-    heap.trim()
-    held_ours = rss_mb() - before
+    (t_ours, (drawn, text)), held_ours = kept_mb(lambda: median_time(ours, a.repeats))
     rows = pd.DataFrame(json.loads(text)["layers"][0]["data"])
 
     def reference():
         deck = pydecks(drawn, rows)
         return deck, deck.to_json()
 
-    heap.trim()
-    before = rss_mb()
-    t_ref, (deck, ref_text) = median_time(reference, a.repeats)
+    (t_ref, (deck, ref_text)), held_ref = kept_mb(lambda: median_time(reference, a.repeats))
     t_rerun, _ = median_time(deck.to_json, a.repeats)  # what each rerun costs pydeck
-    heap.trim()
-    held_ref = rss_mb() - before
     assert json.loads(text) == json.loads(ref_text), "the two drawings differ"
     emit(
         "deck",

@@ -10,31 +10,10 @@ Usage: python bench/bench_tsne_memory.py [--points 30000] [--dim 128]
 """
 
 import argparse
-import gc
 import time
 
 import numpy as np
-from _common import emit
-
-from songsim import heap
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 / 2**20
-
-
-def kept(fit):
-    """``(seconds, MB kept, fitted)`` of ``fit()``."""
-    gc.collect()
-    heap.trim()
-    before = rss_mb()
-    t = time.perf_counter()
-    fitted = fit()
-    seconds = time.perf_counter() - t
-    gc.collect()
-    heap.trim()
-    return seconds, rss_mb() - before, fitted
+from _common import emit, kept_mb, median_time
 
 
 def main() -> None:
@@ -47,10 +26,15 @@ def main() -> None:
     from songsim.analysis.maps import TSNEMapper
 
     X = np.random.default_rng(0).standard_normal((a.points, a.dim)).astype(np.float32)
-    kept(lambda: PerplexityBasedNN(X[:2000], perplexity=5, n_jobs=2))  # libraries loaded first
-    s_ours, mb_ours, ours = kept(lambda: TSNEMapper(max_perplexity=50, n_jobs=2).fit(X))
-    s_ref, mb_ref, ref = kept(
-        lambda: PerplexityBasedNN(X, perplexity=50, method="annoy", random_state=0, n_jobs=2)
+    kept_mb(lambda: PerplexityBasedNN(X[:2000], perplexity=5, n_jobs=2))  # libraries loaded first
+    (s_ours, ours), mb_ours = kept_mb(
+        lambda: median_time(lambda: TSNEMapper(max_perplexity=50, n_jobs=2).fit(X), 1)
+    )
+    (s_ref, ref), mb_ref = kept_mb(
+        lambda: median_time(
+            lambda: PerplexityBasedNN(X, perplexity=50, method="annoy", random_state=0, n_jobs=2),
+            1,
+        )
     )
     t = time.perf_counter()
     P = ours.affinities_at(30).P

@@ -140,7 +140,7 @@ class DrawnDeck:
 
     pydeck keeps a layer's table as a list of dicts and writes indented JSON afresh on every
     rerun; at 100,000 songs (``bench/bench_deck.py``) it takes 2.8 s to build, 1.6 s every rerun,
-    and a kept drawing holds 128 MB for 31 MB of JSON. This takes 0.55 s once and holds 46 MB for
+    and a kept drawing holds 97–128 MB for 31 MB of JSON. This takes 0.55 s once and holds 46 MB for
     15.5 MB of compact JSON; the spec is otherwise pydeck's own."""
 
     layers = None  # nothing for Streamlit to convert (its pandas 3 work-around for pydeck)
