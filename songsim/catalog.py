@@ -67,6 +67,7 @@ def ingest(
     rebuild: bool = False,
     within: list[Path] | None = None,
     client=None,
+    server=None,
     progress: Callback | None = None,
 ) -> Dataset:
     """Ingest a folder (audio or PNG spectrograms) and playlist files into dataset ``name``,
@@ -79,6 +80,9 @@ def ingest(
     too; an update given no playlist files reads the ones the previous version was made with
     (``within``: folders no file read may leave, links included — the dashboard's rule),
     and ``labels_from_parent=None`` labels tracks as the previous version did (else not at all).
+    A dataset linked to a music server is linked again (:func:`songsim.linking.relink`): read
+    from the server through ``server`` (a :class:`~songsim.io.subsonic.SubsonicClient`) when
+    given, else its stored songs matched to the new tracks.
     """
     from .data.ingest import folder_playlists, read_playlist_files
     from .data.library import update_library
@@ -116,7 +120,10 @@ def ingest(
         client=client,
         progress=progress,
     )
-    return ds
+    from .linking import relink
+
+    relinked = relink(name, server, progress=progress)
+    return ds if relinked is None else relinked[0]
 
 
 def _previous_info(name: str, folder: Path) -> dict:
@@ -154,6 +161,8 @@ def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) ->
     }
     if ds.info.get("last_update"):
         out["last_update"] = ds.info["last_update"]
+    if ds.info.get("link"):
+        out["link"] = ds.info["link"]
 
     def graph_counts():
         try:

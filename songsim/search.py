@@ -61,3 +61,22 @@ def grown_playlist(
     index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
     songs = None if keep_duplicates else ds.songs
     return grow_playlist(index.X, start, length=length, songs=songs, index=index)
+
+
+def song_path(
+    ds: Dataset,
+    kind: str,
+    start: int,
+    end: int,
+    *,
+    length: int = 12,
+    keep_duplicates: bool = False,
+    cache: StepCache = NO_CACHE,
+) -> list[int]:
+    """Track rows of a path of ``length`` songs from ``start`` to ``end``
+    (:func:`~songsim.analysis.paths.line_path`), one track per song unless ``keep_duplicates``."""
+    from .analysis.paths import line_path
+
+    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
+    songs = None if keep_duplicates else ds.songs
+    return line_path(index.X, start, end, length=length, songs=songs, index=index)

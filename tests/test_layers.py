@@ -29,8 +29,10 @@ LAYERS = {
     "songsim.downstream": 5,  # the steps after an embedding and a graph: comparisons, scores, layout
     "songsim.catalog": 5,  # the demo, ingest and update, a dataset's info
     "songsim.search": 5,  # similar songs through the vector index
+    "songsim.linking": 5,  # a dataset and the user's music server: link, refresh, playlists
     "songsim.cli": 6,
     "songsim.ui": 6,
+    "songsim.service": 6,  # the HTTP API a music server's plugins ask
     "songsim.__main__": 6,
 }
 

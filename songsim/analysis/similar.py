@@ -28,13 +28,15 @@ def nearest(
     n: int = 10,
     songs: np.ndarray | None = None,
     index=None,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(indices, similarities)`` of the ``n`` rows most cosine-similar to row ``query``.
 
     ``songs [shape=(n_rows,)]`` folds duplicates: rows of the query's song are left out and each
     other song appears once (its first row found); without it only ``query`` is left out.
     ``index`` (a :class:`~songsim.analysis.index.VectorIndex` of ``X``) searches instead of
-    multiplying by every row."""
+    multiplying by every row. ``allowed [shape=(n_rows,)] bool`` leaves the other rows out (a
+    music server's songs: only those it has)."""
     from .index import VectorIndex
 
     if not 0 <= query < len(X):
@@ -48,6 +50,8 @@ def nearest(
         keep, seen = [], {int(songs[query])}
         for i in range(len(rows)):
             song = int(songs[rows[i]])
+            if allowed is not None and not allowed[rows[i]]:
+                continue
             if song not in seen:
                 seen.add(song)
                 keep.append(i)

@@ -1,4 +1,4 @@
-"""CLI commands for analysis: evaluate, tags, communities, similar."""
+"""CLI commands for analysis: evaluate, tags, communities (similar songs: :mod:`.similar`)."""
 
 from __future__ import annotations
 
@@ -169,44 +169,6 @@ def _groups(ds, args):
     )
 
 
-def cmd_similar(args) -> None:
-    from ..data.store import load_dataset
-    from ..search import grown_playlist, similar_songs
-
-    ds = load_dataset(args.name)
-    q = ds.track_row(args.track_id)
-    t = ds.tracks
-    about = f"{args.track_id} ({t.title.iloc[q]} — {t.artist.iloc[q]}) by {args.kind}"
-    if args.grow:
-        rows = grown_playlist(
-            ds, args.kind, q, length=args.grow, keep_duplicates=args.keep_duplicates
-        )
-        print(f"a playlist grown from {about}:")
-        for i in rows:
-            print(f"  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
-    else:
-        idx, sim = similar_songs(ds, args.kind, q, n=args.n, keep_duplicates=args.keep_duplicates)
-        print(f"nearest to {about}:")
-        for i, s in zip(idx, sim):
-            print(f"  {s:6.3f}  {t.track_id.iloc[i]}  {t.title.iloc[i]} — {t.artist.iloc[i]}")
-        rows = [q, *map(int, idx)]  # as a playlist: the song asked about, then its nearest
-    _write_playlist(ds, rows, args, name=f"songsim — {t.title.iloc[q]}")
-
-
-def _write_playlist(ds, rows: list[int], args, *, name: str) -> None:
-    """``--m3u8`` / ``--csv``: the listed songs as playlist files."""
-    from ..io.export import playlist_csv, to_m3u8
-
-    table = ds.tracks.iloc[list(rows)]
-    if args.m3u8:
-        paths = [ds.player_path(int(r), args.library_at) for r in rows]
-        args.m3u8.write_text(to_m3u8(table, name=name, paths=paths), encoding="utf-8")
-        print(f"wrote {args.m3u8} ({len(rows)} entries)")
-    if args.csv:
-        args.csv.write_text(playlist_csv(table, name=name), encoding="utf-8")
-        print(f"wrote {args.csv} ({len(rows)} entries)")
-
-
 def add_commands(sub) -> None:
     from ..analysis.communities import METHODS
     from ..embeddings import KINDS, best_kind
@@ -328,52 +290,3 @@ def add_commands(sub) -> None:
     random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON, with every node's community")
     s.set_defaults(func=cmd_communities)
-
-    s = sub.add_parser(
-        "similar",
-        help="songs most similar to one song",
-        description="The N songs nearest to TRACK_ID by cosine similarity of an embedding "
-        "(computed first with 'embed'; a library's vector index answers in milliseconds).",
-    )
-    s.add_argument("name", help="dataset name (see 'list')")
-    s.add_argument("track_id", help="the song's id, as 'info' and the dashboard show it")
-    s.add_argument(
-        "--kind", type=kind_name_arg, metavar="KIND", default=best_kind(KINDS), help=KIND_HELP
-    )
-    s.add_argument(
-        "--n", type=positive, default=10, metavar="N", help="how many songs (default 10)"
-    )
-    s.add_argument(
-        "--keep-duplicates",
-        action="store_true",
-        help="list every copy of a recording (by default copies are one song, and copies of "
-        "the song asked about are left out)",
-    )
-    s.add_argument(
-        "--grow",
-        type=positive,
-        metavar="LENGTH",
-        help="list a playlist of LENGTH songs grown from the song instead (each next song the "
-        "one nearest to the mean of the last three)",
-    )
-    s.add_argument(
-        "--m3u8",
-        type=Path,
-        metavar="FILE",
-        help="also write the songs listed (the song asked about first) as an extended M3U8 "
-        "playlist that media players open",
-    )
-    s.add_argument(
-        "--csv",
-        type=Path,
-        metavar="FILE",
-        help="also write them as a playlist CSV (playlist_id, position, track_id, …) that "
-        "'ingest --playlists' and the dashboard's upload read back",
-    )
-    s.add_argument(
-        "--library-at",
-        metavar="DIR",
-        help="start the M3U8's paths at DIR, where the library's folder is on the computer that "
-        "plays it (default: the audio files' absolute paths here)",
-    )
-    s.set_defaults(func=cmd_similar)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SongsimError
-from .options import clips_arg, positive, scheduler_option
+from .options import clips_arg, positive, scheduler_option, server_options
 from .output import print_json
 
 # -- commands ----------------------------------------------------------------------------------
@@ -44,6 +44,7 @@ def cmd_ingest(args) -> None:
 
     if args.scheduler and args.audio is None:
         raise SongsimError("--scheduler decodes audio: use it with --audio")
+    server = _linked_server(args.name, args.password_file)
     with _cluster(args.scheduler) as client:
         ds = ingest(
             args.name,
@@ -54,6 +55,7 @@ def cmd_ingest(args) -> None:
             n_clips=args.clips,
             rebuild=args.rebuild,
             client=client,
+            server=server,
             progress=terminal_callback(),
         )
     from ..data.library import Change
@@ -67,12 +69,31 @@ def cmd_ingest(args) -> None:
     )
     if s["unmatched_playlist_entries"]:
         print(f"  {s['unmatched_playlist_entries']} playlist entries matched no ingested track")
+    if ds.info.get("link"):
+        from .server import link_line
+
+        how = "read again" if server else "its songs as last read, matched again"
+        print(f"  {link_line(args.name, ds.info['link'])} ({how})")
     for skipped in ds.info.get("skipped_files", [])[:20]:
         print(f"  skipped {skipped['file']}: {skipped['reason']}")
     if len(ds.info.get("skipped_files", [])) > 20:
         print(
             f"  … and {len(ds.info['skipped_files']) - 20} more (songsim info {args.name} --json)"
         )
+
+
+def _linked_server(name: str, password_file):
+    """A session with the music server dataset ``name`` is linked to, when it is and a password
+    is at hand (an update then reads the server again); else None."""
+    from ..data.store import read_manifest_of
+    from ..linking import connect, server_secret
+
+    try:
+        link = read_manifest_of(name)[1].get("info", {}).get("link")
+    except SongsimError:
+        return None
+    secret = server_secret(password_file)
+    return connect(link["url"], link["user"], secret) if link and secret else None
 
 
 def cmd_info(args) -> None:
@@ -105,6 +126,10 @@ def cmd_info(args) -> None:
         f"{'graph':28s} {g['nodes']} nodes, {g['edges']} edges (largest component)"
         + (f" — {g['error']}" if "error" in g else "")
     )
+    if "link" in info:
+        from .server import link_line
+
+        print(f"{'music server':28s} {link_line(args.name, info['link'])}")
     groups = list(info["duplicate_songs"].values())
     for paths in groups[:10]:
         print(f"{'one song, several paths':28s} {' | '.join(paths)}")
@@ -283,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
         "folder is updated: only new and changed files are decoded)",
     )
     scheduler_option(s, CLUSTER_HELP + "; decodes one file a task")
+    server_options(s)
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser(
@@ -329,10 +355,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_list)
 
-    from . import analysis, models  # their commands import the heavy modules only when run
+    from . import analysis, models, server, similar  # their commands import heavy modules when run
 
     models.add_commands(sub)
     analysis.add_commands(sub)
+    similar.add_command(sub)
+    server.add_commands(sub)
     return p
 
 

@@ -95,3 +95,35 @@ def clips_arg(text: str) -> int:
 def scheduler_option(s, help: str) -> None:
     """``--scheduler ADDRESS`` (and its older name ``--cluster``): a Dask cluster to run on."""
     s.add_argument("--scheduler", "--cluster", dest="scheduler", metavar="ADDRESS", help=help)
+
+
+def server_options(s, *, saving: bool = False) -> None:
+    """``--password-file`` for commands that talk to the music server (the password is never
+    an argument: it would show in the process list and the shell's history); with ``saving``,
+    ``--save-to-server [NAME]`` and ``--replace PLAYLIST``."""
+    from pathlib import Path
+
+    s.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help="the music server's password on the first line of FILE (default: the environment "
+        "variable SONGSIM_SUBSONIC_PASSWORD, or SONGSIM_SUBSONIC_API_KEY for an OpenSubsonic "
+        "API key)",
+    )
+    if not saving:
+        return
+    s.add_argument(
+        "--save-to-server",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="also save the songs as a playlist on the music server the dataset is linked to "
+        "(songsim link); a playlist songsim made under that name is replaced, keeping its id",
+    )
+    s.add_argument(
+        "--replace",
+        metavar="PLAYLIST",
+        help="with --save-to-server: overwrite this server playlist (a name or an id) even if "
+        "songsim did not make it",
+    )

@@ -24,7 +24,27 @@ def match_tracks(
     unique — when its file name or its file name without extension equals the track's. URLs
     (``http://…``) never match.
     """
-    ids = tracks["track_id"].astype(str).tolist()
+    resolve = entry_resolver(tracks["track_id"].astype(str).tolist())
+
+    playlists = compact(playlists)
+    entries = playlists["track_id"].cat  # each distinct entry is resolved once
+    codes, matched_ids = pd.factorize(np.array([resolve(e) for e in entries.categories], object))
+    if examples is not None:
+        examples.extend(entries.categories[codes < 0][: EXAMPLES + 1].astype(str))
+    entry_codes = entries.codes.to_numpy()
+    per_row = np.where(entry_codes >= 0, codes[entry_codes], -1) if len(codes) else entry_codes
+    keep = per_row >= 0
+    matched = playlists[keep].reset_index(drop=True)
+    matched["track_id"] = pd.Categorical.from_codes(per_row[keep], categories=matched_ids)
+    for col in TEXT_COLUMNS:
+        if col in matched:
+            matched[col] = matched[col].cat.remove_unused_categories()
+    return matched, int((~keep).sum())
+
+
+def entry_resolver(ids: list[str]):
+    """A function from a playlist entry (a path, an id, a file name) to the track id in ``ids``
+    it names, or None, by :func:`match_tracks`' rules."""
     by_id = {t: t for t in ids}
     by_lower = _unique_map(ids, str.lower)
     by_name, by_stem = (
@@ -50,20 +70,7 @@ def match_tracks(
         name = parts[-1]
         return by_name.get(name) or by_stem.get(name) or by_stem.get(name.rsplit(".", 1)[0])
 
-    playlists = compact(playlists)
-    entries = playlists["track_id"].cat  # each distinct entry is resolved once
-    codes, matched_ids = pd.factorize(np.array([resolve(e) for e in entries.categories], object))
-    if examples is not None:
-        examples.extend(entries.categories[codes < 0][: EXAMPLES + 1].astype(str))
-    entry_codes = entries.codes.to_numpy()
-    per_row = np.where(entry_codes >= 0, codes[entry_codes], -1) if len(codes) else entry_codes
-    keep = per_row >= 0
-    matched = playlists[keep].reset_index(drop=True)
-    matched["track_id"] = pd.Categorical.from_codes(per_row[keep], categories=matched_ids)
-    for col in TEXT_COLUMNS:
-        if col in matched:
-            matched[col] = matched[col].cat.remove_unused_categories()
-    return matched, int((~keep).sum())
+    return resolve
 
 
 def _unique_map(ids: list[str], key) -> dict[str, str]:

@@ -163,6 +163,33 @@ def commit_version(
     return folder
 
 
+def commit_playlists(name: str, playlists: pd.DataFrame, info: dict) -> Dataset:
+    """A new version of dataset ``name`` whose playlists are ``playlists`` (a playlist table,
+    matched here) and whose ``info`` is updated with ``info``; tracks and clips stay as they are
+    (no shard is touched). Returns the new version, loaded."""
+    from .matching import match_tracks
+
+    entry = dataset_entry(name)
+    with writer_lock(entry):
+        ds = load_dataset(name)
+        _, manifest = read_manifest_of(name)
+        matched, unmatched = match_tracks(playlists, ds.tracks)
+        before = int(ds.info.get("unmatched_playlist_entries", 0))
+        merged = {**ds.info, **info, "unmatched_playlist_entries": before + unmatched}
+        new = Dataset(
+            name, ds.tracks, ds.clips, matched, ds.params, merged, clip_start=ds.clip_start
+        )
+        commit_version(
+            entry,
+            new,
+            ds.tracks.copy(),
+            manifest["shards"],
+            clip_start=ds.clip_start,
+            playlists=new.playlists,
+        )
+    return load_dataset(name)
+
+
 def load_dataset(name: str, *, verify: bool = True) -> Dataset:
     """Load a dataset from the cache: its manifest and track table (checked against their
     checksums when ``verify``); clips, playlists and start times are read when used.

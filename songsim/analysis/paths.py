@@ -1,0 +1,100 @@
+"""Song paths: a sequence of songs that starts at one song, ends at another and moves steadily
+from the first to the second.
+
+:func:`line_path` (the one songsim serves) walks the straight line between the two songs' unit
+vectors: the i-th of ``length - 2`` evenly spaced points, scaled back to unit length, takes the
+nearest song not used yet. :func:`knn_path` is the other classic answer, a shortest path in the
+k-nearest-neighbour graph (cosine distance). ``bench/bench_paths.py`` compares them on real
+music (docs/BENCHMARKS.md): the line gives the length asked for and its distance to the end falls
+more steadily, so it is the default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SongsimError
+
+
+def line_path(
+    X: np.ndarray,
+    start: int,
+    end: int,
+    *,
+    length: int = 12,
+    songs: np.ndarray | None = None,
+    index=None,
+    allowed: np.ndarray | None = None,
+) -> list[int]:
+    """Rows of a path of ``length`` songs from row ``start`` to row ``end`` of ``X [shape=(n,
+    d)]`` (module docstring). ``songs [shape=(n,)]`` folds copies of one recording (a song appears
+    once, the ends' songs only at the ends); ``allowed [shape=(n,)] bool`` leaves other rows out;
+    ``index`` is a :class:`~songsim.analysis.index.VectorIndex` of ``X``. Shorter when fewer songs
+    are left."""
+    from .index import VectorIndex, unit_rows
+
+    n = len(X)
+    if not (0 <= start < n and 0 <= end < n):
+        raise SongsimError("a path's ends must be tracks of the dataset")
+    songs = np.arange(n) if songs is None else np.asarray(songs)
+    if songs[start] == songs[end]:
+        raise SongsimError("a path needs two different songs")
+    if length < 2:
+        raise SongsimError("a path has at least its two ends")
+    index = index or VectorIndex(X, exact=True)
+    a, b = unit_rows(np.asarray(X)[[start, end]])
+    used = {int(songs[start]), int(songs[end])}
+    middle = []
+    for t in np.linspace(0.0, 1.0, length)[1:-1]:
+        row = _nearest_unused(index, (1 - t) * a + t * b, songs, used, allowed)
+        if row is None:
+            break
+        middle.append(row)
+        used.add(int(songs[row]))
+    return [start, *middle, end]
+
+
+def _nearest_unused(index, target, songs, used, allowed) -> int | None:
+    k = len(used) + 10
+    while True:
+        rows, _ = index.search(target, k)
+        for r in rows:
+            if int(songs[r]) not in used and (allowed is None or allowed[r]):
+                return int(r)
+        if k >= len(songs):
+            return None
+        k = min(len(songs), 2 * k)
+
+
+def knn_path(X: np.ndarray, start: int, end: int, *, k: int = 10) -> list[int]:
+    """Rows of the shortest path from ``start`` to ``end`` in the graph linking each row of ``X``
+    to its ``k`` nearest (cosine distance as the edge length; exact neighbours: for a bench of a
+    few thousand rows). Empty when the two are not connected."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from .index import unit_rows
+
+    U = unit_rows(X)
+    sims = U @ U.T
+    np.fill_diagonal(sims, -np.inf)
+    k = min(k, len(X) - 1)
+    nbrs = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(len(X)), k)
+    dist = np.maximum(1.0 - sims[rows, nbrs.ravel()], 1e-9)
+    graph = csr_matrix((dist, (rows, nbrs.ravel())), shape=(len(X), len(X)))
+    _, pred = dijkstra(graph, directed=False, indices=start, return_predecessors=True)
+    if pred[end] < 0 and end != start:
+        return []
+    path = [end]
+    while path[-1] != start:
+        path.append(int(pred[path[-1]]))
+    return path[::-1]
+
+
+def path_distances(X: np.ndarray, path: list[int]) -> np.ndarray:
+    """Cosine distance (1 − cosine similarity) of each song of ``path`` to its last song."""
+    from .index import unit_rows
+
+    U = unit_rows(np.asarray(X)[path])
+    return 1.0 - U @ U[-1]
