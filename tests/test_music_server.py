@@ -13,7 +13,6 @@ import sys
 import threading
 
 import pytest
-
 from servers import ROOT, Supysonic, free_port, supysonic_available, tagged_library
 
 pytestmark = pytest.mark.skipif(not supysonic_available(), reason="supysonic is not installed")
