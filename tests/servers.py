@@ -55,7 +55,10 @@ def tagged_library(folder: Path, *, shift: float = 1.0) -> list[dict]:
         for i in range(3):
             t = np.arange(22050 * 12) / 22050
             f = shift * base * (1 + 0.37 * i)
-            y = 0.3 * np.sin(2 * np.pi * f * t) * (1 + 0.5 * np.sin(2 * np.pi * (i + 1) * t))
+            rng = np.random.default_rng(int(f))
+            beats = (np.sin(2 * np.pi * (1 + i + base / 110) * t) > 0.6).astype(float)
+            y = 0.3 * np.sin(2 * np.pi * f * t) + 0.15 * np.sin(2 * np.pi * 2.5 * f * t) * beats
+            y += 0.05 * rng.standard_normal(len(t)) * (1 - beats)
             path = folder / album / f"song{i}.ogg"
             sf.write(path, y.astype(np.float32), 22050)
             tags = mutagen.File(path)

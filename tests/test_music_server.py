@@ -210,3 +210,25 @@ def test_bad_server_addresses_and_logins_get_one_line(linked):
     finally:
         web.shutdown()
     assert info(cache)["fingerprint"] == before
+
+
+def test_serve_answers_by_the_servers_ids(linked):
+    """A linked dataset is served by the server's song and artist ids, with its albums; a track
+    the server lacks is never offered; no server path is shown."""
+    from servers import get, songsim_serve
+
+    server, cache, _ = linked
+    ids = server.song_ids()
+    path_of = {v: k for k, v in ids.items()}
+    with songsim_serve("home", cache, "--no-token") as (url, _):
+        status, body = get(f"{url}/api/similar_tracks?item_id={ids['Alpha/song0.ogg']}&n=10")
+        assert status == 200 and len(body) == 5  # 7 tracks less the song itself and late.ogg
+        assert all(t["item_id"] in path_of for t in body)
+        assert {t["album"] for t in body} <= {"Alpha", "Beta"}
+        assert "Beta/late.ogg" not in json.dumps(body) and str(server.music) not in json.dumps(body)
+        status, _ = get(f"{url}/api/similar_tracks?item_id=Alpha/song0.ogg")
+        assert status == 404  # songsim's own ids are not the server's
+        artist_id = server.api("getArtists")["artists"]["index"][0]["artist"][0]["id"]
+        status, body = get(f"{url}/api/similar_artists?artist={artist_id}&n=5")
+        assert status == 200 and len(body) == 1 and body[0]["artist_id"] != artist_id
+        assert get(f"{url}/api/health")[1]["linked"] is True
