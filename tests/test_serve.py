@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
-
 from servers import ROOT, get, songsim_serve, tagged_library
 
 TOKEN = "test-token-0123456789"
