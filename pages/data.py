@@ -45,6 +45,35 @@ if ui.updatable(ds):
             )
             st.rerun()
 
+if (link := ui.server_link(ds)) is not None:
+    st.subheader("Music server")
+    st.caption(
+        f"Linked to **{ui.plain(link['url'])}** as {ui.plain(link['user'] or 'an API key')} · "
+        f"last read {ui.plain(link['refreshed_at'])}. Its songs are matched to tracks by path "
+        "(then by artist and title); its playlists are in the song graph."
+    )
+    cols = st.columns(4)
+    cols[0].metric("Server songs matched", f"{link['matched']:,} of {link['server_songs']:,}")
+    cols[1].metric("Server songs not here", f"{link['server_songs_not_in_dataset']:,}")
+    cols[2].metric("Tracks not on the server", f"{link['tracks_not_on_server']:,}")
+    cols[3].metric("Server playlists", f"{link['playlists']:,}")
+    refused = ui.server_writable(ds)
+    if st.button("Refresh from server", disabled=refused is not None, help=refused):
+        bar = st.progress(0.0, text="reading the server…")
+        try:
+            counts = ui.refresh_link(ds, bar)
+        except ui.SongsimError as exc:
+            ui.show_error(exc)
+        else:
+            ui.show_dataset(
+                ds.name,
+                f"Read the server again: {counts['matched']:,} of {counts['server_songs']:,} "
+                f"songs matched, {counts['playlists']:,} playlists.",
+            )
+            st.rerun()
+    if refused is not None:
+        st.caption(ui.plain(refused))
+
 if ds.info.get("skipped_files"):
     with st.expander(f"{s['skipped_files']} skipped files"):
         skipped = [{"file": x["file"], "reason": x["reason"]} for x in ds.info["skipped_files"]]

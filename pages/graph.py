@@ -52,6 +52,13 @@ if ds.playlists.empty:
         "the library with its playlists."
     )
     st.stop()
+if ui.current_upload() is None and (link := ui.server_link(ds)) is not None:
+    from_server = ui.server_playlist_count(ds)
+    st.caption(
+        f"{from_server:,} of this graph's {ds.summary()['playlists']:,} playlists come from the "
+        f"music server {ui.plain(link['url'])} (read {ui.plain(link['refreshed_at'])}); playlists "
+        "songsim saved there are left out."
+    )
 try:
     g, res = ui.current_graph(ds, graph)
 except ui.SongsimError as exc:

@@ -381,7 +381,17 @@ def test_similar_page():
     assert len(at.dataframe[0].value) == 10
     at.slider[0].set_value(5).run()
     assert len(at.dataframe[0].value) == 5
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 4
+    path = at.dataframe[2].value  # the path to another song: its ends, no song twice
+    assert len(path) == 12 and path["track_id"].is_unique
+    seed = at.selectbox[0].value
+    from songsim.catalog import ensure_demo
+
+    ids = ensure_demo().tracks["track_id"]
+    assert path["track_id"].iloc[0] == ids.iloc[seed]
+    assert path["track_id"].iloc[-1] == ids.iloc[labelled(at.selectbox, "To the song").value]
+    at.slider[2].set_value(5).run()
+    assert len(at.dataframe[2].value) == 5 and not at.exception
 
 
 def test_a_new_checkpoint_redraws_every_chart_and_score(tiny_dataset):

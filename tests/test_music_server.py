@@ -232,3 +232,40 @@ def test_serve_answers_by_the_servers_ids(linked):
         status, body = get(f"{url}/api/similar_artists?artist={artist_id}&n=5")
         assert status == 200 and len(body) == 1 and body[0]["artist_id"] != artist_id
         assert get(f"{url}/api/health")[1]["linked"] is True
+
+
+def test_the_dashboard_shows_the_link_refreshes_it_and_saves_to_the_server(
+    linked, monkeypatch, apptest_like_a_server
+):
+    from streamlit.testing.v1 import AppTest
+
+    server, cache, _ = linked
+    monkeypatch.setenv("SONGSIM_CACHE", str(cache))
+    monkeypatch.setenv("SONGSIM_SUBSONIC_PASSWORD", server.password)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.sidebar.selectbox[0].set_value("home").run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (
+        metrics["Server songs matched"] == "6 of 7" and metrics["Tracks not on the server"] == "1"
+    )
+    refresh = next(b for b in at.button if b.label == "Refresh from server")
+    assert not refresh.disabled
+    refresh.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Read the server again" in s.value for s in at.success)
+    at.switch_page("pages/graph.py").run()
+    assert any("come from the music server" in c.value for c in at.caption)
+    at.switch_page("pages/similar.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    name = next(t for t in at.text_input if t.key == "save_path_name")
+    name.set_value("From the dashboard").run()
+    next(b for b in at.button if b.key == "save_path").click().run()
+    assert any("Created 'From the dashboard'" in s.value for s in at.success), at.error
+    made = server.playlist("From the dashboard")
+    assert len(server.playlist_paths(made["id"])) >= 2
+    monkeypatch.delenv("SONGSIM_SUBSONIC_PASSWORD")  # without the password: said, not failed
+    at.switch_page("pages/data.py").run()
+    assert next(b for b in at.button if b.label == "Refresh from server").disabled
+    assert any("SONGSIM_SUBSONIC_PASSWORD" in c.value.replace("\\", "") for c in at.caption)

@@ -10,7 +10,8 @@ out what these functions return.
 * :mod:`.selection` — what one page picks and every page shows: k, the song, the highlighted group;
 * :mod:`.graphs` — the session's song graph, its communities and the drawn network;
 * :mod:`.figures` — the charts as Vega-Lite specs, each keyed on what it shows;
-* :mod:`.media` — audio, spectrogram images and escaped text.
+* :mod:`.media` — audio, spectrogram images and escaped text;
+* :mod:`.server` — the user's music server: its link, song paths, playlists saved to it.
 """
 
 from pathlib import Path
@@ -109,6 +110,14 @@ from .selection import (
     set_focus,
     song_options,
     song_widget,
+)
+from .server import (
+    refresh_link,
+    save_to_server,
+    server_link,
+    server_playlist_count,
+    server_writable,
+    song_path,
 )
 from .session import (
     UPLOAD_TYPES,
@@ -264,4 +273,10 @@ __all__ = [
     "training_views",
     "track_map",
     "widget_key",
+    "refresh_link",
+    "save_to_server",
+    "server_link",
+    "server_playlist_count",
+    "server_writable",
+    "song_path",
 ]

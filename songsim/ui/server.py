@@ -1,0 +1,81 @@
+"""The dashboard and the user's music server: the link a dataset has, a refresh of it, song paths,
+and playlists saved to the server (:mod:`songsim.linking`'s steps, for the owner only).
+
+The server's password comes from the dashboard's environment (``SONGSIM_SUBSONIC_PASSWORD`` or
+``SONGSIM_SUBSONIC_API_KEY``): it is never typed into a page, shown or stored.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import linking, search
+from ..data.datasets import Dataset
+from ..errors import SongsimError
+from .session import _load, progress_callback, writes_allowed
+from .stepcache import APP_CACHE
+
+
+def server_link(ds: Dataset) -> dict | None:
+    """What ``ds`` knows of its music server (:func:`songsim.data.link.summary`), or None."""
+    return ds.info.get("link")
+
+
+def server_writable(ds: Dataset) -> str | None:
+    """Why this visitor cannot refresh the link or save playlists to the server (None: they can)."""
+    if server_link(ds) is None:
+        return "This dataset is not linked to a music server (songsim link)."
+    if not writes_allowed():
+        return "Only the dashboard's owner can talk to the music server."
+    if not linking.server_secret():
+        return (
+            f"Set {linking.PASSWORD_ENV} (or {linking.API_KEY_ENV}) where the dashboard runs to "
+            "talk to the music server."
+        )
+    return None
+
+
+def _client(ds: Dataset):
+    refused = server_writable(ds)
+    if refused:
+        raise SongsimError(refused)
+    link = server_link(ds)
+    return linking.connect(link["url"], link["user"], linking.server_secret())
+
+
+def refresh_link(ds: Dataset, bar) -> dict:
+    """Read the server again (owner only): its songs, their match, its playlists."""
+    new, counts = linking.link(ds.name, _client(ds), progress=progress_callback(bar))
+    _load.clear()
+    return counts
+
+
+def save_to_server(ds: Dataset, rows: list[int], name: str) -> dict:
+    """Save tracks ``rows`` as playlist ``name`` on the linked server (owner only; a playlist
+    songsim made of that name is replaced, another is never touched)."""
+    return linking.save_playlist(ds, _client(ds), [int(r) for r in rows], name)
+
+
+def server_playlist_count(ds: Dataset) -> int:
+    """How many of ``ds``'s playlists came from its music server."""
+    from ..data.link import SERVER_PLAYLIST
+
+    ids = ds.playlists["playlist_id"].astype(str)
+    return int(ids[ids.str.startswith(SERVER_PLAYLIST)].nunique())
+
+
+def song_path(
+    ds: Dataset, kind: str, start: int, end: int, length: int, keep_duplicates: bool = False
+) -> pd.DataFrame:
+    """A path of ``length`` songs from track ``start`` to track ``end``
+    (:func:`songsim.search.song_path`) with each song's cosine similarity to the end."""
+    from ..analysis.paths import path_distances
+
+    order = search.song_path(
+        ds, kind, start, end, length=length, keep_duplicates=keep_duplicates, cache=APP_CACHE
+    )
+    index = search.vector_index(ds, kind, cache=APP_CACHE)
+    out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
+    out.insert(0, "to the end", (1.0 - path_distances(index.X, order)).round(3))
+    out.insert(0, "row", order)
+    return out.reset_index(drop=True)
