@@ -2,11 +2,17 @@
 from the first to the second.
 
 :func:`line_path` (the one songsim serves) walks the straight line between the two songs' unit
-vectors: the i-th of ``length - 2`` evenly spaced points, scaled back to unit length, takes the
-nearest song not used yet. :func:`knn_path` is the other classic answer, a shortest path in the
-k-nearest-neighbour graph (cosine distance). ``bench/bench_paths.py`` compares them on real
-music (docs/BENCHMARKS.md): the line gives the length asked for and its distance to the end falls
-more steadily, so it is the default.
+vectors: at each of ``length - 2`` evenly spaced points (scaled back to unit length) it takes,
+among the :data:`CANDIDATES` songs not used yet nearest the point, the one whose similarity to the
+point plus ``smooth`` × its similarity to the song before is highest. :func:`knn_path` is the
+other classic answer, a shortest path in the k-nearest-neighbour graph (cosine distance).
+
+``bench/bench_paths.py`` compares them on real music (docs/BENCHMARKS.md, 300 pairs of songs of
+two soundtracks): the kNN path is the steadiest (its distance to the end never rises) but has as
+many songs as the graph decides (2–8, median 4, for 12 asked), so it cannot be a playlist of the
+length asked; the line gives the length asked, its distance to the end falls with a Spearman
+correlation of −0.87, and ``smooth`` = 0.5 cuts its largest step between neighbouring songs from
+0.54 to 0.40 (mean 0.31 → 0.23, below the kNN path's 0.26). So the line, smoothed, is served.
 """
 
 from __future__ import annotations
@@ -14,6 +20,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SongsimError
+
+#: Songs nearest each point of the line among which the path's next song is chosen.
+CANDIDATES = 20
+#: Weight of the nearness to the song before, against the nearness to the point.
+SMOOTH = 0.5
 
 
 def line_path(
@@ -25,9 +36,10 @@ def line_path(
     songs: np.ndarray | None = None,
     index=None,
     allowed: np.ndarray | None = None,
+    smooth: float = SMOOTH,
 ) -> list[int]:
     """Rows of a path of ``length`` songs from row ``start`` to row ``end`` of ``X [shape=(n,
-    d)]`` (module docstring). ``songs [shape=(n,)]`` folds copies of one recording (a song appears
+    d)]`` (module docstring; ``smooth`` 0: each point's nearest song). ``songs [shape=(n,)]`` folds copies of one recording (a song appears
     once, the ends' songs only at the ends); ``allowed [shape=(n,)] bool`` leaves other rows out;
     ``index`` is a :class:`~songsim.analysis.index.VectorIndex` of ``X``. Shorter when fewer songs
     are left."""
@@ -44,25 +56,34 @@ def line_path(
     index = index or VectorIndex(X, exact=True)
     a, b = unit_rows(np.asarray(X)[[start, end]])
     used = {int(songs[start]), int(songs[end])}
-    middle = []
+    path = [start]
     for t in np.linspace(0.0, 1.0, length)[1:-1]:
-        row = _nearest_unused(index, (1 - t) * a + t * b, songs, used, allowed)
-        if row is None:
+        target = unit_rows(((1 - t) * a + t * b)[None, :])[0]
+        rows = _nearest_unused(index, target, songs, used, allowed)
+        if not len(rows):
             break
-        middle.append(row)
+        score = index.X[rows] @ target + smooth * (index.X[rows] @ index.X[path[-1]])
+        row = int(rows[int(np.argmax(score))])
+        path.append(row)
         used.add(int(songs[row]))
-    return [start, *middle, end]
+    return [*path, end]
 
 
-def _nearest_unused(index, target, songs, used, allowed) -> int | None:
-    k = len(used) + 10
+def _nearest_unused(index, target, songs, used, allowed) -> np.ndarray:
+    """Up to :data:`CANDIDATES` rows nearest ``target``, one per song, of songs not ``used``."""
+    k = len(used) + 2 * CANDIDATES
     while True:
         rows, _ = index.search(target, k)
+        found, seen = [], set(used)
         for r in rows:
-            if int(songs[r]) not in used and (allowed is None or allowed[r]):
-                return int(r)
+            song = int(songs[r])
+            if song not in seen and (allowed is None or allowed[r]):
+                found.append(int(r))
+                seen.add(song)
+                if len(found) == CANDIDATES:
+                    return np.asarray(found)
         if k >= len(songs):
-            return None
+            return np.asarray(found, dtype=np.int64)
         k = min(len(songs), 2 * k)
 
 
