@@ -71,19 +71,18 @@ def line_path(
 
 def _nearest_unused(index, target, songs, used, allowed) -> np.ndarray:
     """Up to :data:`CANDIDATES` rows nearest ``target``, one per song, of songs not ``used``."""
+    from .similar import first_of_each
+
     k = len(used) + 2 * CANDIDATES
+    taken = np.fromiter(used, dtype=np.int64)
     while True:
         rows, _ = index.search(target, k)
-        found, seen = [], set(used)
-        for r in rows:
-            song = int(songs[r])
-            if song not in seen and (allowed is None or allowed[r]):
-                found.append(int(r))
-                seen.add(song)
-                if len(found) == CANDIDATES:
-                    return np.asarray(found)
-        if k >= len(songs):
-            return np.asarray(found, dtype=np.int64)
+        if allowed is not None:
+            rows = rows[allowed[rows]]
+        rows = rows[first_of_each(songs[rows])]  # one row per song, the nearest found
+        rows = rows[~np.isin(songs[rows], taken)]
+        if len(rows) >= CANDIDATES or k >= len(songs):
+            return rows[:CANDIDATES].astype(np.int64)
         k = min(len(songs), 2 * k)
 
 

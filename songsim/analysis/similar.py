@@ -43,24 +43,23 @@ def nearest(
         raise SongsimError(f"track index {query} out of range")
     index = index or VectorIndex(X, exact=True)
     songs = np.arange(len(X)) if songs is None else np.asarray(songs)
-    n = min(n, len(np.unique(songs)) - 1)
+    n = min(n, len(X) - 1)  # fewer when fewer songs are left: the search ends at every row
     k = n + 1
     while True:
         rows, sims = index.search(X[query], k)
-        keep, seen = [], {int(songs[query])}
-        for i in range(len(rows)):
-            song = int(songs[rows[i]])
-            if allowed is not None and not allowed[rows[i]]:
-                continue
-            if song not in seen:
-                seen.add(song)
-                keep.append(i)
-            if len(keep) == n:
-                break
+        keep = np.arange(len(rows)) if allowed is None else np.flatnonzero(allowed[rows])
+        keep = keep[first_of_each(songs[rows[keep]])]  # one row per song, the nearest found
+        keep = keep[songs[rows[keep]] != songs[query]]
         if len(keep) >= n or k >= len(X):
-            keep = np.asarray(keep, dtype=np.int64)
+            keep = keep[:n]
             return rows[keep], sims[keep]
         k = min(len(X), 2 * k + 10)
+
+
+def first_of_each(values: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct value of ``values``, in order."""
+    _, first = np.unique(values, return_index=True)
+    return np.sort(first)
 
 
 def grow_playlist(

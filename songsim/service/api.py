@@ -26,6 +26,50 @@ MAX_SONGS, MAX_STEPS, MAX_ARTISTS = 500, 100, 100
 REPRESENTATIVE = 3
 
 
+def answer(obj):
+    """``obj`` as a JSON response, written once (no validation pass: the shapes are the
+    documented models')."""
+    import json
+
+    from fastapi.responses import Response
+
+    return Response(json.dumps(obj, separators=(",", ":")), media_type="application/json")
+
+
+def models():
+    """Pydantic models of the answers, for the OpenAPI page."""
+    from pydantic import BaseModel
+
+    class Track(BaseModel):
+        item_id: str
+        title: str
+        author: str
+        album: str
+        distance: float
+
+    class Path(BaseModel):
+        path: list[Track]
+        total_distance: float
+
+    class Song(BaseModel):
+        item_id: str
+        title: str
+        distance_to_component: float
+
+    class Match(BaseModel):
+        distance: float
+        artist1_representative_songs: list[Song]
+        artist2_representative_songs: list[Song]
+
+    class Artist(BaseModel):
+        artist: str
+        artist_id: str
+        divergence: float
+        component_matches: list[Match] | None = None
+
+    return Track, Path, Artist
+
+
 def cosine_distance(sims) -> np.ndarray:
     """Cosine similarity in [−1, 1] → distance in [0, 1] (0: the same direction)."""
     return np.clip((1.0 - np.asarray(sims, dtype=np.float64)) / 2.0, 0.0, 1.0)
@@ -47,6 +91,7 @@ def create_app(library: Library, *, token: str | None):
         description="Similar songs from their audio alone, as AudioMuse-AI's API answers them.",
     )
     bearer = HTTPBearer(auto_error=False)
+    Track, Path, Artist = models()
 
     class Refused(Exception):
         def __init__(self, status: int, message: str):
@@ -69,7 +114,9 @@ def create_app(library: Library, *, token: str | None):
     async def user_error(request: Request, exc: SongsimError):
         return JSONResponse({"error": " ".join(str(exc).split())[:300]}, status_code=400)
 
-    def authorised(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    async def authorised(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> None:
         if token is None:
             return
         given = credentials.credentials if credentials is not None else ""
@@ -83,7 +130,7 @@ def create_app(library: Library, *, token: str | None):
         return row
 
     @app.get("/api/health")
-    def health() -> dict:
+    async def health() -> dict:
         """Whether the service answers, and what from (no token needed)."""
         served = library.current()
         return {
@@ -97,14 +144,14 @@ def create_app(library: Library, *, token: str | None):
             "reload_error": library.error,
         }
 
-    @app.get("/api/similar_tracks", dependencies=[Depends(authorised)])
-    def similar_tracks(
+    @app.get("/api/similar_tracks", dependencies=[Depends(authorised)], response_model=list[Track])
+    async def similar_tracks(
         item_id: str = Query(..., max_length=1000, description="the song's id"),
         n: int = Query(10, ge=1, le=MAX_SONGS, description="how many songs"),
         eliminate_duplicates: bool = Query(True, description="copies of a recording are one song"),
         radius_similarity: bool = Query(False, description="accepted; songsim ranks by distance"),
         server: str | None = Query(None, max_length=200, description="accepted; one server"),
-    ) -> list[dict]:
+    ):
         """The ``n`` songs nearest to ``item_id``, nearest first; ``distance`` in [0, 1]."""
         from ..analysis.similar import nearest
 
@@ -114,10 +161,10 @@ def create_app(library: Library, *, token: str | None):
         rows, sims = nearest(
             served.index.X, row, n=n, songs=songs, index=served.index, allowed=served.served
         )
-        return [served.track(r, d) for r, d in zip(rows, cosine_distance(sims))]
+        return answer([served.track(r, d) for r, d in zip(rows, cosine_distance(sims))])
 
-    @app.get("/api/find_path", dependencies=[Depends(authorised)])
-    def find_path(
+    @app.get("/api/find_path", dependencies=[Depends(authorised)], response_model=Path)
+    async def find_path(
         start_song_id: str = Query(..., max_length=1000),
         end_song_id: str = Query(..., max_length=1000),
         max_steps: int = Query(
@@ -131,7 +178,7 @@ def create_app(library: Library, *, token: str | None):
         ),
         mood_pct: int | None = Query(None, ge=0, le=100, description="accepted; audio only"),
         server: str | None = Query(None, max_length=200),
-    ) -> dict:
+    ):
         """A path of songs from the start song to the end song; each song's ``distance`` is from
         the song before it, ``total_distance`` their sum."""
         from ..analysis.paths import line_path
@@ -151,18 +198,22 @@ def create_app(library: Library, *, token: str | None):
         )
         X = served.index.X
         steps = np.concatenate([[0.0], cosine_distance(np.sum(X[rows[1:]] * X[rows[:-1]], axis=1))])
-        return {
-            "path": [served.track(r, d) for r, d in zip(rows, steps)],
-            "total_distance": round(float(steps.sum()), 6),
-        }
+        return answer(
+            {
+                "path": [served.track(r, d) for r, d in zip(rows, steps)],
+                "total_distance": round(float(steps.sum()), 6),
+            }
+        )
 
-    @app.get("/api/similar_artists", dependencies=[Depends(authorised)])
-    def similar_artists(
+    @app.get(
+        "/api/similar_artists", dependencies=[Depends(authorised)], response_model=list[Artist]
+    )
+    async def similar_artists(
         artist: str = Query(..., max_length=1000, description="an artist's id or name"),
         n: int = Query(10, ge=1, le=MAX_ARTISTS),
         include_component_matches: bool = Query(False),
         server: str | None = Query(None, max_length=200),
-    ) -> list[dict]:
+    ):
         """Artists whose songs' mean vector is nearest the artist's, nearest first."""
         served = library.current()
         artists = served.artists
@@ -188,7 +239,7 @@ def create_app(library: Library, *, token: str | None):
                     }
                 ]
             out.append(found)
-        return out
+        return answer(out)
 
     return app
 
@@ -198,11 +249,10 @@ def _representatives(served: Served, artist: int, towards: int) -> list[dict]:
     rows = np.flatnonzero(served.artists.member == artist)
     sims = served.index.X[rows] @ served.artists.means[towards]
     best = rows[np.argsort(-sims, kind="stable")][:REPRESENTATIVE]
-    t = served.ds.tracks
     return [
         {
-            "item_id": str(served.item_ids[r]),
-            "title": str(t["title"].iloc[r] or ""),
+            "item_id": served.ids[r],
+            "title": served.titles[r],
             "distance_to_component": round(
                 float(cosine_distance(served.index.X[r] @ served.artists.means[towards])), 6
             ),

@@ -48,18 +48,24 @@ class Served:
     artists: Artists
     linked: bool
 
+    def __post_init__(self):
+        t = self.ds.tracks  # as Python lists: a request reads a few rows, without pandas
+        self.titles = t["title"].fillna("").astype(str).tolist()
+        self.authors = t["artist"].fillna("").astype(str).tolist()
+        self.albums = [str(a or "") for a in self.album]
+        self.ids = [None if i is None else str(i) for i in self.item_ids]
+
     def row(self, item_id: str) -> int | None:
         return self.row_of.get(item_id)
 
     def track(self, row: int, distance: float) -> dict:
         """A song as AudioMuse-AI's API writes it: ``item_id``, ``title``, ``author``,
         ``album``, ``distance``."""
-        t = self.ds.tracks
         return {
-            "item_id": str(self.item_ids[row]),
-            "title": str(t["title"].iloc[row] or ""),
-            "author": str(t["artist"].iloc[row] or ""),
-            "album": str(self.album[row] or ""),
+            "item_id": self.ids[row],
+            "title": self.titles[row],
+            "author": self.authors[row],
+            "album": self.albums[row],
             "distance": round(float(distance), 6),
         }
 
