@@ -38,6 +38,7 @@ if ui.focus_from_chart(ds, event, "cluster", "cluster_bars"):
     st.rerun()
 ui.focus_caption(ds)
 
+words = None
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each cluster apart",
     help="Two musicnn taggers hear each track's clip windows in one pass (computed once per "
@@ -46,7 +47,8 @@ if ui.tags_available(ds) and st.toggle(
     **ui.widget_key("show_tags", False),
 ):
     try:
-        st.dataframe(ui.cluster_tags(ds, kind, k), width="stretch", hide_index=True)
+        words = ui.cluster_tags(ds, kind, k)
+        st.dataframe(words, width="stretch", hide_index=True)
     except ui.SongsimError as exc:  # the audio musicnn hears is gone
         ui.show_error(exc)
     st.caption(
@@ -54,3 +56,19 @@ if ui.tags_available(ds) and st.toggle(
         "mean over all tracks, from each vocabulary: the Million Song Dataset's 50 tags (genres, "
         "eras) and MagnaTagATune's 50 (instruments, voices, moods)."
     )
+
+if ui.server_link(ds) is not None:
+    refused = ui.server_writable(ds)
+    if st.button(
+        "Save the clusters to the music server",
+        disabled=refused is not None,
+        help=refused
+        or "Each cluster as a playlist 'songsim cluster N' (with its tags when shown), one track "
+        "a song; songsim replaces only playlists it made.",
+    ):
+        try:
+            saved = ui.save_clusters(ds, kind, k, words)
+        except ui.SongsimError as exc:
+            ui.show_error(exc)
+        else:
+            st.success(f"Saved {len(saved)} clusters as playlists on the music server.")

@@ -231,3 +231,20 @@ def _target(made: dict, on_server: dict, name: str, replace: str | None) -> str 
             "name, or pass --replace to overwrite it"
         )
     return None
+
+
+def save_groups(
+    ds: Dataset, client: SubsonicClient, groups: np.ndarray, names: dict, *, progress=None
+) -> list[dict]:
+    """Each group of ``groups [shape=(n_tracks,)]`` (a cluster or community per track, None for
+    none) as a playlist ``names[group]`` on the linked server — one track per song — by
+    :func:`save_playlist`'s rule. Returns what each save did."""
+    done = []
+    wanted = [g for g in names if any(x == g for x in groups)]
+    for group in track(wanted, len(wanted), "saving playlists to the server", progress):
+        rows = [r for r in np.flatnonzero(groups == group)]
+        first = {}
+        for r in rows:
+            first.setdefault(int(ds.songs[r]), int(r))
+        done.append(save_playlist(ds, client, list(first.values()), names[group]))
+    return done

@@ -152,6 +152,23 @@ def test_songs_saved_to_the_server_are_listed_by_it(linked):
     assert len(server.playlist_paths(server.playlist("Old mix")["id"])) == 2
 
 
+def test_clusters_saved_as_playlists_named_by_their_tags(linked):
+    server, cache, _ = linked
+    r = songsim("tags", "home", "--by", "cluster", "--k", "2", "--save-to-server", cache=cache)
+    assert r.returncode == 0, r.stderr
+    made = [
+        p
+        for p in server.api("getPlaylists")["playlists"]["playlist"]
+        if p["name"].startswith("songsim cluster")
+    ]
+    assert len(made) == 2 and all(": " in p["name"] for p in made)  # named by their tags
+    assert sum(len(server.playlist_paths(p["id"])) for p in made) == 6  # every song on the server
+    r = songsim("tags", "home", "--by", "cluster", "--k", "2", "--save-to-server", cache=cache)
+    assert r.returncode == 0 and r.stdout.count("replaced playlist") == 2, r.stderr
+    r = songsim("tags", "home", "--by", "track", "--save-to-server", cache=cache)
+    assert r.returncode == 2 and "use --by cluster or community" in r.stderr
+
+
 def test_an_update_of_a_linked_dataset_keeps_its_link(linked):
     server, cache, _ = linked
     r = songsim(
@@ -265,6 +282,10 @@ def test_the_dashboard_shows_the_link_refreshes_it_and_saves_to_the_server(
     assert any("Created 'From the dashboard'" in s.value for s in at.success), at.error
     made = server.playlist("From the dashboard")
     assert len(server.playlist_paths(made["id"])) >= 2
+    at.switch_page("pages/clusters.py").run()
+    next(b for b in at.button if b.label == "Save the clusters to the music server").click().run()
+    assert any("as playlists on the music server" in s.value for s in at.success), at.error
+    assert server.playlist("songsim cluster 0") is not None
     monkeypatch.delenv("SONGSIM_SUBSONIC_PASSWORD")  # without the password: said, not failed
     at.switch_page("pages/data.py").run()
     assert next(b for b in at.button if b.label == "Refresh from server").disabled

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .options import KIND_HELP, kind_name_arg, positive, random_state_option
+from .options import KIND_HELP, kind_name_arg, positive, random_state_option, server_options
 from .output import print_json
 
 
@@ -91,6 +91,12 @@ def cmd_tags(args) -> None:
     from ..embeddings.kinds import VOCABULARIES
     from ..progress import terminal_callback
 
+    if args.by == "track" and args.save_to_server is not None:
+        from ..errors import SongsimError
+
+        raise SongsimError(
+            "--save-to-server saves clusters or communities: use --by cluster or community"
+        )
     ds = load_dataset(args.name)
     vocabularies = list(VOCABULARIES) if args.vocabulary == "both" else [args.vocabulary]
     cache = MemoryCache()  # each vocabulary's tags read once, for the tracks and the groups
@@ -110,6 +116,8 @@ def cmd_tags(args) -> None:
         return
     groups, what = _groups(ds, args)
     tables = {v: group_tags(ds, groups, v, n=args.n, cache=cache) for v in vocabularies}
+    if args.save_to_server is not None:
+        _save_groups(ds, groups, tables, args)
     if args.json:
         print_json(
             {
@@ -128,6 +136,24 @@ def cmd_tags(args) -> None:
             r = table.iloc[i]
             tags = ", ".join(f"{t} (+{lift:.2f})" for t, lift in zip(r.tags, r.lift)) or "—"
             print(f"      {VOCABULARY_WORDS[v]}: {tags}")
+
+
+def _save_groups(ds, groups, tables, args) -> None:
+    """``tags --save-to-server [PREFIX]``: each group as a playlist named by its tags."""
+    from ..linking import save_groups
+    from ..progress import terminal_callback
+    from .server import linked_client
+
+    client = linked_client(ds, args.password_file)
+    prefix = args.save_to_server or f"songsim {args.by}"
+    first = next(iter(tables.values()))
+    names = {
+        group: f"{prefix} {group}: {', '.join(tags[:3])}" if len(tags) else f"{prefix} {group}"
+        for group, tags in zip(first["group"], first["tags"])
+    }
+    for done in save_groups(ds, client, groups, names, progress=terminal_callback()):
+        how = "replaced" if done["replaced"] else "created"
+        print(f"  {how} playlist '{done['name']}' on {client.url}: {done['songs']} songs")
 
 
 #: What each tag vocabulary describes.
@@ -254,6 +280,16 @@ def add_commands(sub) -> None:
     )
     random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument(
+        "--save-to-server",
+        nargs="?",
+        const="",
+        metavar="PREFIX",
+        help="also save each cluster or community as a playlist on the music server the dataset "
+        "is linked to, named 'PREFIX N: its tags' (default prefix 'songsim cluster'); songsim "
+        "replaces only the playlists it made",
+    )
+    server_options(s)
     s.set_defaults(func=cmd_tags)
 
     s = sub.add_parser(

@@ -113,6 +113,7 @@ from .selection import (
 )
 from .server import (
     refresh_link,
+    save_clusters,
     save_to_server,
     server_link,
     server_playlist_count,
@@ -274,6 +275,7 @@ __all__ = [
     "track_map",
     "widget_key",
     "refresh_link",
+    "save_clusters",
     "save_to_server",
     "server_link",
     "server_playlist_count",

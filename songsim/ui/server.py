@@ -79,3 +79,17 @@ def song_path(
     out.insert(0, "to the end", (1.0 - path_distances(index.X, order)).round(3))
     out.insert(0, "row", order)
     return out.reset_index(drop=True)
+
+
+def save_clusters(ds: Dataset, kind: str, k: int, words: pd.DataFrame | None = None) -> list[dict]:
+    """The ``k`` clusters of embedding ``kind`` as playlists ``songsim cluster N`` on the linked
+    server (owner only), named by their tags too when ``words`` (:func:`cluster_tags`) is given."""
+    from .cached import clusters
+
+    groups = clusters(ds, kind, k).astype(object)
+    names = {g: f"songsim cluster {g}" for g in range(k)}
+    if words is not None:
+        for group, tags in zip(words.iloc[:, 0], words.iloc[:, 2]):
+            if isinstance(tags, str) and tags and tags != "—":
+                names[int(group)] = f"songsim cluster {group}: {tags}"
+    return linking.save_groups(ds, _client(ds), groups, names)
