@@ -435,3 +435,14 @@ def test_a_new_checkpoint_redraws_every_chart_and_score(tiny_dataset):
     assert (
         after["scores"]["silhouette at best k"] == best != before["scores"]["silhouette at best k"]
     )
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf"])
+def test_an_infinite_perplexity_in_a_shared_link_falls_back(value):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["dataset"] = "demo"
+    at.query_params["perplexity"] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, [e.value for e in at.exception]

@@ -31,7 +31,7 @@ def restore(names: list[str]) -> None:
     if q.get("perplexity"):
         try:
             st.session_state["perplexity"] = int(float(q["perplexity"]))
-        except ValueError:
+        except (ValueError, OverflowError):  # "abc", "nan"; "inf" and "-inf"
             pass
     if q.get("song"):
         st.session_state[f"song@{name}"] = str(q["song"])
