@@ -78,9 +78,12 @@ class VectorIndex:
             self._rows_of = {int(self.keys[g[0]]): g for g in groups if len(g)}
         return self._rows_of
 
-    def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, q: np.ndarray, k: int, *, one_per_key: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, similarities)`` of the rows most similar to ``q [shape=(d,)]``, best first:
-        at least ``k`` rows when there are (every copy of a found key)."""
+        at least ``k`` rows when there are (every copy of a found key, or with ``one_per_key``
+        only its first row: for a caller that folds copies into one song anyway)."""
         q = unit_rows(np.asarray(q, dtype=np.float32)[None, :])[0]
         if self.exact:
             sims = self.X @ q
@@ -90,7 +93,8 @@ class VectorIndex:
             return top, sims[top]
         found = self.graph.search(q, min(k, len(self.graph)), threads=1)
         rows_of = self._rows()
-        rows = [rows_of[int(key)] for key in found.keys if int(key) in rows_of]
+        take = 1 if one_per_key else None
+        rows = [rows_of[int(key)][:take] for key in found.keys if int(key) in rows_of]
         rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
         return rows, self.X[rows] @ q
 

@@ -48,6 +48,7 @@ def line_path(
     n = len(X)
     if not (0 <= start < n and 0 <= end < n):
         raise SongsimError("a path's ends must be tracks of the dataset")
+    folded = songs is not None
     songs = np.arange(n) if songs is None else np.asarray(songs)
     if songs[start] == songs[end]:
         raise SongsimError("a path needs two different songs")
@@ -59,7 +60,7 @@ def line_path(
     path = [start]
     for t in np.linspace(0.0, 1.0, length)[1:-1]:
         target = unit_rows(((1 - t) * a + t * b)[None, :])[0]
-        rows = _nearest_unused(index, target, songs, used, allowed)
+        rows = _nearest_unused(index, target, songs, used, allowed, folded)
         if not len(rows):
             break
         score = index.X[rows] @ target + smooth * (index.X[rows] @ index.X[path[-1]])
@@ -69,14 +70,14 @@ def line_path(
     return [*path, end]
 
 
-def _nearest_unused(index, target, songs, used, allowed) -> np.ndarray:
+def _nearest_unused(index, target, songs, used, allowed, folded) -> np.ndarray:
     """Up to :data:`CANDIDATES` rows nearest ``target``, one per song, of songs not ``used``."""
     from .similar import first_of_each
 
     k = len(used) + 2 * CANDIDATES
     taken = np.fromiter(used, dtype=np.int64)
     while True:
-        rows, _ = index.search(target, k)
+        rows, _ = index.search(target, k, one_per_key=folded)
         if allowed is not None:
             rows = rows[allowed[rows]]
         rows = rows[first_of_each(songs[rows])]  # one row per song, the nearest found

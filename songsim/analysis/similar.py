@@ -42,11 +42,12 @@ def nearest(
     if not 0 <= query < len(X):
         raise SongsimError(f"track index {query} out of range")
     index = index or VectorIndex(X, exact=True)
+    folded = songs is not None  # copies of one key are one song: one row of each is enough
     songs = np.arange(len(X)) if songs is None else np.asarray(songs)
     n = min(n, len(X) - 1)  # fewer when fewer songs are left: the search ends at every row
     k = n + 1
     while True:
-        rows, sims = index.search(X[query], k)
+        rows, sims = index.search(X[query], k, one_per_key=folded)
         keep = np.arange(len(rows)) if allowed is None else np.flatnonzero(allowed[rows])
         keep = keep[first_of_each(songs[rows[keep]])]  # one row per song, the nearest found
         keep = keep[songs[rows[keep]] != songs[query]]

@@ -87,7 +87,7 @@ def cmd_serve(args) -> None:
     library = Library(args.name, args.kind)
     served = library.load()
     print(
-        f"songsim serve: {args.name} ({served.served.sum()} of {served.ds.n_tracks} tracks served"
+        f"songsim serve: {args.name} ({served.served.sum()} of {served.n_tracks} tracks served"
         f"{' by server id' if served.linked else ''}, {args.kind}) on http://{args.host}:{args.port}"
         f" — API docs at /docs{'' if token else '; no token asked'}",
         flush=True,

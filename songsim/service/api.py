@@ -137,7 +137,7 @@ def create_app(library: Library, *, token: str | None):
             "status": "ok",
             "dataset": library.name,
             "kind": library.kind,
-            "tracks": int(served.ds.n_tracks),
+            "tracks": int(served.n_tracks),
             "songs_served": int(served.served.sum()),
             "linked": served.linked,
             "version": served.version,
@@ -157,7 +157,7 @@ def create_app(library: Library, *, token: str | None):
 
         served = library.current()
         row = song_row(served, item_id)
-        songs = served.ds.songs if eliminate_duplicates else None
+        songs = served.songs if eliminate_duplicates else None
         rows, sims = nearest(
             served.index.X, row, n=n, songs=songs, index=served.index, allowed=served.served
         )
@@ -185,14 +185,14 @@ def create_app(library: Library, *, token: str | None):
 
         served = library.current()
         start, end = song_row(served, start_song_id), song_row(served, end_song_id)
-        if served.ds.songs[start] == served.ds.songs[end]:
+        if served.songs[start] == served.songs[end]:
             raise Refused(400, "the start and end songs are the same song")
         rows = line_path(
             served.index.X,
             start,
             end,
             length=max_steps if count is None else min(count, max_steps),
-            songs=served.ds.songs,
+            songs=served.songs,
             index=served.index,
             allowed=served.served,
         )

@@ -7,12 +7,12 @@ previous one keeps answering.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 import time
 
 import numpy as np
 
-from ..data.datasets import Dataset
 from ..data.store import dataset_entry, load_dataset
 from ..errors import SongsimError
 from ..storage import current_version
@@ -23,37 +23,38 @@ RECHECK_SECONDS = 2.0
 
 @dataclasses.dataclass
 class Served:
-    """One loaded version of the library.
+    """One loaded version of the library: only what answers need (the track table itself is
+    not kept: its columns are read once into these lists).
 
     Attributes
     ----------
     version : str                   the dataset version it was loaded from
-    ds : Dataset
     index : VectorIndex             the embedding's track vectors (unit rows ``index.X``)
-    item_ids : np.ndarray [shape=(n_tracks,)] object   the id each track is served under (a
-                                    linked server's id, or songsim's track id), None if none
+    songs : np.ndarray [shape=(n_tracks,)] int          each track's song (copies share one)
+    ids : list [n_tracks]           the id each track is served under (a linked server's id, or
+                                    songsim's track id), None where there is none
+    titles, authors, albums : list [n_tracks] of str
     row_of : dict                   served id → track row
-    served : np.ndarray [shape=(n_tracks,)] bool       tracks that have an id
-    album : np.ndarray [shape=(n_tracks,)] object
-    artists : "Artists"
+    served : np.ndarray [shape=(n_tracks,)] bool        tracks that have an id
+    artists : Artists
+    linked : bool                   ids are a music server's
     """
 
     version: str
-    ds: Dataset
     index: object
-    item_ids: np.ndarray
+    songs: np.ndarray
+    ids: list
+    titles: list
+    authors: list
+    albums: list
     row_of: dict
     served: np.ndarray
-    album: np.ndarray
     artists: Artists
     linked: bool
 
-    def __post_init__(self):
-        t = self.ds.tracks  # as Python lists: a request reads a few rows, without pandas
-        self.titles = t["title"].fillna("").astype(str).tolist()
-        self.authors = t["artist"].fillna("").astype(str).tolist()
-        self.albums = [str(a or "") for a in self.album]
-        self.ids = [None if i is None else str(i) for i in self.item_ids]
+    @property
+    def n_tracks(self) -> int:
+        return len(self.songs)
 
     def row(self, item_id: str) -> int | None:
         return self.row_of.get(item_id)
@@ -111,35 +112,51 @@ def artists_of(X: np.ndarray, keys: np.ndarray, names: np.ndarray) -> Artists:
 
 def load_served(name: str, kind: str, version: str) -> Served:
     """The library ``name`` as :class:`Served` (vectors of ``kind`` computed when missing)."""
+    from .. import heap
     from ..linking import linked_ids
     from ..search import vector_index
 
     ds = load_dataset(name)
     index = vector_index(ds, kind)
     linked = linked_ids(ds)
-    n = ds.n_tracks
-    artist_names = ds.tracks["artist"].fillna("").astype(str).to_numpy(dtype=object)
+    t = ds.tracks
+    titles = t["title"].fillna("").astype(str).tolist()
+    authors = t["artist"].fillna("").astype(str).tolist()
     if linked is not None:
-        item_ids = linked.server_ids
+        ids = [None if i is None else str(i) for i in linked.server_ids]
         songs = linked.link.songs.set_index("server_id")
-        album = np.array(
-            [songs["album"].get(i, "") if i is not None else "" for i in item_ids], object
-        )
-        artist_keys = np.array(
-            [songs["artist_id"].get(i) if i is not None else None for i in item_ids], object
-        )
+        album_of, artist_of = songs["album"].to_dict(), songs["artist_id"].to_dict()
+        albums = [album_of.get(i, "") if i is not None else "" for i in ids]
+        artist_keys = np.array([artist_of.get(i) if i is not None else None for i in ids], object)
     else:
-        item_ids = ds.tracks["track_id"].astype(str).to_numpy(dtype=object)
-        album = np.full(n, "", dtype=object)
-        artist_keys = np.where(artist_names == "", None, artist_names)
-    served = np.array([i is not None for i in item_ids])
+        ids = t["track_id"].astype(str).tolist()
+        albums = [""] * len(ids)
+        artist_keys = np.array([a or None for a in authors], dtype=object)
+    served = np.array([i is not None for i in ids])
     row_of = {}
-    for row in np.flatnonzero(served)[::-1]:
-        row_of[str(item_ids[row])] = int(row)
+    for row in np.flatnonzero(served)[::-1]:  # the first track of an id wins
+        row_of[ids[row]] = int(row)
     if linked is not None:
-        row_of.update({k: v for k, v in linked.row_of.items()})
-    artists = artists_of(index.X, np.where(served, artist_keys, None), artist_names)
-    return Served(version, ds, index, item_ids, row_of, served, album, artists, linked is not None)
+        row_of.update(linked.row_of)
+    names = np.array(authors, dtype=object)
+    artists = artists_of(index.X, np.where(served, artist_keys, None), names)
+    out = Served(
+        version,
+        index,
+        ds.songs.copy(),
+        ids,
+        titles,
+        authors,
+        albums,
+        row_of,
+        served,
+        artists,
+        linked is not None,
+    )
+    del ds, t, linked
+    gc.collect()
+    heap.trim()  # what loading freed goes back to the system
+    return out
 
 
 class Library:
