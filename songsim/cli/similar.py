@@ -49,6 +49,7 @@ def cmd_similar(args) -> None:
         )
         rows = [q, *map(int, idx)]  # as a playlist: the song asked about, then its nearest
         what, name = f"nearest to {about}", f"songsim — {t.title.iloc[q]}"
+    shown = rows if sims is None else rows[1:]  # the nearest songs, without the one asked about
     if args.json:
         print_json(
             [
@@ -56,15 +57,15 @@ def cmd_similar(args) -> None:
                     "track_id": t.track_id.iloc[r],
                     "title": t.title.iloc[r],
                     "artist": t.artist.iloc[r],
-                    **({} if sims is None or i == 0 else {"similarity": float(sims[i - 1])}),
+                    **({} if sims is None else {"similarity": float(sims[i])}),
                 }
-                for i, r in enumerate(rows)
+                for i, r in enumerate(shown)
             ]
         )
     else:
         print(f"{what}:")
-        for i, r in enumerate(rows):
-            score = "" if sims is None else ("  query" if i == 0 else f"  {sims[i - 1]:6.3f}")
+        for i, r in enumerate(shown):
+            score = "" if sims is None else f"  {sims[i]:6.3f}"
             print(f"{score}  {t.track_id.iloc[r]}  {_song(t, r)}")
     _write_playlist(ds, rows, args, name=name)
     if args.save_to_server is not None:
