@@ -56,32 +56,33 @@ def line_path(
         raise SongsimError("a path has at least its two ends")
     index = index or VectorIndex(X, exact=True)
     a, b = unit_rows(np.asarray(X)[[start, end]])
-    used = {int(songs[start]), int(songs[end])}
+    used = np.zeros(n, dtype=bool)  # by song (a song is the row of its first track)
+    used[[songs[start], songs[end]]] = True
     path = [start]
     for t in np.linspace(0.0, 1.0, length)[1:-1]:
         target = unit_rows(((1 - t) * a + t * b)[None, :])[0]
-        rows = _nearest_unused(index, target, songs, used, allowed, folded)
+        rows = _nearest_unused(index, target, songs, used, len(path) + 1, allowed, folded)
         if not len(rows):
             break
         score = index.X[rows] @ target + smooth * (index.X[rows] @ index.X[path[-1]])
         row = int(rows[int(np.argmax(score))])
         path.append(row)
-        used.add(int(songs[row]))
+        used[songs[row]] = True
     return [*path, end]
 
 
-def _nearest_unused(index, target, songs, used, allowed, folded) -> np.ndarray:
-    """Up to :data:`CANDIDATES` rows nearest ``target``, one per song, of songs not ``used``."""
+def _nearest_unused(index, target, songs, used, n_used, allowed, folded) -> np.ndarray:
+    """Up to :data:`CANDIDATES` rows nearest ``target``, one per song, of songs not ``used``
+    (``used [shape=(n,)] bool`` by song)."""
     from .similar import first_of_each
 
-    k = len(used) + 2 * CANDIDATES
-    taken = np.fromiter(used, dtype=np.int64)
+    k = 3 * (n_used + CANDIDATES)  # room for the copies of a song and the songs used
     while True:
         rows, _ = index.search(target, k, one_per_key=folded)
         if allowed is not None:
             rows = rows[allowed[rows]]
         rows = rows[first_of_each(songs[rows])]  # one row per song, the nearest found
-        rows = rows[~np.isin(songs[rows], taken)]
+        rows = rows[~used[songs[rows]]]
         if len(rows) >= CANDIDATES or k >= len(songs):
             return rows[:CANDIDATES].astype(np.int64)
         k = min(len(songs), 2 * k)
