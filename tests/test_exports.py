@@ -123,3 +123,44 @@ def test_an_upload_names_its_first_unmatched_entries():
     )
     assert many.startswith("3 playlists, 1 entry matched") and "“e”, …)" in many
     assert "“f”" not in many
+
+
+ODD_NAMES = [
+    "-intro.wav",
+    "@home.wav",
+    "=HYPERLINK(1).wav",
+    "+plus.wav",
+    "'quoted.wav",
+    "#1 hit.wav",
+    "#hits/x.wav",
+    " lead.wav",
+    "plain.wav",
+]
+
+
+def test_odd_names_come_back_from_the_csv_and_play_from_the_m3u8(tmp_path, fresh_cache):
+    """Ids a spreadsheet would run as formulas, or a player would read as comments or trim,
+    round-trip: the CSV (neutralised for spreadsheets) reads back to every id, and the M3U8's
+    relative paths (``./#1 hit.wav``) are read back by songsim and played by mpv."""
+    from songsim.io.export import playlist_csv, to_m3u8
+
+    music = tmp_path / "music"
+    for i, name in enumerate(ODD_NAMES):
+        song(music / name, seed=i, seconds=3.0)
+    assert main(["ingest", "--audio", str(music), "--name", "odd"]) == 0
+    ds = load_dataset("odd")
+    order = [ds.track_row(n) for n in ODD_NAMES]
+    table = ds.tracks.iloc[order]
+    csv_text = playlist_csv(table, name="=odd")
+    assert "\n=" not in csv_text and ",=" not in csv_text and ",-" not in csv_text
+    back = read_playlists(tmp_path / "p.csv", csv_text.encode())
+    assert back["track_id"].astype(str).tolist() == ODD_NAMES
+    again = ds.with_playlists(back, source="p.csv")
+    assert again.info["unmatched_playlist_entries"] == 0
+    m3u = music / "odd.m3u8"
+    m3u.write_text(to_m3u8(table, name="odd", paths=ODD_NAMES), encoding="utf-8")
+    back = read_playlists(m3u, m3u.read_bytes())
+    assert back["track_id"].astype(str).tolist() == ODD_NAMES
+    if shutil.which("mpv") is not None:
+        entries = played(m3u)
+        assert len(entries) == len(ODD_NAMES), entries

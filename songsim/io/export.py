@@ -2,7 +2,10 @@
 reads back, and an extended M3U8 whose paths a media player resolves.
 
 Both are neutralised against formula injection for a spreadsheet that opens them: a cell (or
-an ``#EXTINF`` title) starting with ``= + - @``, tab or CR gets a leading ``'``.
+an ``#EXTINF`` title) starting with ``= + - @``, tab, CR or ``'`` itself gets a leading ``'``,
+which songsim's reader of its own CSV takes off again (:func:`unquote`), so every id comes back
+as it was. An M3U8 path that a player would not read as a path — starting with ``#`` (a comment),
+a space (trimmed) or a formula character — is written ``./path``: the same file to a player.
 """
 
 from __future__ import annotations
@@ -14,14 +17,24 @@ import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What a neutralised cell starts with: a formula character, or the quote itself.
+QUOTED_START = (*FORMULA_START, "'")
+#: M3U8 paths starting with these are written ``./path``.
+PLAYER_UNSAFE_START = (*FORMULA_START, "#", " ")
 #: The columns of an exported playlist CSV, in order: what :func:`songsim.io.playlists` reads.
 PLAYLIST_CSV_COLUMNS = ("playlist_id", "playlist_name", "position", "track_id", "title", "artist")
 
 
 def neutralise(cell) -> str:
-    """Make a cell safe for spreadsheets: text starting with = + - @ tab or CR gets a leading '."""
+    """Make a cell safe for spreadsheets: text starting with = + - @ tab, CR or ' gets a leading
+    ' (so that :func:`unquote` undoes exactly this)."""
     text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text.startswith(QUOTED_START) else text
+
+
+def unquote(cell: str) -> str:
+    """The text :func:`neutralise` was given."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(QUOTED_START) else cell
 
 
 def to_csv(table: pd.DataFrame) -> str:
@@ -76,5 +89,5 @@ def to_m3u8(
         secs = -1 if secs is None or not np.isfinite(secs) or secs <= 0 else int(round(secs))
         lines.append(f"#EXTINF:{secs},{neutralise(f'{clean(row.artist)} - {clean(row.title)}')}")
         path = str(path).replace("\r", "").replace("\n", "")
-        lines.append("./" + path if path.startswith(FORMULA_START) else path)
+        lines.append("./" + path if path.startswith(PLAYER_UNSAFE_START) else path)
     return "\n".join(lines) + "\n"

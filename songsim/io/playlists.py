@@ -179,6 +179,14 @@ def _filled(row: list[str]) -> bool:
 
 
 def _read_plain(header: list[str], rows, label: str) -> pd.DataFrame:
+    """A ``playlist_id,track_id`` CSV; songsim's own export (its header starts with
+    :data:`~songsim.io.export.PLAYLIST_CSV_COLUMNS`) is read cell for cell as written, each
+    cell's neutralising quote taken off (:func:`~songsim.io.export.unquote`)."""
+    from .export import PLAYLIST_CSV_COLUMNS, unquote
+
+    own = tuple(header[: len(PLAYLIST_CSV_COLUMNS)]) == PLAYLIST_CSV_COLUMNS
+    cell = unquote if own else str.strip  # ids
+    text = unquote if own else str  # titles and artists
     for col in ("playlist_id", "track_id"):
         if col not in header:
             raise PlaylistFormatError(
@@ -191,7 +199,7 @@ def _read_plain(header: list[str], rows, label: str) -> pd.DataFrame:
             raise PlaylistFormatError(
                 f"{label}: line {n}: {len(row)} fields, header has {len(header)}"
             )
-        pid, tid = row[idx["playlist_id"]].strip(), row[idx["track_id"]].strip()
+        pid, tid = cell(row[idx["playlist_id"]]), cell(row[idx["track_id"]])
         if not pid or not tid:
             raise PlaylistFormatError(f"{label}: line {n}: empty playlist_id or track_id")
         pos = counters.get(pid, 0)
@@ -207,11 +215,11 @@ def _read_plain(header: list[str], rows, label: str) -> pd.DataFrame:
             pid,
             tid,
             pos,
-            row[idx["title"]] if "title" in idx else "",
-            row[idx["artist"]] if "artist" in idx else "",
+            text(row[idx["title"]]) if "title" in idx else "",
+            text(row[idx["artist"]]) if "artist" in idx else "",
         )
         if "playlist_name" in idx and row[idx["playlist_name"]].strip():
-            names.setdefault(pid, row[idx["playlist_name"]].strip())
+            names.setdefault(pid, cell(row[idx["playlist_name"]]).strip())
     return table.frame(names)
 
 
