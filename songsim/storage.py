@@ -165,12 +165,33 @@ def write_manifest(version: Path, manifest: dict) -> dict:
 
 
 def current_version(entry: Path) -> Path | None:
-    """The folder ``CURRENT`` names, or None when the entry does not exist."""
+    """The folder ``CURRENT`` names, or None when the entry does not exist. A ``CURRENT`` that
+    is not a version's name (damaged: other bytes, a path) is read as naming the newest version
+    that has a manifest — what the last complete write left."""
     pointer = entry / "CURRENT"
     if not pointer.is_file():
         return None
-    version = entry / pointer.read_text().strip()
+    try:
+        name = pointer.read_bytes()[:256].decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if not VERSION_RE.fullmatch(name):
+        return _newest_complete(entry)
+    version = entry / name
     return version if version.is_dir() else None
+
+
+#: What a version folder is called (:func:`new_version`).
+VERSION_RE = re.compile(r"v\d{8}T\d{6}-[0-9a-f]{8}")
+
+
+def _newest_complete(entry: Path) -> Path | None:
+    versions = [
+        v
+        for v in entry.iterdir()
+        if v.is_dir() and VERSION_RE.fullmatch(v.name) and (v / "manifest.json").is_file()
+    ]
+    return max(versions, key=lambda v: v.name, default=None)
 
 
 def read_manifest(version: Path, *, verify: bool | tuple = True) -> dict:

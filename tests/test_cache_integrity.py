@@ -106,3 +106,28 @@ def test_app_keeps_working_with_a_damaged_dataset(fresh_cache, monkeypatch, tiny
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "cannot be loaded" in errors[0] and "checksum" in errors[0]
     assert {m.label: m.value for m in at.metric}["Tracks"] == "8"  # the demo is shown instead
+
+
+def test_a_damaged_current_pointer_reads_the_last_complete_version(fresh_cache, tiny_dataset):
+    """A CURRENT file holding other bytes (a non-UTF-8 byte, a path) is not a traceback for every
+    dataset: it is read as naming the newest complete version, by the CLI and the dashboard."""
+    import subprocess
+    import sys
+
+    save_dataset(tiny_dataset("mine", seed=2))
+    save_dataset(tiny_dataset("other", seed=3))
+    entry = fresh_cache / "datasets" / "mine"
+    good = current_version(entry)
+    for damaged in (b"\xff" + good.name.encode(), b"../other/" + good.name.encode()):
+        (entry / "CURRENT").write_bytes(damaged)
+        assert current_version(entry) == good
+        for args in (["list"], ["info", "mine"], ["info", "other"]):
+            r = subprocess.run(
+                [sys.executable, "-m", "songsim", *args],
+                capture_output=True,
+                text=True,
+                env={**__import__("os").environ, "SONGSIM_CACHE": str(fresh_cache)},
+                cwd=Path(APP).parent,
+            )
+            assert r.returncode == 0 and "Traceback" not in r.stderr, (args, r.stderr)
+        assert load_dataset("mine").n_tracks == 8
