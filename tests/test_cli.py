@@ -125,6 +125,13 @@ def test_ingest_audio_with_playlists_and_errors(tmp_path):
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
 
 
+def test_a_mistyped_option_is_named(cache_root):
+    r = run("--versoin", cache=cache_root)
+    assert r.returncode == 2 and "unknown option '--versoin'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert run("--version", cache=cache_root).stdout.startswith("songsim ")
+
+
 def test_communities_karate_refined_by_default(tmp_path, cache_root):
     edges = tmp_path / "karate.txt"
     edges.write_text("\n".join(f"{a} {b}" for a, b in ig.Graph.Famous("Zachary").get_edgelist()))

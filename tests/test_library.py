@@ -201,4 +201,5 @@ def test_info_and_similar_never_read_a_clip(library, fresh_cache, monkeypatch, c
     assert main(["similar", "lib", "jazz/s0.wav", "--n", "3"]) == 0
     out = capsys.readouterr().out
     assert "nearest to jazz/s0.wav" in out and len(out.strip().splitlines()) == 4
+    assert " — " not in out  # no artist: the title alone, not "title — "
     assert main(["list"]) == 0

@@ -365,6 +365,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if (
+        argv
+        and argv[0].startswith("-")
+        and argv[0].split("=")[0] not in ("-h", "--help", "--version")
+    ):
+        # argparse would first say that COMMAND is missing
+        print(
+            f"songsim: error: unknown option '{argv[0][:40]}' (python -m songsim --help)",
+            file=sys.stderr,
+        )
+        return 2
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
