@@ -25,6 +25,13 @@ def vector_index(ds: Dataset, kind: str, *, cache: StepCache = NO_CACHE, build: 
     return cache.get(key, compute, message="Opening the vector index…", shared=True)
 
 
+def _searched(ds: Dataset, kind: str, keep_duplicates: bool, cache: StepCache):
+    """``(vector index, each track's song or None)``: what a search of ``ds`` by ``kind`` reads
+    (songs None: every copy of a recording is a song of its own)."""
+    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
+    return index, None if keep_duplicates else ds.songs
+
+
 def similar_songs(
     ds: Dataset,
     kind: str,
@@ -40,8 +47,7 @@ def similar_songs(
     unless ``keep_duplicates``."""
     from .analysis.similar import nearest
 
-    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
-    songs = None if keep_duplicates else ds.songs
+    index, songs = _searched(ds, kind, keep_duplicates, cache)
     return nearest(index.X, track, n=n, songs=songs, index=index)
 
 
@@ -58,8 +64,7 @@ def grown_playlist(
     grow_playlist`), one track per song unless ``keep_duplicates``."""
     from .analysis.similar import grow_playlist
 
-    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
-    songs = None if keep_duplicates else ds.songs
+    index, songs = _searched(ds, kind, keep_duplicates, cache)
     return grow_playlist(index.X, start, length=length, songs=songs, index=index)
 
 
@@ -77,6 +82,5 @@ def song_path(
     (:func:`~songsim.analysis.paths.line_path`), one track per song unless ``keep_duplicates``."""
     from .analysis.paths import line_path
 
-    index = vector_index(ds, kind, cache=cache, build=cache is not NO_CACHE)
-    songs = None if keep_duplicates else ds.songs
+    index, songs = _searched(ds, kind, keep_duplicates, cache)
     return line_path(index.X, start, end, length=length, songs=songs, index=index)
