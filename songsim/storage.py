@@ -4,8 +4,8 @@ An entry is a folder ``<root>/<name>/`` holding version folders and a ``CURRENT`
 names the complete one. A new version is written beside the old one and ``CURRENT`` is swapped
 with :func:`os.replace`, so a reader sees either the old entry or the new one, never half of
 either, and a write killed midway leaves the old one intact. Each version has a
-``manifest.json`` with a schema version and the SHA-256 of every file; :func:`read_manifest`
-checks them.
+``manifest.json`` with a schema version, the SHA-256 of every file and of the manifest itself;
+:func:`read_manifest` checks them.
 
 Writers of one entry are serialised across processes by a lock file in it (``.lock``,
 :mod:`filelock`): two ingests to one name both finish, one after the other,
@@ -153,15 +153,26 @@ def read_current(entry: Path, load):
 
 
 def write_manifest(version: Path, manifest: dict) -> dict:
-    """Add the schema version and every file's checksum to ``manifest`` and write it."""
+    """Add the schema version, every file's checksum and the manifest's own
+    (``manifest_sha256``, :func:`manifest_digest`) to ``manifest`` and write it."""
     files = {
         p.name: sha256_file(p)
         for p in sorted(version.iterdir())
         if p.is_file() and p.name != "manifest.json"
     }
     manifest = {**manifest, "schema_version": SCHEMA_VERSION, "checksums": files}
+    manifest = json.loads(json.dumps(manifest, default=str))  # as it will read back
+    manifest["manifest_sha256"] = manifest_digest(manifest)
     write_json_atomic(version / "manifest.json", manifest)
     return manifest
+
+
+def manifest_digest(manifest: dict) -> str:
+    """SHA-256 of a manifest's content but its own digest (keys sorted, compact JSON)."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def current_version(entry: Path) -> Path | None:
@@ -208,6 +219,11 @@ def read_manifest(version: Path, *, verify: bool | tuple = True) -> dict:
         raise DatasetError(f"{version}: unreadable manifest ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
         raise DatasetError(f"{version}: manifest of an unknown schema version")
+    digest = manifest.get("manifest_sha256")  # absent from manifests written before it was
+    if digest is not None and digest != manifest_digest(manifest):
+        raise DatasetError(
+            f"{version.parent.name}/{version.name}/manifest.json: altered (checksum mismatch)"
+        )
     if verify:
         for name, digest in manifest.get("checksums", {}).items():
             if verify is True or name in verify:

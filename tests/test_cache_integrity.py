@@ -131,3 +131,27 @@ def test_a_damaged_current_pointer_reads_the_last_complete_version(fresh_cache, 
             )
             assert r.returncode == 0 and "Traceback" not in r.stderr, (args, r.stderr)
         assert load_dataset("mine").n_tracks == 8
+
+
+def test_an_altered_manifest_is_one_line_not_wrong_counts(fresh_cache, tiny_dataset):
+    """A digit changed in a dataset's manifest.json (its counts) is found: `info` says so in one
+    line and exits 2 instead of reporting 9 tracks for 8."""
+    import subprocess
+    import sys
+
+    save_dataset(tiny_dataset("mine", seed=2))
+    manifest = current_version(fresh_cache / "datasets" / "mine") / "manifest.json"
+    text = manifest.read_text()
+    assert '"tracks": 8' in text
+    manifest.write_text(text.replace('"tracks": 8', '"tracks": 9'))
+    r = subprocess.run(
+        [sys.executable, "-m", "songsim", "info", "mine"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "SONGSIM_CACHE": str(fresh_cache)},
+        cwd=Path(APP).parent,
+    )
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "manifest.json: altered (checksum mismatch)" in r.stderr and "9 tracks" not in r.stdout
+    with pytest.raises(DatasetError, match="altered"):
+        load_dataset("mine")
