@@ -155,3 +155,44 @@ def test_an_altered_manifest_is_one_line_not_wrong_counts(fresh_cache, tiny_data
     assert "manifest.json: altered (checksum mismatch)" in r.stderr and "9 tracks" not in r.stdout
     with pytest.raises(DatasetError, match="altered"):
         load_dataset("mine")
+
+
+def test_a_damaged_or_swapped_vector_index_is_built_again(
+    fresh_cache, tiny_dataset, monkeypatch, caplog
+):
+    """The HNSW graph beside the vectors is checked against its SHA-256 when opened: a truncated
+    file, or another graph over the same keys (which would answer wrong songs), is built again
+    with a warning — or, where nothing may be built, passed over for exact search."""
+    import songsim.analysis.index as index_module
+    from songsim.analysis.index import VectorIndex, build_graph, content_keys
+    from songsim.analysis.similar import nearest
+    from songsim.embeddings.search import index_folder, song_index
+
+    monkeypatch.setattr(index_module, "EXACT_BELOW", 4)  # a graph for 8 tracks
+    save_dataset(tiny_dataset("mine", seed=2))
+    ds = load_dataset("mine")
+    emb = embed(ds, "mfcc")
+    keys = content_keys(ds.tracks["clips_hash"])
+    exact = VectorIndex(emb.track, keys, exact=True)
+    want = [nearest(emb.track, r, n=3, index=exact)[0].tolist() for r in range(8)]
+
+    def answers(index):
+        return [nearest(emb.track, r, n=3, index=index)[0].tolist() for r in range(8)]
+
+    assert not song_index(ds, emb).exact
+    (path,) = index_folder(ds).glob("*.usearch")
+    rng = np.random.default_rng(0)
+    for how in ("truncate", "swap"):
+        if how == "truncate":
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        else:
+            build_graph(rng.standard_normal(emb.track.shape).astype(np.float32), keys).save(
+                str(path)
+            )
+        assert song_index(ds, emb, build=False).exact  # nothing built: exact search
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="songsim"):
+            index = song_index(ds, emb)
+        assert "vector index was damaged" in caplog.text, how
+        assert not index.exact and answers(index) == want, how
+        assert answers(song_index(ds, emb)) == want  # the rebuilt graph opens as it is

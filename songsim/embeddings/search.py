@@ -7,20 +7,26 @@ clips hashes, so copies of one recording are one entry. When the library changes
 embedding's vectors do not depend on the rest of the library (a model's, not a dataset-standardised
 kind's), the newest graph of the same model is updated — gone tracks removed, new ones added —
 instead of built again. The latest :data:`KEEP` graphs of a kind are kept.
+
+Each graph is written with its SHA-256 beside it (``….usearch.sha256``) and checked when opened:
+a truncated, damaged or swapped file (another graph over the same keys answers wrong songs) is
+built again, with a warning, or — without ``build`` — passed over for exact search.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 
 from ..analysis.index import VectorIndex, build_graph, content_keys, update_graph
 from ..config import cache_dir
 from ..data.datasets import Dataset
-from ..storage import check_name, writer_lock
+from ..storage import check_name, sha256_file, writer_lock
 from .kinds import Embedding
 
 KEEP = 2
+log = logging.getLogger("songsim")
 
 
 def index_folder(ds: Dataset) -> Path:
@@ -37,12 +43,19 @@ def song_index(ds: Dataset, emb: Embedding, *, build: bool = True) -> VectorInde
         return index
     folder = index_folder(ds)
     path = folder / f"{emb.kind}-{emb.model_key}-{emb.key}.usearch"
-    if path.is_file():
+    if path.is_file() and _intact(path):
         return VectorIndex.load(emb.track, keys, path)
     if not build:
         return VectorIndex(emb.track, keys, exact=True)
     folder.mkdir(parents=True, exist_ok=True)
     with writer_lock(folder):
+        if path.is_file():  # looked at again under the lock: a writer may have just finished
+            if _intact(path):
+                return VectorIndex.load(emb.track, keys, path)
+            log.warning(
+                "%s: the vector index was damaged (checksum mismatch): built again", ds.name
+            )
+            path.unlink()
         graph = _previous_graph(folder, emb)
         if graph is not None:
             graph = update_graph(graph, index.X, keys)
@@ -50,11 +63,25 @@ def song_index(ds: Dataset, emb: Embedding, *, build: bool = True) -> VectorInde
             graph = build_graph(index.X, keys)
         tmp = folder / f".{uuid.uuid4().hex[:8]}.tmp"
         graph.save(str(tmp))
+        _checksum(path).write_text(sha256_file(tmp))
         tmp.replace(path)
         older = sorted(folder.glob(f"{emb.kind}-*.usearch"), key=lambda p: p.stat().st_mtime)
         for old in older[:-KEEP]:
             old.unlink(missing_ok=True)
+            _checksum(old).unlink(missing_ok=True)
     return VectorIndex(emb.track, keys, graph=graph)
+
+
+def _checksum(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _intact(path: Path) -> bool:
+    """Whether the graph at ``path`` is the one written there (its SHA-256 as recorded)."""
+    try:
+        return _checksum(path).read_text().strip() == sha256_file(path)
+    except OSError:
+        return False
 
 
 def _previous_graph(folder: Path, emb: Embedding):
@@ -63,7 +90,8 @@ def _previous_graph(folder: Path, emb: Embedding):
     if emb.model_key is None or emb.transform != "none":
         return None
     same = sorted(
-        folder.glob(f"{emb.kind}-{emb.model_key}-*.usearch"), key=lambda p: p.stat().st_mtime
+        (p for p in folder.glob(f"{emb.kind}-{emb.model_key}-*.usearch") if _intact(p)),
+        key=lambda p: p.stat().st_mtime,
     )
     if not same:
         return None
