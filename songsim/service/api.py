@@ -141,7 +141,7 @@ def create_app(library: Library, *, token: str | None):
             "songs_served": int(served.served.sum()),
             "linked": served.linked,
             "version": served.version,
-            "reload_error": library.error,
+            "reload_failed": library.error,  # the error's kind, or null
         }
 
     @app.get("/api/similar_tracks", dependencies=[Depends(authorised)], response_model=list[Track])

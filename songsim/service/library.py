@@ -202,7 +202,10 @@ class Library:
         try:
             self._served = load_served(self.name, self.kind, self.version())
             self.error = None
-        except Exception as exc:  # keep answering from the version loaded
-            self.error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # keep answering from the version loaded; the operator is told
+            self.error = type(exc).__name__  # (no message: it may name a folder of the server)
+            import logging
+
+            logging.getLogger("songsim").warning("serve: reloading %s failed: %s", self.name, exc)
         finally:
             self._reloading = False
