@@ -164,3 +164,20 @@ def test_odd_names_come_back_from_the_csv_and_play_from_the_m3u8(tmp_path, fresh
     if shutil.which("mpv") is not None:
         entries = played(m3u)
         assert len(entries) == len(ODD_NAMES), entries
+
+
+def test_a_visitors_m3u8_never_holds_the_servers_folders(exported, monkeypatch):
+    """The owner's M3U8 download holds the files' absolute paths; a visitor's (read-only
+    dashboard) holds paths relative to the library folder — nothing of the server's folders."""
+    from songsim.ui.similar import exports
+
+    ds = load_dataset("lib")
+    table = ds.tracks.iloc[[0, 1, 2]].assign(row=[0, 1, 2])
+    folder = str(exported.parent / "music")
+    monkeypatch.delenv("SONGSIM_READ_ONLY", raising=False)
+    assert folder in exports(ds, table, "mix")[0]
+    monkeypatch.setenv("SONGSIM_READ_ONLY", "1")
+    m3u, csv = exports(ds, table, "mix")
+    assert folder not in m3u and str(exported.parent) not in m3u + csv
+    assert "jazz/Été 0.wav" in m3u or "rock/Été 1.wav" in m3u
+    assert "C:\\Music\\" in exports(ds, table, "mix", "C:\\Music")[0]  # a folder they name

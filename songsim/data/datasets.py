@@ -232,17 +232,19 @@ class Dataset:
             return None
         return path if confined(path, self.info.get("within")) else None
 
-    def player_path(self, row: int, library_at: str | None = None) -> str:
+    def player_path(self, row: int, library_at: str | None = None, *, absolute: bool = True) -> str:
         """Where a media player finds track ``row``'s audio, for a playlist file: under
         ``library_at`` when the user names where (their copy of) the library folder is (joined
-        with a backslash when that is a Windows path); else the source file's absolute path while it is
-        there (:meth:`source_file`); else the path relative to the library folder, which a
-        playlist saved in that folder resolves (and the id itself for spectrogram datasets)."""
+        with a backslash when that is a Windows path); else, with ``absolute``, the source file's
+        absolute path while it is there (:meth:`source_file`); else the path relative to the
+        library folder, which a playlist saved in that folder resolves (and the id itself for
+        spectrogram datasets). ``absolute`` False: a visitor of the dashboard is never shown
+        where the files are on the server."""
         rel = str(self.tracks["file"].iloc[row] or self.tracks["track_id"].iloc[row])
         if library_at:
             sep = "\\" if "\\" in library_at and "/" not in library_at else "/"
             return library_at.rstrip("/\\") + sep + rel.replace("/", sep)
-        found = self.source_file(row)
+        found = self.source_file(row) if absolute else None
         return str(found.absolute()) if found is not None else rel
 
     def track_row(self, track_id: str) -> int:

@@ -40,10 +40,14 @@ def grow(
 def exports(ds: Dataset, table: pd.DataFrame, name: str, library_at: str = "") -> tuple[str, str]:
     """``(m3u8 text, csv text)`` of a playlist table (:func:`grow`'s): the M3U8's paths under
     ``library_at`` when given, else as :meth:`~songsim.data.datasets.Dataset.player_path` finds
-    them; the CSV uploads back as this playlist."""
+    them (for a visitor, relative to the library folder: never the server's absolute paths);
+    the CSV uploads back as this playlist."""
     from ..io.export import playlist_csv, to_m3u8
+    from .session import writes_allowed
 
-    paths = [ds.player_path(int(r), library_at.strip() or None) for r in table["row"]]
+    owner = writes_allowed()  # a visitor's M3U8 never holds the server's folders
+    at = library_at.strip() or None
+    paths = [ds.player_path(int(r), at, absolute=owner) for r in table["row"]]
     return to_m3u8(table, name=name, paths=paths), playlist_csv(table, name=name)
 
 
