@@ -61,6 +61,14 @@ def connect(url: str, user: str | None, secret: dict) -> SubsonicClient:
     return client
 
 
+def linked_client(link: dict | None, name: str, password_file: Path | None = None):
+    """A checked session with the server of a dataset's link (``info["link"]``), the secret
+    from ``password_file`` or the environment; one line when ``name`` has no link."""
+    if not link:
+        raise SongsimError(f"dataset '{name}' is not linked to a server: run songsim link first")
+    return connect(link["url"], link["user"], server_secret(password_file))
+
+
 def link(
     name: str,
     client: SubsonicClient,
@@ -85,11 +93,8 @@ def link(
         list(track(client.songs(), 0, "reading the server's songs", progress))
     )
     playlists = _server_playlists(client, progress)
-    made = {
-        n: i
-        for n, i in (previous.made.items() if same_server else [])
-        if i in set(playlists["playlist_id"])
-    }
+    listed = set(playlists["playlist_id"])
+    made = {n: i for n, i in (previous.made.items() if same_server else []) if i in listed}
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     new = stored.Link(client.url, client.user, list(path_map), now, made, songs, playlists)
     stored.save_link(entry, new)
@@ -153,11 +158,6 @@ class LinkedIds:
     server_ids: np.ndarray
     row_of: dict
 
-    def artists(self) -> dict:
-        """Server artist id → artist name, for the songs the dataset has."""
-        songs = self.link.songs
-        return dict(zip(songs["artist_id"].astype(str), songs["artist"].astype(str)))
-
 
 def linked_ids(ds: Dataset) -> LinkedIds | None:
     """The server ids of ``ds``'s tracks, or None when ``ds`` has no link."""
@@ -182,35 +182,67 @@ def save_playlist(
     made of that name is replaced (its id kept), as is the server playlist named ``replace``;
     another playlist of that name is never touched. Returns ``{"id", "name", "songs", "missing",
     "replaced"}``."""
-    ids = linked_ids(ds)
-    if ids is None:
-        raise SongsimError(f"dataset '{ds.name}' is not linked to a server: run songsim link first")
-    if (client.url, client.user) != (ids.link.url, ids.link.user):
-        raise SongsimError(f"dataset '{ds.name}' is linked to {ids.link.url}, not {client.url}")
-    name = " ".join(str(playlist_name).split())
-    if not name:
-        raise SongsimError("a playlist needs a name")
-    songs = [ids.server_ids[r] for r in rows]
-    present = [s for s in dict.fromkeys(songs) if s is not None]
-    if not present:
-        raise SongsimError("none of these songs is on the server")
-    on_server = {str(p["id"]): p for p in client.playlists()}
-    target = _target(ids.link.made, on_server, name, replace)
-    replaced = target is not None
-    if replaced:
-        client.replace_playlist(target, present, comment=MADE_BY)
-    else:
-        target = client.create_playlist(name, present)
-        client.comment_playlist(target, MADE_BY)
-    made = {**ids.link.made, name: target}
-    stored.save_link(dataset_entry(ds.name), dataclasses.replace(ids.link, made=made))
-    return {
-        "id": target,
-        "name": name,
-        "songs": len(present),
-        "missing": len(songs) - len(present),
-        "replaced": replaced,
-    }
+    return _Saver(ds, client).save(rows, playlist_name, replace=replace)
+
+
+def save_groups(
+    ds: Dataset, client: SubsonicClient, groups: np.ndarray, names: dict, *, progress=None
+) -> list[dict]:
+    """Each group of ``groups [shape=(n_tracks,)]`` (a cluster or community per track, None for
+    none) as a playlist ``names[group]`` on the linked server — one track per song — by
+    :func:`save_playlist`'s rule. Returns what each save did."""
+    saver = _Saver(ds, client)
+    present = set(groups.tolist())
+    wanted = [g for g in names if g in present]
+    done = []
+    for group in track(wanted, len(wanted), "saving playlists to the server", progress):
+        rows = np.flatnonzero(groups == group)
+        _, first = np.unique(ds.songs[rows], return_index=True)  # one track per song
+        done.append(saver.save(rows[np.sort(first)].tolist(), names[group]))
+    return done
+
+
+class _Saver:
+    """Playlists written to the linked server of ``ds``: the link matched and the server's
+    playlists listed once, the link kept after each save (which playlists songsim made)."""
+
+    def __init__(self, ds: Dataset, client: SubsonicClient):
+        ids = linked_ids(ds)
+        if ids is None:
+            raise SongsimError(
+                f"dataset '{ds.name}' is not linked to a server: run songsim link first"
+            )
+        if (client.url, client.user) != (ids.link.url, ids.link.user):
+            raise SongsimError(f"dataset '{ds.name}' is linked to {ids.link.url}, not {client.url}")
+        self.entry, self.client, self.ids = dataset_entry(ds.name), client, ids
+        self.on_server = {str(p["id"]): p for p in client.playlists()}
+
+    def save(self, rows: list[int], playlist_name: str, *, replace: str | None = None) -> dict:
+        name = " ".join(str(playlist_name).split())
+        if not name:
+            raise SongsimError("a playlist needs a name")
+        songs = [self.ids.server_ids[r] for r in rows]
+        present = [s for s in dict.fromkeys(songs) if s is not None]
+        if not present:
+            raise SongsimError("none of these songs is on the server")
+        link = self.ids.link
+        target = _target(link.made, self.on_server, name, replace)
+        replaced = target is not None
+        if replaced:
+            self.client.replace_playlist(target, present, comment=MADE_BY)
+        else:
+            target = self.client.create_playlist(name, present)
+            self.client.comment_playlist(target, MADE_BY)
+            self.on_server[target] = {"id": target, "name": name}
+        self.ids.link = dataclasses.replace(link, made={**link.made, name: target})
+        stored.save_link(self.entry, self.ids.link)
+        return {
+            "id": target,
+            "name": name,
+            "songs": len(present),
+            "missing": len(songs) - len(present),
+            "replaced": replaced,
+        }
 
 
 def _target(made: dict, on_server: dict, name: str, replace: str | None) -> str | None:
@@ -231,20 +263,3 @@ def _target(made: dict, on_server: dict, name: str, replace: str | None) -> str 
             "name, or pass --replace to overwrite it"
         )
     return None
-
-
-def save_groups(
-    ds: Dataset, client: SubsonicClient, groups: np.ndarray, names: dict, *, progress=None
-) -> list[dict]:
-    """Each group of ``groups [shape=(n_tracks,)]`` (a cluster or community per track, None for
-    none) as a playlist ``names[group]`` on the linked server — one track per song — by
-    :func:`save_playlist`'s rule. Returns what each save did."""
-    done = []
-    wanted = [g for g in names if any(x == g for x in groups)]
-    for group in track(wanted, len(wanted), "saving playlists to the server", progress):
-        rows = [r for r in np.flatnonzero(groups == group)]
-        first = {}
-        for r in rows:
-            first.setdefault(int(ds.songs[r]), int(r))
-        done.append(save_playlist(ds, client, list(first.values()), names[group]))
-    return done

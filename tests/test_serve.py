@@ -191,3 +191,43 @@ def test_a_song_path_moves_steadily_from_one_song_to_the_other(demo_ds, cache_ro
     lines = r.stdout.strip().splitlines()
     assert r.returncode == 0 and len(lines) == 6
     assert lines[1].split()[0] == "demo/techno/0001" and lines[-1].split()[0] == "demo/ambient/0000"
+
+
+def test_a_version_that_fails_to_load_is_tried_once_and_the_old_one_keeps_answering(monkeypatch):
+    from songsim.service import library as lib
+
+    current, loads = ["v1"], []
+
+    def fake_load(name, kind, version):
+        loads.append(version)
+        if version == "v2":
+            raise OSError("/srv/music/secret: gone")
+        return lib.Served(
+            version,
+            None,
+            np.zeros(1, int),
+            ["a"],
+            ["t"],
+            ["x"],
+            [""],
+            {"a": 0},
+            np.ones(1, bool),
+            None,
+            False,
+        )
+
+    monkeypatch.setattr(lib, "load_served", fake_load)
+    monkeypatch.setattr(lib.Library, "version", lambda self: current[0])
+    monkeypatch.setattr(lib, "RECHECK_SECONDS", 0.0)
+    library = lib.Library("x", "contrastive")
+    assert library.load().version == "v1"
+    current[0] = "v2"
+    for _ in range(20):
+        assert library.current().version == "v1"
+        time.sleep(0.02)
+    assert loads.count("v2") == 1 and library.error == "OSError"  # no message: it names a folder
+    current[0] = "v3"
+    deadline = time.monotonic() + 5
+    while library.current().version != "v3" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert library.current().version == "v3" and library.error is None

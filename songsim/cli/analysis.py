@@ -140,11 +140,10 @@ def cmd_tags(args) -> None:
 
 def _save_groups(ds, groups, tables, args) -> None:
     """``tags --save-to-server [PREFIX]``: each group as a playlist named by its tags."""
-    from ..linking import save_groups
+    from ..linking import linked_client, save_groups
     from ..progress import terminal_callback
-    from .server import linked_client
 
-    client = linked_client(ds, args.password_file)
+    client = linked_client(ds.info.get("link"), ds.name, args.password_file)
     prefix = args.save_to_server or f"songsim {args.by}"
     first = next(iter(tables.values()))
     names = {

@@ -86,14 +86,14 @@ def _linked_server(name: str, password_file):
     """A session with the music server dataset ``name`` is linked to, when it is and a password
     is at hand (an update then reads the server again); else None."""
     from ..data.store import read_manifest_of
-    from ..linking import connect, server_secret
+    from ..linking import linked_client, server_secret
 
     try:
         link = read_manifest_of(name)[1].get("info", {}).get("link")
     except SongsimError:
         return None
-    secret = server_secret(password_file)
-    return connect(link["url"], link["user"], secret) if link and secret else None
+    has_secret = password_file is not None or server_secret()
+    return linked_client(link, name, password_file) if link and has_secret else None
 
 
 def cmd_info(args) -> None:

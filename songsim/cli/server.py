@@ -45,16 +45,6 @@ def link_line(name: str, c: dict) -> str:
     return line
 
 
-def linked_client(ds, password_file: Path | None):
-    """A checked session with the server ``ds`` is linked to."""
-    from ..linking import connect, server_secret
-
-    link = ds.info.get("link")
-    if not link:
-        raise SongsimError(f"dataset '{ds.name}' is not linked to a server: run songsim link first")
-    return connect(link["url"], link["user"], server_secret(password_file))
-
-
 def api_token(args) -> str | None:
     """``serve``'s token from ``--token-file`` or :data:`TOKEN_ENV`; None with ``--no-token``."""
     if args.no_token:

@@ -94,10 +94,9 @@ def _write_playlist(ds, rows: list[int], args, *, name: str) -> None:
 
 def _save_to_server(ds, rows: list[int], args, *, default_name: str) -> None:
     """``--save-to-server [NAME]``: the songs as a playlist on the linked server."""
-    from ..linking import save_playlist
-    from .server import linked_client
+    from ..linking import linked_client, save_playlist
 
-    client = linked_client(ds, args.password_file)
+    client = linked_client(ds.info.get("link"), ds.name, args.password_file)
     done = save_playlist(
         ds, client, rows, args.save_to_server or default_name, replace=args.replace
     )

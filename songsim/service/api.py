@@ -248,14 +248,12 @@ def _representatives(served: Served, artist: int, towards: int) -> list[dict]:
     """The :data:`REPRESENTATIVE` songs of ``artist`` nearest the mean of artist ``towards``."""
     rows = np.flatnonzero(served.artists.member == artist)
     sims = served.index.X[rows] @ served.artists.means[towards]
-    best = rows[np.argsort(-sims, kind="stable")][:REPRESENTATIVE]
+    best = np.argsort(-sims, kind="stable")[:REPRESENTATIVE]
     return [
         {
-            "item_id": served.ids[r],
-            "title": served.titles[r],
-            "distance_to_component": round(
-                float(cosine_distance(served.index.X[r] @ served.artists.means[towards])), 6
-            ),
+            "item_id": served.ids[rows[i]],
+            "title": served.titles[rows[i]],
+            "distance_to_component": round(float(d), 6),
         }
-        for r in best
+        for i, d in zip(best, cosine_distance(sims[best]))
     ]

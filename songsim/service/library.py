@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import threading
 import time
 
@@ -169,6 +170,7 @@ class Library:
         self._served: Served | None = None
         self._checked = 0.0
         self._reloading = False
+        self._failed: str | None = None  # a version that could not be loaded: not tried again
         self.error: str | None = None
 
     def version(self) -> str:
@@ -190,22 +192,24 @@ class Library:
             with self._lock:
                 self._checked = now
                 try:
-                    changed = self.version() != served.version
+                    version = self.version()
                 except SongsimError:
-                    changed = False  # a version being swapped: look again later
+                    version = served.version  # a version being swapped: look again later
+                changed = version not in (served.version, self._failed)
                 if changed and not self._reloading:
                     self._reloading = True
                     threading.Thread(target=self._reload, daemon=True).start()
         return served
 
     def _reload(self) -> None:
+        version = None
         try:
-            self._served = load_served(self.name, self.kind, self.version())
+            version = self.version()
+            self._served = load_served(self.name, self.kind, version)
             self.error = None
         except Exception as exc:  # keep answering from the version loaded; the operator is told
+            self._failed = version
             self.error = type(exc).__name__  # (no message: it may name a folder of the server)
-            import logging
-
             logging.getLogger("songsim").warning("serve: reloading %s failed: %s", self.name, exc)
         finally:
             self._reloading = False

@@ -11,7 +11,7 @@ out what these functions return.
 * :mod:`.graphs` — the session's song graph, its communities and the drawn network;
 * :mod:`.figures` — the charts as Vega-Lite specs, each keyed on what it shows;
 * :mod:`.media` — audio, spectrogram images and escaped text;
-* :mod:`.server` — the user's music server: its link, song paths, playlists saved to it.
+* :mod:`.server` — the user's music server: its link and the playlists saved to it.
 """
 
 from pathlib import Path
@@ -118,7 +118,6 @@ from .server import (
     server_link,
     server_playlist_count,
     server_writable,
-    song_path,
 )
 from .session import (
     UPLOAD_TYPES,
@@ -151,6 +150,7 @@ from .similar import (
     grow,
     library_folder,
     similar,
+    song_path,
 )
 from .tables import duplicate_table, track_table
 

@@ -1,5 +1,5 @@
-"""The dashboard and the user's music server: the link a dataset has, a refresh of it, song paths,
-and playlists saved to the server (:mod:`songsim.linking`'s steps, for the owner only).
+"""The dashboard and the user's music server: the link a dataset has, a refresh of it, and
+playlists saved to the server (:mod:`songsim.linking`'s steps, for the owner only).
 
 The server's password comes from the dashboard's environment (``SONGSIM_SUBSONIC_PASSWORD`` or
 ``SONGSIM_SUBSONIC_API_KEY``): it is never typed into a page, shown or stored.
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import linking, search
+from .. import linking
 from ..data.datasets import Dataset
 from ..errors import SongsimError
 from .session import _load, progress_callback, writes_allowed
-from .stepcache import APP_CACHE
 
 
 def server_link(ds: Dataset) -> dict | None:
@@ -39,8 +38,7 @@ def _client(ds: Dataset):
     refused = server_writable(ds)
     if refused:
         raise SongsimError(refused)
-    link = server_link(ds)
-    return linking.connect(link["url"], link["user"], linking.server_secret())
+    return linking.linked_client(server_link(ds), ds.name)
 
 
 def refresh_link(ds: Dataset, bar) -> dict:
@@ -62,23 +60,6 @@ def server_playlist_count(ds: Dataset) -> int:
 
     ids = ds.playlists["playlist_id"].astype(str)
     return int(ids[ids.str.startswith(SERVER_PLAYLIST)].nunique())
-
-
-def song_path(
-    ds: Dataset, kind: str, start: int, end: int, length: int, keep_duplicates: bool = False
-) -> pd.DataFrame:
-    """A path of ``length`` songs from track ``start`` to track ``end``
-    (:func:`songsim.search.song_path`) with each song's cosine similarity to the end."""
-    from ..analysis.paths import path_distances
-
-    order = search.song_path(
-        ds, kind, start, end, length=length, keep_duplicates=keep_duplicates, cache=APP_CACHE
-    )
-    index = search.vector_index(ds, kind, cache=APP_CACHE)
-    out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
-    out.insert(0, "to the end", (1.0 - path_distances(index.X, order)).round(3))
-    out.insert(0, "row", order)
-    return out.reset_index(drop=True)
 
 
 def save_clusters(ds: Dataset, kind: str, k: int, words: pd.DataFrame | None = None) -> list[dict]:

@@ -1,5 +1,5 @@
 """The Similar songs page's steps: a song's nearest songs by cosine similarity, a playlist grown
-from it, and its M3U8 and CSV downloads."""
+from it, a path to another song, and their M3U8 and CSV downloads."""
 
 from __future__ import annotations
 
@@ -61,3 +61,20 @@ def library_folder(ds: Dataset) -> str:
     if ds.info.get("kind") != "audio" or not sources or not writes_allowed():
         return ""
     return str(sources[0])
+
+
+def song_path(
+    ds: Dataset, kind: str, start: int, end: int, length: int, keep_duplicates: bool = False
+) -> pd.DataFrame:
+    """A path of ``length`` songs from track ``start`` to track ``end``
+    (:func:`songsim.search.song_path`) with each song's cosine similarity to the end."""
+    from ..analysis.paths import path_distances
+
+    order = search.song_path(
+        ds, kind, start, end, length=length, keep_duplicates=keep_duplicates, cache=APP_CACHE
+    )
+    index = search.vector_index(ds, kind, cache=APP_CACHE)
+    out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
+    out.insert(0, "to the end", (1.0 - path_distances(index.X, order)).round(3))
+    out.insert(0, "row", order)
+    return out.reset_index(drop=True)
