@@ -175,7 +175,7 @@ from songsim.data.store import load_dataset
 from songsim.embeddings import embed
 from songsim.embeddings.search import song_index, index_folder
 from songsim.analysis.index import VectorIndex, content_keys
-from songsim import pipeline
+from songsim.steps import Flow, drawn_map
 from songsim.params import MapParams, SweepParams
 ds = load_dataset({name!r})
 emb = embed(ds, "contrastive", train_if_missing=False)
@@ -197,14 +197,15 @@ out["query_ms_p50"] = round(float(np.median(times)), 3)
 out["query_ms_p95"] = round(float(np.percentile(times, 95)), 3)
 out["recall_at_10"] = round(float(np.mean(hits)), 4)
 X = emb.track
-t = time.perf_counter(); sweep = pipeline.k_sweep(X, SweepParams()); out["k_sweep_s"] = round(time.perf_counter() - t, 2)
+flow = Flow(given={{"track_vectors": X}})
+t = time.perf_counter(); sweep = flow.get("k_sweep", sweep=SweepParams()); out["k_sweep_s"] = round(time.perf_counter() - t, 2)
 out["k_sweep_note"] = SweepParams().fit(len(X)).note
 if {tsne}:
     from songsim.cache import MemoryCache
-    cache = MemoryCache()
-    t = time.perf_counter(); tm = pipeline.track_map(X, MapParams(perplexity=30), cache=cache); out["tsne_s"] = round(time.perf_counter() - t, 2)
-    t = time.perf_counter(); pipeline.track_map(X, MapParams(perplexity=29), cache=cache, start=tm); out["tsne_new_perplexity_s"] = round(time.perf_counter() - t, 2)
-t = time.perf_counter(); pipeline.track_map(X, MapParams(method="pca")); out["pca_map_s"] = round(time.perf_counter() - t, 2)
+    cached = Flow(cache=MemoryCache(), given={{"track_vectors": X}})
+    t = time.perf_counter(); tm = drawn_map(cached, map=MapParams(perplexity=30)); out["tsne_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter(); drawn_map(cached, map=MapParams(perplexity=29), start=tm); out["tsne_new_perplexity_s"] = round(time.perf_counter() - t, 2)
+t = time.perf_counter(); drawn_map(flow, map=MapParams(method="pca")); out["pca_map_s"] = round(time.perf_counter() - t, 2)
 print(json.dumps(out))
 """
 

@@ -34,7 +34,7 @@ if method == "t-SNE":
             lowest,
             top,
             help="About how many neighbours each song keeps close (at most a third of the tracks).",
-            **ui.widget_key("perplexity", 30, bounds=(lowest, top)),
+            **ui.widget_key("perplexity", int(ui.MapParams().perplexity), bounds=(lowest, top)),
         )
 params = ui.MapParams(method="tsne" if method == "t-SNE" else "pca", perplexity=perplexity)
 tm = ui.track_map(ds, kind, params)

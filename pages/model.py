@@ -88,7 +88,7 @@ if manifest:
     st.subheader("Loss per epoch")
     st.caption(LOSS_MEANING[kind])
     st.vega_lite_chart(
-        spec=ui.loss_spec(ds, manifest),
+        spec=ui.loss_spec(ds, kind, latent),
         width="stretch",
     )
     step = max(1, len(ds.clips) // 4)
@@ -102,7 +102,7 @@ if manifest:
         captions = ("view 1", "view 2")
     else:
         st.subheader("Originals and reconstructions")
-        pairs = ui.reconstructions(ds, kind, latent, clip_ids, manifest["checkpoint_id"])
+        pairs = ui.reconstructions(ds, kind, latent, clip_ids)
         captions = ("original", "reconstruction")
     for first in range(0, len(pairs), 2):  # two pairs a row: each image about 300 px wide
         cells = iter(st.columns(4))

@@ -1,4 +1,4 @@
-"""One cache interface for the pipeline's steps, with a back-end for each place results live.
+"""One cache interface for the steps, with a back-end for each place results live.
 
 A step's result is found by its :class:`StepKey`: the step's name, a fingerprint of the step's
 input, its frozen parameter object, and the version of the code that computes it
@@ -67,7 +67,12 @@ def array_key(X: np.ndarray) -> str:
 
 
 def _plain(value):
-    """Parameters as JSON-able values (frozen dataclasses as their fields, ranges as lists)."""
+    """Parameters as JSON-able values (frozen dataclasses as their fields, ranges as lists,
+    arrays as their :func:`array_key`, objects with a ``cache_identity()`` as what it returns)."""
+    if hasattr(value, "cache_identity"):
+        return _plain(value.cache_identity())
+    if isinstance(value, np.ndarray):
+        return {"array": array_key(value if value.dtype != object else value.astype(str))}
     if dataclasses.is_dataclass(value):
         return {"type": type(value).__name__, **_plain(dataclasses.asdict(value))}
     if isinstance(value, dict):

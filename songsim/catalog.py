@@ -1,5 +1,5 @@
 """The datasets of a cache: the demo built once, folders ingested and updated, and what
-``songsim info`` says of a dataset. The steps after a dataset are :mod:`songsim.pipeline`'s."""
+``songsim info`` says of a dataset. The steps after a dataset are :mod:`songsim.steps`'."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from .cache import StepKey, code_version
 from .config import AudioParams
 from .data.datasets import Dataset
 from .data.store import list_datasets, load_dataset, save_dataset
 from .errors import DatasetError, SongsimError
-from .pipeline import STEP_CODE, dataset_graph
 from .progress import Callback
 from .storage import check_name
 
@@ -147,9 +145,11 @@ def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) ->
     """Counts of a dataset (from its manifest), its duplicates (``{song's id: [its paths]}``)
     and its graph (``graph``; its counts are kept on disk per fingerprint and filters, so an
     ``info`` reads no playlist twice). No clip is read."""
-    from .cache import Codec, DiskCache
+    from .cache import DiskCache
     from .config import cache_dir
     from .data.duplicates import duplicate_paths
+    from .params import GraphParams
+    from .steps import Flow
 
     out = ds.summary()
     out["skipped"] = [
@@ -164,20 +164,7 @@ def dataset_info(ds: Dataset, *, min_playlists: int = 1, min_weight: int = 1) ->
     if ds.info.get("link"):
         out["link"] = ds.info["link"]
 
-    def graph_counts():
-        try:
-            return dataset_graph(ds, min_playlists=min_playlists, min_weight=min_weight).summary()
-        except SongsimError as exc:
-            return {"nodes": 0, "edges": 0, "lcc_nodes": 0, "error": str(exc)}
-
-    counts = Codec(encode=lambda v: ({}, v), decode=lambda arrays, meta: meta)
-    key = StepKey(
-        "graph_counts",
-        ds.fingerprint,
-        {"min_playlists": min_playlists, "min_weight": min_weight},
-        code_version(*STEP_CODE["song_graph"]),
-        f"counts-{min_playlists}-{min_weight}",
-    )
     store = DiskCache(cache_dir() / "graphs" / check_name(ds.name))
-    out["graph"] = store.get(key, graph_counts, codec=counts)
+    graph = GraphParams(min_playlists=min_playlists, min_weight=min_weight)
+    out["graph"] = Flow(ds, cache=store).get("graph_counts", graph=graph)
     return out

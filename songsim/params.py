@@ -135,8 +135,11 @@ class MapParams:
     @classmethod
     def max_perplexity(cls, n_tracks: int) -> int:
         """The largest perplexity t-SNE allows for ``n_tracks`` tracks: :data:`MAX_PERPLEXITY`,
-        or (n − 1) / 3 for fewer than 151 (at least 1)."""
-        return int(max(1, min(cls.MAX_PERPLEXITY, (n_tracks - 1) // 3)))
+        or (n − 1) / 3 for fewer than 151 (at least 1):
+        :func:`~songsim.analysis.maps.perplexity_cap`."""
+        from .analysis.maps import perplexity_cap
+
+        return perplexity_cap(n_tracks, cls.MAX_PERPLEXITY)
 
     def fit(self, n_tracks: int) -> Fitted[MapParams]:
         """The map ``n_tracks`` tracks allow: a perplexity at most :meth:`max_perplexity`."""

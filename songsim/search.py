@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cache import NO_CACHE, StepCache, StepKey
+from .cache import NO_CACHE, StepCache
 from .data.datasets import Dataset
-from .pipeline import track_vectors_key
+from .steps import Flow
 
 
 def vector_index(ds: Dataset, kind: str, *, cache: StepCache = NO_CACHE, build: bool = True):
-    """The step from an embedding's stored vectors to its :class:`~songsim.analysis.index.
-    VectorIndex` for similar songs (exact for a small library; a stored HNSW graph, built or
-    updated when ``build``, for a large one). Shared, read-only."""
-    from .embeddings import embed
-    from .embeddings.search import song_index
-
-    def compute():
-        return song_index(ds, embed(ds, kind, train_if_missing=False), build=build)
-
-    key = StepKey("vector_index", track_vectors_key(ds, kind), {"build": build})
-    return cache.get(key, compute, message="Opening the vector index…", shared=True)
+    """The ``vector_index`` step of ``kind`` (:mod:`songsim.steps.embedding`): exact for a small
+    library, a stored HNSW graph (built or updated when ``build``) for a large one. Shared,
+    read-only."""
+    return Flow(ds, cache=cache).get("vector_index", kind=kind, build_index=build)
 
 
 def _searched(ds: Dataset, kind: str, keep_duplicates: bool, cache: StepCache):

@@ -401,7 +401,7 @@ def test_a_new_checkpoint_redraws_every_chart_and_score(tiny_dataset):
     from songsim.embeddings import embed
     from songsim.embeddings.modeling import train_and_save
     from songsim.models.params import TrainParams
-    from songsim.pipeline import k_sweep
+    from songsim.steps import Flow
 
     save_dataset(tiny_dataset("retrained", seed=11))
     at = AppTest.from_file(APP, default_timeout=300)
@@ -430,7 +430,7 @@ def test_a_new_checkpoint_redraws_every_chart_and_score(tiny_dataset):
         assert after[page] != before[page], page
     new = embed(ds, "contrastive", train_if_missing=False)
     assert new.params["checkpoint"].startswith("contrastive-128/")  # this library's own now
-    sweep = k_sweep(new.track)
+    sweep = Flow(given={"track_vectors": new.track}).get("k_sweep")
     best = f"{max(sweep.silhouette_):.3f}"
     assert (
         after["scores"]["silhouette at best k"] == best != before["scores"]["silhouette at best k"]
@@ -446,3 +446,49 @@ def test_an_infinite_perplexity_in_a_shared_link_falls_back(value):
     assert not at.exception, [e.value for e in at.exception]
     at.switch_page("pages/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_model_trained_by_another_process_shows_on_the_model_page(tiny_dataset):
+    """`songsim train` in another process while a session is open: that session's next run and
+    a new session's Model page show the new checkpoint — its summary, loss curves and
+    reconstructions — never the model loaded before."""
+    import os
+    import subprocess
+    import sys
+
+    from songsim.data.store import save_dataset
+
+    save_dataset(tiny_dataset("elsewhere", seed=5))
+
+    def train(epochs: int) -> None:
+        r = subprocess.run(
+            [sys.executable, "-m", "songsim", "train", "elsewhere", "--model", "cae"]
+            + ["--epochs", str(epochs)],
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert r.returncode == 0, r.stderr
+
+    def model_page(at=None):
+        if at is None:
+            at = AppTest.from_file(APP, default_timeout=300)
+            at.run()
+            at.sidebar.selectbox[0].set_value("elsewhere").run()
+            at.switch_page("pages/model.py").run()
+            labelled(at.radio, "Model").set_value("cae").run()
+        else:
+            at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        summary = next(s.value for s in at.success if s.value.startswith("Loaded"))
+        images = [str(i.proto) for i in at.get("image")]
+        return at, summary, chart_data(at), images
+
+    train(1)
+    open_session, summary, loss, images = model_page()
+    assert "1 epoch on" in summary and images
+    train(2)
+    for seen in (model_page(open_session)[1:], model_page()[1:]):
+        assert "2 epochs on" in seen[0], seen[0]
+        assert seen[1] != loss and seen[2] != images  # the new loss curves and reconstructions

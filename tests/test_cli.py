@@ -187,7 +187,7 @@ def test_evaluate_and_similar_on_demo(demo_ds, cache_root):
 def test_graph_held_as_incidence_on_demo(demo_ds, cache_root):
     """`graph --incidence` never builds the graph, yet gives its size and igraph's communities."""
     from songsim.analysis.communities import detect
-    from songsim.pipeline import dataset_graph
+    from songsim.steps import dataset_graph
 
     r = run("graph", "demo", "--incidence", "--count-edges", "--json", cache=cache_root)
     assert r.returncode == 0, r.stderr

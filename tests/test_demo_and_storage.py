@@ -4,7 +4,7 @@ import pytest
 from songsim.data.demo import STYLES, build_demo, render_track
 from songsim.data.store import list_datasets, load_dataset, save_dataset
 from songsim.errors import DatasetError
-from songsim.pipeline import dataset_graph
+from songsim.steps import dataset_graph
 
 
 def test_demo_corpus_shape(demo_ds):

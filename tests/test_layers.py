@@ -16,6 +16,7 @@ LAYERS = {
     "songsim.progress": 0,
     "songsim.storage": 0,
     "songsim.cache": 0,  # one cache interface for the steps, its back-ends
+    "songsim.flow": 0,  # steps declared once, keyed by the runner
     "songsim.devices": 0,
     "songsim.tasks": 0,  # many small tasks in order: here, local processes, a Dask cluster
     "songsim.io": 1,  # files in and out
@@ -25,8 +26,7 @@ LAYERS = {
     "songsim.embeddings": 4,  # every embedding kind of a dataset
     "songsim.distributed": 5,
     "songsim.params": 5,  # the frozen parameters of each step
-    "songsim.pipeline": 5,  # the steps the CLI and the dashboard share
-    "songsim.downstream": 5,  # the steps after an embedding and a graph: comparisons, scores, layout
+    "songsim.steps": 5,  # the steps the CLI, the dashboard and the service share
     "songsim.catalog": 5,  # the demo, ingest and update, a dataset's info
     "songsim.search": 5,  # similar songs through the vector index
     "songsim.linking": 5,  # a dataset and the user's music server: link, refresh, playlists

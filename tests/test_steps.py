@@ -14,12 +14,12 @@ pytestmark = pytest.mark.usefixtures("apptest_like_a_server", "demo_ds")
 
 @pytest.fixture()
 def steps(monkeypatch):
-    """Counts of the pipeline's expensive steps, as the dashboard's caches call them."""
+    """Counts of the expensive steps, as the dashboard's caches call them."""
     import songsim.embeddings
-    from songsim import pipeline
     from songsim.analysis import communities, maps
     from songsim.analysis.clustering import KSweep
     from songsim.data.datasets import Dataset
+    from songsim.steps import graph as graph_steps
 
     runs = Counter()
 
@@ -36,7 +36,7 @@ def steps(monkeypatch):
     counted(KSweep, "fit", "k sweep")
     counted(maps.TSNEMapper, "fit", "t-SNE neighbours")
     counted(maps.TSNEMapper, "transform", "t-SNE map")
-    counted(pipeline, "dataset_graph", "graph")
+    counted(graph_steps, "dataset_graph", "graph")
     counted(communities, "detect", "communities")
     counted(Dataset, "with_playlists", "playlist matching")
     return runs
@@ -81,7 +81,7 @@ def test_a_new_k_perplexity_or_upload_recomputes_only_its_own_step(steps, tiny_d
 
 def test_graph_parameters_are_checked_once_where_they_are_made():
     from songsim.errors import SongsimError
-    from songsim.pipeline import GraphParams
+    from songsim.params import GraphParams
 
     assert GraphParams() == GraphParams(min_playlists=1, method="leading-eigenvector", refine=True)
     for bad in (
@@ -97,10 +97,11 @@ def test_graph_parameters_are_checked_once_where_they_are_made():
 
 def test_the_song_graph_step_is_the_graph_and_its_communities(demo_ds):
     from songsim.analysis.communities import detect
-    from songsim.pipeline import GraphParams, dataset_graph, song_graph
+    from songsim.params import GraphParams
+    from songsim.steps import Flow, dataset_graph
 
     params = GraphParams(min_playlists=2, method="leiden", random_state=3)
-    g, res = song_graph(demo_ds, params)
+    g, res = Flow(demo_ds).get("song_graph", graph=params)
     ref = detect(
         dataset_graph(demo_ds, min_playlists=2),
         method="leiden",
@@ -141,23 +142,27 @@ def test_the_sweep_and_map_steps_are_the_estimators_they_wrap():
     from songsim.analysis.maps import TSNEMapper, pca_2d
     from songsim.cache import MemoryCache
     from songsim.params import MapParams, SweepParams
-    from songsim.pipeline import k_sweep, track_map
+    from songsim.steps import Flow, drawn_map
 
     X = np.random.default_rng(0).standard_normal((40, 6)).astype(np.float32)
-    ours = k_sweep(X, SweepParams(k_max=60, random_state=2))
+    cache = MemoryCache()
+    flow = Flow(cache=cache, given={"track_vectors": X})
+    ours = flow.get("k_sweep", sweep=SweepParams(k_max=60, random_state=2))
     ref = KSweep(range(2, 40), random_state=2).fit(X)
     assert ours.ks_ == ref.ks_ and all((ours.labels_[k] == ref.labels_[k]).all() for k in ref.ks_)
 
     params = MapParams(perplexity=20)  # above (40 - 1) / 3: lowered to 13
-    cache = MemoryCache()
-    tm = track_map(X, params, cache=cache)
+    cache._values.clear()
+    tm = drawn_map(flow, map=params)
     assert tm.fitted.params.perplexity == 13 and tm.fitted.note
     mapper = TSNEMapper(max_perplexity=50).fit(X)
     np.testing.assert_array_equal(tm.xy, mapper.transform(13))
-    again = track_map(X, MapParams(perplexity=7), cache=cache)  # the neighbours are reused
+    again = drawn_map(flow, map=MapParams(perplexity=7))  # the neighbours are reused
     assert len(cache._values) == 3  # neighbours once, a map per perplexity
     np.testing.assert_array_equal(again.xy, mapper.transform(7))
-    pca = track_map(X, MapParams(method="pca"))
+    warm = drawn_map(flow, map=MapParams(perplexity=8), start=again)
+    assert warm.key not in (again.key, tm.key) and warm.xy.shape == (40, 2)
+    pca = drawn_map(flow, map=MapParams(method="pca"))
     xy, ratio = pca_2d(X)
     np.testing.assert_array_equal(pca.xy, xy)
     assert pca.explained == tuple(ratio)
@@ -178,27 +183,62 @@ def test_a_small_library_says_how_its_k_and_perplexity_were_fitted(tiny_dataset)
     assert any("at most 2 for 8 tracks" in c.value for c in at.caption)
 
 
-def test_a_step_fetches_its_input_only_on_a_cache_miss():
-    import numpy as np
-
+def test_the_runner_keys_every_step_through_its_inputs_and_fetches_only_on_a_miss():
+    """Steps declared by name: the runner resolves their inputs, keys each result on its inputs'
+    keys and its own parameters, asks a lazy input only when the step calls it, runs a volatile
+    look-up on every key, and refuses an unknown parameter."""
     from songsim.cache import MemoryCache
-    from songsim.errors import SongsimError
-    from songsim.params import SweepParams
-    from songsim.pipeline import k_sweep
+    from songsim.flow import STEPS, Flow, Lazy, step
 
-    X = np.random.default_rng(1).standard_normal((30, 4)).astype(np.float32)
-    fetched = []
+    runs, state = [], {"version": 1}
 
-    def vectors():
-        fetched.append(1)
-        return X
+    @step(volatile=True)
+    def _t_version(audio) -> int:
+        return state["version"]
 
-    cache = MemoryCache()
-    first = k_sweep(vectors, SweepParams(k_max=5), cache=cache, input_key="x")
-    again = k_sweep(vectors, SweepParams(k_max=5), cache=cache, input_key="x")
-    assert again is first and len(fetched) == 1  # the hit never fetched the vectors
-    with pytest.raises(SongsimError, match="input_key"):
-        k_sweep(vectors, SweepParams(k_max=5), cache=cache)
+    @step
+    def _t_numbers(audio, _t_version, size: int = 3) -> list:
+        runs.append("numbers")
+        return list(range(size * _t_version))
+
+    @step
+    def _t_total(_t_numbers, _t_version: Lazy = None, scale: int = 1) -> int:
+        runs.append("total")
+        return scale * sum(_t_numbers)
+
+    try:
+        assert STEPS["_t_total"].inputs == ("_t_numbers", "_t_version")
+        assert STEPS["_t_total"].lazy == {"_t_version"}
+        ds = type("Tiny", (), {"audio_fingerprint": "a1", "fingerprint": "f1"})()
+        cache = MemoryCache()
+        flow = Flow(ds, cache=cache)
+        assert flow.get("_t_total") == 3 and runs == ["numbers", "total"]
+        assert flow.get("_t_total") == 3 and runs == ["numbers", "total"]  # a hit: nothing runs
+        assert flow.get("_t_total", scale=2) == 6 and runs[-1] == "total" and len(runs) == 3
+        first = flow.key("_t_total")
+        assert flow.key("_t_total", size=4).digest != first.digest  # an upstream parameter
+        state["version"] = 2  # a new checkpoint, say: every key after it changes
+        assert Flow(ds, cache=cache).key("_t_total").digest != first.digest
+        assert Flow(ds, cache=cache).get("_t_total") == sum(range(6))
+        other = type("Tiny", (), {"audio_fingerprint": "a2", "fingerprint": "f2"})()
+        assert Flow(other).key("_t_total").digest != Flow(ds).key("_t_total").digest
+        with pytest.raises(TypeError, match="no parameter sise"):
+            flow.get("_t_total", sise=4)
+        given = Flow(given={"_t_numbers": [5, 5], "_t_version": 1})
+        assert given.get("_t_total") == 10 and runs[-1] == "total"
+    finally:
+        for name in ("_t_version", "_t_numbers", "_t_total"):
+            STEPS.pop(name, None)
+
+
+def test_a_step_code_version_is_derived_from_the_modules_it_reads():
+    from songsim.flow import STEPS, _closure, derived_code
+    from songsim.steps import clusters
+
+    files = {p.name for p in _closure(Path(clusters.__file__).resolve())}
+    assert {"clustering.py", "clusters.py", "params.py", "flow.py"} <= files
+    assert "results.py" not in files  # the dashboard is not read by the steps
+    assert STEPS["k_sweep"].code == derived_code(clusters.k_sweep)
 
 
 def test_the_steps_after_an_embedding_are_keyed_through_it_and_equal_their_references(demo_ds):
@@ -208,54 +248,38 @@ def test_the_steps_after_an_embedding_are_keyed_through_it_and_equal_their_refer
     import pandas as pd
     from sklearn.metrics import adjusted_mutual_info_score
 
-    from songsim import downstream
     from songsim.analysis.clustering import KSweep
     from songsim.analysis.evaluation import community_labels, score_embedding
     from songsim.cache import MemoryCache
     from songsim.params import GraphParams, SweepParams
-    from songsim.pipeline import song_graph
+    from songsim.steps import Flow, comparison
 
     X = np.random.default_rng(2).standard_normal((demo_ds.n_tracks, 6)).astype(np.float32)
-    cache, fetched = MemoryCache(), []
-
-    def vectors():
-        fetched.append(1)
-        return X
+    cache = MemoryCache()
+    flow = Flow(demo_ds, cache=cache, given={"track_vectors": X})
 
     sweep = SweepParams(k_max=8)
-    first = downstream.comparison(
-        demo_ds, vectors, 5, "labels", sweep=sweep, cache=cache, input_key="v1"
-    )
+    first = comparison(flow, "labels", k=5, sweep=sweep)
     labels = KSweep(sweep.ks, random_state=0).fit(X).labels_[5]
     assert first.scores["ami"] == pytest.approx(adjusted_mutual_info_score(demo_ds.labels, labels))
     assert first.table.to_numpy().sum() == demo_ds.n_tracks and first.left_out == 0
-    again = downstream.comparison(
-        demo_ds, vectors, 5, "labels", sweep=sweep, cache=cache, input_key="v1"
-    )
-    assert again is first and len(fetched) == 1
-    other = downstream.comparison(
-        demo_ds, lambda: X[::-1].copy(), 5, "labels", sweep=sweep, cache=cache, input_key="v2"
-    )
-    assert other is not first  # new vectors upstream: computed again
+    assert comparison(flow, "labels", k=5, sweep=sweep) is first
+    other = Flow(demo_ds, cache=cache, given={"track_vectors": X[::-1].copy()})
+    assert comparison(other, "labels", k=5, sweep=sweep) is not first  # new vectors upstream
 
     graph = GraphParams()
-    row = downstream.embedding_scores(demo_ds, X, graph=graph, sweep=sweep, cache=cache)
-    communities = community_labels(*song_graph(demo_ds, graph))
+    row = flow.get("embedding_scores", graph=graph, sweep=sweep)
+    communities = community_labels(*flow.get("song_graph", graph=graph))
     ref = score_embedding(
         X, labels=demo_ds.complete_labels, communities=communities, sweep=KSweep(sweep.ks).fit(X)
     )
     assert row == ref
-    by_community = downstream.comparison(
-        demo_ds, X, 5, "communities", graph=graph, sweep=sweep, cache=cache
-    )
+    by_community = comparison(flow, "communities", k=5, graph=graph, sweep=sweep)
     assert list(by_community.table.columns.names) == ["community"]
     assert isinstance(by_community.table, pd.DataFrame)
+    outside = flow.get("cluster_labels", k=12, sweep=sweep)  # k past the sweep: its own k-means
+    assert len(np.unique(outside)) == 12
 
-    keep, edges, pos = downstream.graph_layout(
-        demo_ds, graph, max_nodes=50, edges_per_node=3, cache=cache
-    )
+    keep, edges, pos = flow.get("graph_layout", graph=graph, max_nodes=50, edges_per_node=3)
     assert len(keep) == 50 and pos.shape == (50, 2) and edges.max() < 50
-    assert (
-        downstream.graph_layout(demo_ds, graph, max_nodes=50, edges_per_node=3, cache=cache)[2]
-        is pos
-    )
+    assert flow.get("graph_layout", graph=graph, max_nodes=50, edges_per_node=3)[2] is pos

@@ -1,5 +1,5 @@
 """Scores of one embedding: its k sweep, and its k-means clusters against the graph's communities
-and the labels (AMI, ARI, V-measure, precision@10). :func:`songsim.downstream.evaluate` runs them
+and the labels (AMI, ARI, V-measure, precision@10). :func:`songsim.steps.evaluate` runs them
 over every embedding of a dataset (``songsim evaluate``)."""
 
 from __future__ import annotations

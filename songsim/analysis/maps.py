@@ -30,6 +30,12 @@ WARM_ITER = 100
 WARM_ITER_FFT = 60
 
 
+def perplexity_cap(n_points: int, cap: float) -> int:
+    """The largest perplexity t-SNE allows for ``n_points`` points: ``cap``, or (n − 1) / 3
+    (rounded down, at least 1) for fewer points — the one home of that rule."""
+    return int(max(1, min(cap, (n_points - 1) // 3)))
+
+
 class TSNEMapper:
     """t-SNE maps of one set of points at any perplexity up to ``max_perplexity``, in
     scikit-learn's shape: ``TSNEMapper(...).fit(X)`` then ``transform(perplexity)``.
@@ -53,7 +59,7 @@ class TSNEMapper:
     distances_ : np.ndarray [shape=(n, k)] float32, the distances to them
     """
 
-    def __init__(self, *, max_perplexity: float = 50.0, random_state: int = 0, n_jobs: int = 1):
+    def __init__(self, *, max_perplexity: float, random_state: int = 0, n_jobs: int = 1):
         self.max_perplexity = max_perplexity
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -69,7 +75,7 @@ class TSNEMapper:
         if len(X) < 4:
             raise SongsimError("t-SNE needs at least 4 points")
         self.X_ = X
-        self.max_perplexity_ = float(min(self.max_perplexity, (len(X) - 1) / 3))
+        self.max_perplexity_ = float(perplexity_cap(len(X), self.max_perplexity))
         index = get_knn_index(
             X,
             "exact" if len(X) < 1000 else "annoy",
@@ -101,13 +107,14 @@ class TSNEMapper:
 
     def transform(
         self,
-        perplexity: float = 30.0,
+        perplexity: float,
         *,
         n_iter: int = 500,
         init: np.ndarray | None = None,
         progress=None,
     ) -> np.ndarray:
-        """The t-SNE map ``(n, 2)`` at ``perplexity`` (clipped to the allowed range).
+        """The t-SNE map ``(n, 2)`` at ``perplexity`` (1 to ``max_perplexity_``: a value to fit to
+        the points is fitted by :meth:`songsim.params.MapParams.fit`, which says so).
 
         With ``init`` (a map of the same points, e.g. at the previous perplexity) the
         optimisation starts from it and runs :data:`WARM_ITER` iterations without early
@@ -116,7 +123,12 @@ class TSNEMapper:
         from openTSNE import TSNEEmbedding
         from openTSNE.initialization import pca as pca_init
 
-        perplexity = float(np.clip(perplexity, 1.0, self.max_perplexity_))
+        if not 1.0 <= perplexity <= self.max_perplexity_:
+            raise SongsimError(
+                f"perplexity {perplexity:g} is outside 1–{self.max_perplexity_:g} for "
+                f"{len(self.X_)} points"
+            )
+        perplexity = float(perplexity)
         # the optimisation scales P in place for early exaggeration and back, which is not exact in
         # floating point: each run gets P of its own, so a perplexity always gives one map
         affinities = self.affinities_at(perplexity)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from .options import KIND_HELP, kind_name_arg, positive, random_state_option, server_options
+from .options import (
+    KIND_HELP,
+    graph_options,
+    kind_name_arg,
+    positive,
+    random_state_option,
+    server_options,
+)
 from .output import print_json
 
 
 def cmd_evaluate(args) -> None:
     from ..data.store import load_dataset
-    from ..downstream import evaluate
     from ..params import GraphParams
     from ..progress import terminal_callback
+    from ..steps import evaluate
 
     graph = GraphParams(min_playlists=args.min_playlists, method=args.method, refine=args.refine)
     out = evaluate(
@@ -87,9 +93,9 @@ def cmd_tags(args) -> None:
     from ..analysis.tags import top_tags
     from ..cache import MemoryCache
     from ..data.store import load_dataset
-    from ..downstream import group_tags, track_tags
     from ..embeddings.kinds import VOCABULARIES
     from ..progress import terminal_callback
+    from ..steps import Flow
 
     if args.by == "track" and args.save_to_server is not None:
         from ..errors import SongsimError
@@ -99,8 +105,9 @@ def cmd_tags(args) -> None:
         )
     ds = load_dataset(args.name)
     vocabularies = list(VOCABULARIES) if args.vocabulary == "both" else [args.vocabulary]
-    cache = MemoryCache()  # each vocabulary's tags read once, for the tracks and the groups
-    probs = {v: track_tags(ds, v, cache=cache, progress=terminal_callback()) for v in vocabularies}
+    # each vocabulary's tags read once, for the tracks and the groups
+    flow = Flow(ds, cache=MemoryCache(), progress=terminal_callback())
+    probs = {v: flow.get("track_tags", vocabulary=v) for v in vocabularies}
     if args.by == "track":
         tops = {v: top_tags(p, args.n) for v, p in probs.items()}
         rows = [
@@ -114,8 +121,10 @@ def cmd_tags(args) -> None:
                 words = " | ".join(f"{v}: {', '.join(r[f'tags_{v}'])}" for v in vocabularies)
                 print(f"{r['track_id']}  {words}")
         return
-    groups, what = _groups(ds, args)
-    tables = {v: group_tags(ds, groups, v, n=args.n, cache=cache) for v in vocabularies}
+    groups, what = _groups(flow, args)
+    tables = {
+        v: flow.get("group_tags", vocabulary=v, groups=groups, n_tags=args.n) for v in vocabularies
+    }
     if args.save_to_server is not None:
         _save_groups(ds, groups, tables, args)
     if args.json:
@@ -159,33 +168,21 @@ def _save_groups(ds, groups, tables, args) -> None:
 VOCABULARY_WORDS = {"MSD": "genre, era (MSD)", "MTT": "instruments, voice, mood (MTT)"}
 
 
-def _groups(ds, args):
+def _groups(flow, args):
     """The cluster or community of every track, and a line saying how they were found: the
-    same steps as the dashboard (:mod:`songsim.pipeline`), k by default the best-silhouette k."""
+    same steps as the dashboard (:mod:`songsim.steps`), k by default the best-silhouette k."""
     import numpy as np
 
     from ..params import GraphParams, SweepParams
-    from ..pipeline import k_sweep, song_graph, track_vectors
 
+    ds = flow.ds
     if args.by == "cluster":
-        from ..analysis.clustering import kmeans
-
-        X = track_vectors(ds, args.kind)
-        sweep = k_sweep(X, SweepParams(random_state=args.random_state))
-        k = args.k or sweep.best_k_
-        if k >= ds.n_tracks:
-            from ..errors import SongsimError
-
-            raise SongsimError(f"--k {k}: dataset '{ds.name}' has only {ds.n_tracks} tracks")
-        # the dashboard's clusters at k: the sweep's, unless k lies outside it
-        labels = (
-            sweep.labels_[k]
-            if k in sweep.labels_
-            else kmeans(X, k, random_state=args.random_state)[0]
-        )
+        sweep = SweepParams(random_state=args.random_state)
+        k = args.k or flow.get("k_sweep", kind=args.kind, sweep=sweep).best_k_
+        labels = flow.get("cluster_labels", kind=args.kind, sweep=sweep, k=k)
         how = "k" if args.k else "k of the best silhouette"
         return labels, f"k-means, {how} = {k}, on the {args.kind} embedding"
-    graph, res = song_graph(ds, GraphParams(random_state=args.random_state))
+    graph, res = flow.get("song_graph", graph=GraphParams(random_state=args.random_state))
     groups = np.full(ds.n_tracks, None, dtype=object)
     groups[graph.nodes] = res.membership
     return (
@@ -194,9 +191,38 @@ def _groups(ds, args):
     )
 
 
+def cmd_steps(args) -> None:
+    """``songsim steps``: the step graph — each step, what it reads, its parameters."""
+    from .. import steps  # noqa: F401  (every step declared)
+    from ..flow import described
+
+    if args.dashboard:
+        from ..ui import figures, results  # noqa: F401  (the dashboard's steps too)
+    rows = described()
+    if args.json:
+        print_json(rows)
+        return
+    for r in rows:
+        reads = ", ".join(f"{i}?" if i in r["lazy"] else i for i in r["reads"]) or "—"
+        params = ", ".join(p if d is None else f"{p}={d}" for p, d in r["params"].items())
+        mark = " (volatile)" if r["volatile"] else " (shared)" if r["shared"] else ""
+        print(f"{r['step']}{mark}\n    reads {reads}" + (f"\n    takes {params}" if params else ""))
+
+
 def add_commands(sub) -> None:
-    from ..analysis.communities import METHODS
     from ..embeddings import KINDS, best_kind
+
+    s = sub.add_parser(
+        "steps",
+        help="the step graph: each step, what it reads and its parameters",
+        description="Every step of songsim's step graph as it is declared in the code: what it "
+        "reads (other steps; '?' when read only if needed) and the parameters it takes, with "
+        "their defaults. The runner keys each result through these, so this is the graph "
+        "every cache key follows.",
+    )
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--dashboard", action="store_true", help="with the dashboard's charts")
+    s.set_defaults(func=cmd_steps)
 
     s = sub.add_parser(
         "evaluate",
@@ -207,26 +233,7 @@ def add_commands(sub) -> None:
     )
     s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument("--json", action="store_true", help="print JSON (keys in the README)")
-    s.add_argument(
-        "--method",
-        default="leading-eigenvector",
-        choices=list(METHODS),
-        help="community method (default leading-eigenvector)",
-    )
-    s.add_argument(
-        "--refine",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="Newman's vertex-moving refinement after the communities are found (default: on; "
-        "--no-refine gives the method as published)",
-    )
-    s.add_argument(
-        "--min-playlists",
-        type=positive,
-        default=1,
-        metavar="N",
-        help="songs need at least N playlists to join the graph (default 1; the paper uses 10)",
-    )
+    graph_options(s, "method", "refine", "min_playlists")
     s.add_argument("--train", action="store_true", help="train models that have no checkpoint yet")
     s.add_argument(
         "--kinds",
@@ -303,25 +310,7 @@ def add_commands(sub) -> None:
         metavar="FILE",
         help="whitespace-separated 'source target [weight]' lines; '#' starts a comment",
     )
-    s.add_argument(
-        "--method",
-        default="leading-eigenvector",
-        choices=list(METHODS),
-        help="community method (default leading-eigenvector)",
-    )
-    s.add_argument(
-        "--max-communities",
-        type=positive,
-        metavar="N",
-        help="leading eigenvector: at most N communities per component",
-    )
-    s.add_argument(
-        "--refine",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="Newman's vertex-moving refinement after the communities are found (default: on, "
-        "as everywhere; --no-refine gives the method as published)",
-    )
+    graph_options(s, "method", "max_communities", "refine")
     random_state_option(s)
     s.add_argument("--json", action="store_true", help="print JSON, with every node's community")
     s.set_defaults(func=cmd_communities)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SongsimError
-from .options import clips_arg, positive, scheduler_option, server_options
+from .options import clips_arg, graph_options, positive, scheduler_option, server_options
 from .output import print_json
 
 # -- commands ----------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def cmd_info(args) -> None:
 
 def cmd_graph(args) -> None:
     from ..data.store import load_dataset
-    from ..pipeline import dataset_graph
+    from ..steps import dataset_graph
 
     if args.scheduler and args.edges is None:
         raise SongsimError(
@@ -177,7 +177,7 @@ def _graph_as_incidence(ds, args) -> None:
     """``graph --incidence``: the graph held as its playlist incidence, its leading-eigenvector
     communities and (with ``--count-edges``) its edge count."""
     from ..analysis.communities import detect
-    from ..pipeline import dataset_incidence_graph
+    from ..steps import dataset_incidence_graph
 
     g = dataset_incidence_graph(ds, min_playlists=args.min_playlists)
     result = detect(g, max_communities=args.max_communities)
@@ -227,20 +227,7 @@ CLUSTER_HELP = (
 def _graph_options(s) -> None:
     s.add_argument("name", help="dataset name (see 'list')")
     s.add_argument("--json", action="store_true", help="print JSON")
-    s.add_argument(
-        "--min-playlists",
-        type=positive,
-        default=1,
-        metavar="N",
-        help="songs must be in at least N playlists (default 1)",
-    )
-    s.add_argument(
-        "--min-weight",
-        type=positive,
-        default=1,
-        metavar="W",
-        help="edges need at least W shared playlists (default 1)",
-    )
+    graph_options(s, "min_playlists", "min_weight")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -127,3 +127,48 @@ def server_options(s, *, saving: bool = False) -> None:
         help="with --save-to-server: overwrite this server playlist (a name or an id) even if "
         "songsim did not make it",
     )
+
+
+def graph_options(s, *fields: str) -> None:
+    """Options for the song graph's parameters ``fields`` (of
+    :class:`~songsim.params.GraphParams`), their defaults GraphParams' own: one home."""
+    import argparse
+
+    from ..analysis.communities import METHODS
+    from ..params import GraphParams
+
+    default = GraphParams()
+    options = {
+        "method": dict(
+            default=default.method,
+            choices=list(METHODS),
+            help=f"community method (default {default.method})",
+        ),
+        "refine": dict(
+            action=argparse.BooleanOptionalAction,
+            default=default.refine,
+            help="Newman's vertex-moving refinement after the communities are found (default: "
+            f"{'on' if default.refine else 'off'}; --no-refine gives the method as published)",
+        ),
+        "max_communities": dict(
+            type=positive,
+            default=default.max_communities,
+            metavar="N",
+            help="leading eigenvector: at most N communities per component (default: automatic)",
+        ),
+        "min_playlists": dict(
+            type=positive,
+            default=default.min_playlists,
+            metavar="N",
+            help=f"songs need at least N playlists to join the graph (default "
+            f"{default.min_playlists}; the paper uses 10)",
+        ),
+        "min_weight": dict(
+            type=positive,
+            default=default.min_weight,
+            metavar="W",
+            help=f"edges need at least W shared playlists (default {default.min_weight})",
+        ),
+    }
+    for field in fields:
+        s.add_argument("--" + field.replace("_", "-"), **options[field])

@@ -135,16 +135,16 @@ def vectors_key(ds: Dataset, sp: Spec) -> str:
     return _digest(f"{sp.key}:{ds.audio_fingerprint}")
 
 
-def embedding_key(ds: Dataset, kind: str) -> str:
-    """What identifies the track vectors of embedding ``kind`` of ``ds`` without computing them
-    (:attr:`Embedding.key`): a model kind's checkpoint is looked up by its manifest; raises
-    CheckpointError when none fits."""
+def embedding_key(ds: Dataset, kind: str, random_state: int = 0) -> str:
+    """What identifies the track vectors of embedding ``kind`` of ``ds`` (seeded by
+    ``random_state``) without computing them (:attr:`Embedding.key`): a model kind's checkpoint
+    is looked up by its manifest; raises CheckpointError when none fits."""
     k, _ = split_kind(kind)
     if k == "raw":
         return _digest(f"raw:{ds.audio_fingerprint}")
     if k in COMPOSITES:
         return _digest(f"{k}:" + ":".join(embedding_key(ds, part) for part in COMPOSITES[k]))
-    return vectors_key(ds, spec(ds, kind))
+    return vectors_key(ds, spec(ds, kind, random_state=random_state))
 
 
 def _digest(text: str) -> str:

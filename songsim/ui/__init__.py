@@ -1,15 +1,17 @@
-"""The dashboard's layer over the pipeline: pages import ``from songsim import ui`` and only lay
+"""The dashboard's layer over the steps (:mod:`songsim.steps`): pages import ``from songsim import ui`` and only lay
 out what these functions return.
 
 * :mod:`.navigation` — the pages and the router that runs them;
 * :mod:`.settings` — settings that survive page switches;
 * :mod:`.session` — the session's dataset and playlist upload, server-side ingest;
-* :mod:`.cached` — cached pipeline steps: models, embeddings, k sweeps, clusters and their tags
-  (each keys its cache on the dataset's fingerprints itself); :mod:`.maps`, :mod:`.compare` and
-  :mod:`.similar` — the steps of the Map, Compare and Similar songs pages, over those;
+* :mod:`.stepcache` — the dashboard's flow: the steps' results in Streamlit's caches (with
+  :mod:`.media`'s bytes the only Streamlit caches);
+* :mod:`.results` — models, embeddings, k sweeps, clusters and their tags, asked for by step name
+  (never by key); :mod:`.maps`, :mod:`.compare` and :mod:`.similar` — the Map, Compare and
+  Similar songs pages' results, over those;
 * :mod:`.selection` — what one page picks and every page shows: k, the song, the highlighted group;
 * :mod:`.graphs` — the session's song graph, its communities and the drawn network;
-* :mod:`.figures` — the charts as Vega-Lite specs, each keyed on what it shows;
+* :mod:`.figures` — the charts and map drawings, declared as steps;
 * :mod:`.media` — audio, spectrogram images and escaped text;
 * :mod:`.server` — the user's music server: its link and the playlists saved to it.
 """
@@ -22,29 +24,6 @@ from ..errors import SongsimError
 from ..models.checkpoints import describe as describe_checkpoint
 from ..params import GraphParams, MapParams, SweepParams
 from . import _preload  # noqa: F401  (first: see its docstring)
-from .cached import (
-    KINDS_LABELS,
-    MODEL_CHOICES,
-    available_kinds,
-    checkpoint_available,
-    checkpoint_summary,
-    cluster_sizes,
-    cluster_tags,
-    clusters,
-    community_tags,
-    default_kind,
-    embedding,
-    k_sweep,
-    kind_label,
-    model,
-    model_defaults,
-    reconstructions,
-    short_kind_label,
-    tags_available,
-    tags_computed,
-    train_model,
-    training_views,
-)
 from .compare import (
     comparison,
     embedding_scores,
@@ -73,6 +52,13 @@ from .graphs import (
     graph_view,
     has_graph,
 )
+from .library import (
+    ingest_folder,
+    training_refused,
+    updatable,
+    update_library,
+    writes_allowed,
+)
 from .links import publish as publish_view
 from .links import restore as restore_view
 from .maps import (
@@ -94,6 +80,29 @@ from .media import (
     viewer_text,
 )
 from .navigation import pages, router
+from .results import (
+    KINDS_LABELS,
+    MODEL_CHOICES,
+    available_kinds,
+    checkpoint_available,
+    checkpoint_summary,
+    cluster_sizes,
+    cluster_tags,
+    clusters,
+    community_tags,
+    default_kind,
+    embedding,
+    k_sweep,
+    kind_label,
+    model,
+    model_defaults,
+    reconstructions,
+    short_kind_label,
+    tags_available,
+    tags_computed,
+    train_model,
+    training_views,
+)
 from .selection import (
     PICKER_ALL,
     chosen_k,
@@ -129,22 +138,16 @@ from .session import (
     current_upload,
     dataset_names,
     default_dataset,
-    ingest_folder,
-    ingest_roots,
     progress_callback,
     show_dataset,
     stop_training,
     take_news,
     take_upload,
-    training_refused,
     training_was_stopped,
-    updatable,
-    update_library,
     upload_outcome,
     uploader_key,
-    writes_allowed,
 )
-from .settings import setting, widget_key
+from .settings import ingest_roots, setting, widget_key
 from .similar import (
     exports,
     grow,

@@ -16,7 +16,7 @@ import sklearn.decomposition  # noqa: F401
 import sklearn.metrics  # noqa: F401
 import torch  # noqa: F401
 
-from .. import pipeline  # noqa: F401
+from .. import steps  # noqa: F401
 from ..analysis import clustering, communities, compare, evaluation, maps, similar, tags  # noqa: F401
 from ..data import demo, ingest  # noqa: F401
 from ..embeddings import kinds, modeling  # noqa: F401

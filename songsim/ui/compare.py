@@ -1,14 +1,15 @@
-"""The Compare page's steps: clusters against communities and labels (contingency and scores), and
-every embedding's figures side by side, from the cached k sweeps."""
+"""The Compare page's results: clusters against communities and labels (contingency and scores),
+and every embedding's figures side by side — the ``comparison_with_*`` and ``embedding_scores``
+steps of :mod:`songsim.steps`, asked for by name."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .. import downstream, pipeline
 from ..data.datasets import Dataset
-from .cached import embedding, short_kind_label
-from .stepcache import APP_CACHE
+from ..steps import comparison as compared
+from .results import ensure_embedded, short_kind_label
+from .stepcache import app_flow
 
 
 def scores_table(rows: list[dict]) -> pd.DataFrame:
@@ -19,19 +20,11 @@ def scores_table(rows: list[dict]) -> pd.DataFrame:
 
 def comparison(ds: Dataset, graph, kind: str, k: int, against: str) -> tuple[dict, dict, int]:
     """``(contingency heatmap spec, scores, tracks left out)`` of the k-means clusters against
-    'communities' (of the graph with parameters ``graph``) or 'labels': the pipeline's
-    :func:`~songsim.downstream.comparison` step, keyed through the embedding's checkpoint."""
+    'communities' (of the graph with parameters ``graph``) or 'labels'."""
     from .charts import contingency_heatmap, spec
 
-    done = downstream.comparison(
-        ds,
-        lambda: embedding(ds, kind),  # fetched only when the sweep is not cached
-        k,
-        against,
-        graph=graph,
-        cache=APP_CACHE,
-        input_key=pipeline.track_vectors_key(ds, kind),
-    )
+    ensure_embedded(ds, kind)
+    done = compared(app_flow(ds), against, kind=kind, k=k, graph=graph)
     return spec(contingency_heatmap(done.table)), done.scores, done.left_out
 
 
@@ -49,16 +42,11 @@ def scorable_kinds(ds: Dataset, kinds) -> list[str]:
 
 
 def embedding_scores(ds: Dataset, graph, kind: str) -> dict:
-    """One row of the Compare table: ``kind``'s figures (the pipeline's
-    :func:`~songsim.downstream.embedding_scores` step, as ``songsim evaluate`` gives them)
-    against the communities of the graph with parameters ``graph``."""
-    row = downstream.embedding_scores(
-        ds,
-        lambda: embedding(ds, kind),
-        graph=graph,
-        cache=APP_CACHE,
-        input_key=pipeline.track_vectors_key(ds, kind),
-    )
+    """One row of the Compare table: ``kind``'s figures (the ``embedding_scores`` step, as
+    ``songsim evaluate`` gives them) against the communities of the graph with parameters
+    ``graph``."""
+    ensure_embedded(ds, kind)
+    row = app_flow(ds).get("embedding_scores", kind=kind, graph=graph)
     return {"embedding": short_kind_label(kind), **row}
 
 

@@ -21,6 +21,9 @@ WEBGL_ABOVE = 5_000
 #: Side of the square the map's coordinates are scaled into.
 SPAN = 1000.0
 LAYER = "songs"
+#: What a song's tooltip shows: who and what it is, then the tags of the taggers that heard it.
+TOOLTIP = ("title", "artist", "track_id")
+WORDS = ("tags", "sound")
 
 
 def _rgb(hex_colour: str) -> list[int]:
@@ -53,8 +56,9 @@ def deck_map(
     highlight: np.ndarray | None = None,
     height: int = 560,
 ):
-    """A :class:`DrawnDeck` of ``points`` (x, y, ``color``, title, artist, track_id; index = track
-    row): hover shows a song, a click picks it (layer :data:`LAYER`), wheel and drag zoom and pan."""
+    """A :class:`DrawnDeck` of ``points`` (x, y, ``color``, title, artist, track_id, and tags and
+    sound where the taggers have heard the library; index = track row): hover shows a song and
+    its words, a click picks it (layer :data:`LAYER`), wheel and drag zoom and pan."""
     import pydeck as pdk
 
     xy = points[["x", "y"]].to_numpy(np.float64)
@@ -73,6 +77,7 @@ def deck_map(
             "title": points["title"].astype(str).to_numpy(),
             "artist": points["artist"].astype(str).to_numpy(),
             "track_id": points["track_id"].astype(str).to_numpy(),
+            **{c: points[c].astype(str).to_numpy() for c in WORDS if c in points},
         }
     )
     layers = [
@@ -128,7 +133,7 @@ def deck_map(
         views=[view],
         initial_view_state=state,
         map_style=None,
-        tooltip={"text": "{title}\n{artist}\n{track_id}"},
+        tooltip={"text": "\n".join(f"{{{c}}}" for c in TOOLTIP + WORDS if c in data)},
         height=height,
     )
     return DrawnDeck(deck, LAYER, data)

@@ -1,102 +1,85 @@
-"""The dashboard's charts as Vega-Lite specs, each built once per what it shows.
+"""The dashboard's charts and map drawings, each a step of the flow (:mod:`songsim.flow`).
 
 Pages pass what was chosen (the embedding, k, the graph's parameters, the colouring, the picked
-song…) and never a cache key: each function names everything its chart depends on in its own key,
-together with the dataset's fingerprints, so a rerun that changes nothing the chart shows reuses
-the spec instead of rebuilding it (≈ 20–60 ms a chart).
+song…) and never a key: each drawing is declared with the steps it reads, so the runner keys it
+through them — a new checkpoint, upload or tagger run draws anew, and a rerun that changes
+nothing a chart shows reuses it (≈ 20–60 ms a chart).
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import numpy as np
 
 from ..data.datasets import Dataset
+from ..flow import Lazy, step
 from ..params import GraphParams, MapParams
+from ..steps import TrackMap
+from .stepcache import app_flow
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _spec(key: tuple, _build) -> dict:
-    from .charts import spec
+@step
+def sweep_chart(k_sweep, k: int) -> dict:
+    """Silhouette and elbow curves of the k sweep, with ``k`` marked (a Vega-Lite spec)."""
+    from .charts import spec, sweep_charts
 
-    return spec(_build())
-
-
-def _cached(ds: Dataset, key: tuple, build, kind: str | None = None) -> dict:
-    """The spec of the chart ``build()`` makes, once per ``key`` and version of ``ds`` (clips, and
-    playlists with the session's upload) and — for a chart of an embedding ``kind`` — per
-    version of its vectors (a new checkpoint draws anew)."""
-    vectors = _vectors_key(ds, kind) if kind else None
-    return _spec((ds.fingerprint, ds.audio_fingerprint, vectors, *key), build)
+    return spec(
+        sweep_charts(k_sweep.table(), elbow_k=k_sweep.elbow_k_, best_k=k_sweep.best_k_, chosen_k=k)
+    )
 
 
-def _vectors_key(ds: Dataset, kind: str) -> str:
-    from .. import pipeline
-
-    return pipeline.track_vectors_key(ds, kind)
-
-
-def sweep_spec(ds: Dataset, kind: str, k: int) -> dict:
-    """Silhouette and elbow curves of ``kind``'s k sweep, with ``k`` marked."""
-    from .cached import k_sweep
-    from .charts import sweep_charts
-
-    def build():
-        r = k_sweep(ds, kind)
-        return sweep_charts(r["table"], elbow_k=r["elbow_k"], best_k=r["best_k"], chosen_k=k)
-
-    return _cached(ds, ("sweep", kind, k), build, kind)
-
-
-def cluster_sizes_spec(ds: Dataset, kind: str, k: int) -> dict:
+@step
+def cluster_sizes_chart(cluster_labels, k: int) -> dict:
     """Bars of the cluster sizes at ``k``, clickable (a click highlights the cluster)."""
-    from .cached import cluster_sizes
-    from .charts import bar_sizes
+    from .charts import bar_sizes, spec
 
-    return _cached(
-        ds,
-        ("cluster_sizes", kind, k),
-        lambda: bar_sizes(cluster_sizes(ds, kind, k), selectable=True),
-        kind,
-    )
+    sizes = np.bincount(cluster_labels, minlength=k).tolist()
+    return spec(bar_sizes(sizes, selectable=True))
 
 
-def community_sizes_spec(ds: Dataset, graph: GraphParams) -> dict:
-    """Bars of the community sizes of the graph with parameters ``graph``, clickable."""
-    from .charts import bar_sizes
-    from .graphs import current_graph
+@step
+def community_sizes_chart(song_graph) -> dict:
+    """Bars of the community sizes of the song graph, clickable."""
+    from .charts import bar_sizes, spec
 
-    return _cached(
-        ds,
-        ("community_sizes", graph),
-        lambda: bar_sizes(current_graph(ds, graph)[1].sizes, what="community", selectable=True),
-    )
+    return spec(bar_sizes(song_graph[1].sizes, what="community", selectable=True))
 
 
-def graph_spec(
-    ds: Dataset,
-    graph: GraphParams,
+@step
+def loss_chart(checkpoint) -> dict:
+    """Training and validation loss per epoch of the checkpoint."""
+    from .charts import loss_curves, spec
+
+    return spec(loss_curves(checkpoint[1]["history"]))
+
+
+@step
+def graph_drawing(
+    dataset,
+    song_graph,
+    cluster_labels: Lazy,
+    *,
+    graph: GraphParams = GraphParams(),
     kind: str,
     k: int,
-    *,
     color: str,
     max_nodes: int,
     picked: int | None,
     group: tuple | None,
 ) -> dict:
     """The drawn graph: its ``max_nodes`` nodes of highest degree coloured by ``color``
-    ('community' or 'cluster': ``kind``'s k-means at ``k``), the ``picked`` song and its strongest
+    ('community' or 'cluster': the clusters at ``k``), the ``picked`` song and its strongest
     links marked, ``group`` (``("cluster" | "community", id)``) highlighted."""
-    from .cached import clusters
-    from .charts import graph_chart
+    from .charts import graph_chart, spec
     from .graphs import graph_neighbours, graph_view
     from .maps import highlight
 
-    def build():
-        nodes, lines = graph_view(
-            ds, graph, max_nodes, clusters(ds, kind, k) if color == "cluster" else None
-        )
-        mask = highlight(ds, kind, k, graph, group=group)
-        return graph_chart(
+    ds = dataset
+    nodes, lines = graph_view(
+        ds, graph, max_nodes, cluster_labels() if color == "cluster" else None
+    )
+    mask = highlight(ds, kind, k, graph, group=group)
+    return spec(
+        graph_chart(
             nodes,
             lines,
             color=color,
@@ -106,86 +89,117 @@ def graph_spec(
             else graph_neighbours(ds, graph, picked)["row"].tolist(),
             highlight=None if mask is None else mask[nodes.index.to_numpy()],
         )
+    )
 
-    return _cached(ds, ("graph", graph, color, kind, k, max_nodes, picked, group), build, kind)
+
+def _drawing(ds, kind, drawn, k, graph, color, picked, search, group, webgl: bool):
+    """The map ``drawn`` of ``kind`` coloured by ``color``: a Vega-Lite spec, or a WebGL deck
+    (:mod:`songsim.ui.deck`) when ``webgl`` — one body for both, so they cannot drift."""
+    from .charts import scatter_map, spec
+    from .deck import deck_map
+    from .maps import highlight, map_points
+    from .similar import similar
+
+    points = map_points(ds, drawn.xy, kind, k, graph)
+    neighbours = [] if picked is None else similar(ds, kind, picked, 10)["row"].tolist()
+    mask = highlight(ds, kind, k, graph, search, group)
+    if webgl:
+        return deck_map(points, color=color, picked=picked, neighbours=neighbours, highlight=mask)
+    return spec(
+        scatter_map(points, color=color, picked=picked, neighbours=neighbours, highlight=mask)
+    )
 
 
-def map_spec(
-    ds: Dataset,
-    kind: str,
-    params: MapParams,
-    k: int,
-    graph: GraphParams,
+@step
+def map_chart(
+    dataset,
+    vectors_id,
+    cluster_labels,
     *,
+    kind: str,
+    drawn: TrackMap,
+    k: int,
+    graph: GraphParams = GraphParams(),
     color: str,
+    heard: tuple,
     picked: int | None,
     search: str,
     group: tuple | None,
 ) -> dict:
-    """The 2-D map of ``kind`` with parameters ``params``, coloured by ``color`` ('cluster' at
-    ``k``, 'community' of ``graph``, or 'label'); the ``picked`` song and its 10 nearest songs
-    marked; the songs ``search`` and ``group`` leave highlighted."""
-    from .cached import tags_computed
-    from .charts import scatter_map
-    from .maps import highlight, map_points, track_map
-    from .similar import similar
-
-    def build():
-        xy = track_map(ds, kind, params).xy
-        return scatter_map(
-            map_points(ds, xy, kind, k, graph),
-            color=color,
-            picked=picked,
-            neighbours=[] if picked is None else similar(ds, kind, picked, 10)["row"].tolist(),
-            highlight=highlight(ds, kind, k, graph, search, group),
-        )
-
-    heard = (tags_computed(ds, "MSD"), tags_computed(ds, "MTT"))
-    key = ("map", kind, params, k, graph, color, heard, picked, search, group)
-    return _cached(ds, key, build, kind)
+    """The map ``drawn`` as a Vega-Lite spec (tooltips with the tags of the taggers that have
+    ``heard`` the library)."""
+    return _drawing(dataset, kind, drawn, k, graph, color, picked, search, group, webgl=False)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _deck(key: tuple, _build):
-    return _build()
-
-
-def map_deck(
-    ds: Dataset,
-    kind: str,
-    params: MapParams,
-    k: int,
-    graph: GraphParams,
+@step(shared=True)
+def map_deck_drawing(
+    dataset,
+    vectors_id,
+    cluster_labels,
     *,
+    kind: str,
+    drawn: TrackMap,
+    k: int,
+    graph: GraphParams = GraphParams(),
     color: str,
+    heard: tuple,
     picked: int | None,
     search: str,
     group: tuple | None,
 ):
+    """The map ``drawn`` drawn with WebGL for a large library (one object for every session,
+    read-only); keyed as :func:`map_chart` is."""
+    return _drawing(dataset, kind, drawn, k, graph, color, picked, search, group, webgl=True)
+
+
+def sweep_spec(ds: Dataset, kind: str, k: int) -> dict:
+    """Silhouette and elbow curves of ``kind``'s k sweep, with ``k`` marked."""
+    from .results import ensure_embedded
+
+    ensure_embedded(ds, kind)
+    return app_flow(ds).get("sweep_chart", kind=kind, k=k)
+
+
+def cluster_sizes_spec(ds: Dataset, kind: str, k: int) -> dict:
+    """Bars of the cluster sizes at ``k``, clickable (a click highlights the cluster)."""
+    from .results import ensure_embedded
+
+    ensure_embedded(ds, kind)
+    return app_flow(ds).get("cluster_sizes_chart", kind=kind, k=k)
+
+
+def community_sizes_spec(ds: Dataset, graph: GraphParams) -> dict:
+    """Bars of the community sizes of the graph with parameters ``graph``, clickable."""
+    return app_flow(ds).get("community_sizes_chart", graph=graph)
+
+
+def graph_spec(ds: Dataset, graph: GraphParams, kind: str, k: int, **drawing) -> dict:
+    """:func:`graph_drawing` of the graph with parameters ``graph`` (``color``, ``max_nodes``,
+    ``picked``, ``group`` as keywords)."""
+    return app_flow(ds).get("graph_drawing", graph=graph, kind=kind, k=k, **drawing)
+
+
+def _map(name: str, ds: Dataset, kind: str, params: MapParams, k: int, graph, **drawing):
+    from .maps import track_map
+    from .results import tags_computed
+
+    heard = (tags_computed(ds, "MSD"), tags_computed(ds, "MTT"))
+    drawn = track_map(ds, kind, params)
+    return app_flow(ds).get(name, kind=kind, drawn=drawn, k=k, graph=graph, heard=heard, **drawing)
+
+
+def map_spec(ds: Dataset, kind: str, params: MapParams, k: int, graph: GraphParams, **drawing):
+    """The 2-D map of ``kind`` with parameters ``params`` as a Vega-Lite spec, coloured by
+    ``color`` ('cluster' at ``k``, 'community' of ``graph``, or 'label'); the ``picked`` song and
+    its 10 nearest songs marked; the songs ``search`` and ``group`` leave highlighted."""
+    return _map("map_chart", ds, kind, params, k, graph, **drawing)
+
+
+def map_deck(ds: Dataset, kind: str, params: MapParams, k: int, graph: GraphParams, **drawing):
     """:func:`map_spec` drawn with WebGL (:mod:`songsim.ui.deck`) for a large library."""
-    from .deck import deck_map
-    from .maps import highlight, map_points, track_map
-    from .similar import similar
-
-    def build():
-        xy = track_map(ds, kind, params).xy
-        return deck_map(
-            map_points(ds, xy, kind, k, graph),
-            color=color,
-            picked=picked,
-            neighbours=[] if picked is None else similar(ds, kind, picked, 10)["row"].tolist(),
-            highlight=highlight(ds, kind, k, graph, search, group),
-        )
-
-    vectors = _vectors_key(ds, kind)
-    key = (ds.fingerprint, vectors, params, k, graph, color, picked, search, group)
-    return _deck(key, build)
+    return _map("map_deck_drawing", ds, kind, params, k, graph, **drawing)
 
 
-def loss_spec(ds: Dataset, manifest: dict) -> dict:
-    """Training and validation loss per epoch of a checkpoint (its manifest)."""
-    from .charts import loss_curves
-
-    return _cached(
-        ds, ("loss", manifest["checkpoint_id"]), lambda: loss_curves(manifest["history"])
-    )
+def loss_spec(ds: Dataset, kind: str, latent: int) -> dict:
+    """Training and validation loss per epoch of the checkpoint of ``kind`` at ``latent``."""
+    return app_flow(ds).get("loss_chart", model_kind=kind, latent=latent)

@@ -8,18 +8,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import pipeline
 from ..data.datasets import Dataset
 from ..params import GraphParams
 from .settings import setting
-from .stepcache import APP_CACHE
+from .stepcache import app_flow
 
-#: The Graph page's widgets and their defaults: ``GraphParams`` field → (widget key, default).
+#: The Graph page's widgets and their defaults (GraphParams' own; "0" for automatic):
+#: ``GraphParams`` field → (widget key, default).
 GRAPH_WIDGETS = {
-    "method": ("method", "leading-eigenvector"),
-    "max_communities": ("n_communities", 0),
-    "refine": ("refine", True),
-    "min_playlists": ("min_playlists", 1),
+    "method": ("method", GraphParams().method),
+    "max_communities": ("n_communities", GraphParams().max_communities or 0),
+    "refine": ("refine", GraphParams().refine),
+    "min_playlists": ("min_playlists", GraphParams().min_playlists),
 }
 
 
@@ -33,7 +33,7 @@ def graph_settings() -> GraphParams:
 def current_graph(ds: Dataset, graph: GraphParams):
     """``(SongGraph, CommunityResult)`` of the dataset's (or the session's uploaded) playlists
     with parameters ``graph``."""
-    return pipeline.song_graph(ds, graph, cache=APP_CACHE)
+    return app_flow(ds).get("song_graph", graph=graph)
 
 
 def has_graph(ds: Dataset, graph: GraphParams) -> bool:
@@ -57,12 +57,9 @@ def community_series(ds: Dataset, graph: GraphParams) -> pd.Series:
 
 
 def _layout(ds: Dataset, graph: GraphParams, max_nodes: int):
-    """``(keep, edges, positions)`` of the drawn graph: the pipeline's
-    :func:`~songsim.downstream.graph_layout` step."""
-    from ..downstream import graph_layout
-
-    return graph_layout(
-        ds, graph, max_nodes=max_nodes, edges_per_node=EDGES_PER_NODE, cache=APP_CACHE
+    """``(keep, edges, positions)`` of the drawn graph: the ``graph_layout`` step."""
+    return app_flow(ds).get(
+        "graph_layout", graph=graph, max_nodes=max_nodes, edges_per_node=EDGES_PER_NODE
     )
 
 

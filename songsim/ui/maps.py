@@ -7,13 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import downstream, pipeline
 from ..cache import MemoryCache
 from ..data.datasets import Dataset
+from ..flow import Flow
 from ..params import MapParams
-from .cached import clusters, embedding, tags_computed
+from ..steps import TrackMap, drawn_map
 from .graphs import community_series
-from .stepcache import APP_CACHE
+from .results import clusters, ensure_embedded, tags_computed
+from .stepcache import app_flow
 
 #: Where background maps keep their neighbour searches (a thread has no Streamlit context).
 _BACKGROUND = MemoryCache(max_entries=8)
@@ -35,39 +36,33 @@ def _start_key(ds: Dataset, kind: str) -> str:
     return f"_map_start@{ds.name}@{kind}"
 
 
-def track_map(ds: Dataset, kind: str, params: MapParams) -> pipeline.TrackMap | None:
-    """The 2-D map of ``kind``'s track vectors (:func:`songsim.pipeline.track_map`): t-SNE's
-    neighbours searched once per embedding, a map per perplexity, started from the map this
-    session last saw (a slider move redraws in a moment). Above :data:`BACKGROUND_ABOVE` tracks a
-    t-SNE map is computed in a background task and this returns None until it is done
+def track_map(ds: Dataset, kind: str, params: MapParams) -> TrackMap | None:
+    """The 2-D map of ``kind``'s track vectors (the ``track_map`` step): t-SNE's neighbours
+    searched once per embedding, a map per perplexity, started from the map this session last
+    saw (a slider move redraws in a moment). Above :data:`BACKGROUND_ABOVE` tracks a t-SNE map
+    is computed in a background task and this returns None until it is done
     (:func:`map_progress` says how far it is)."""
     import streamlit as st
 
-    key = pipeline.track_vectors_key(ds, kind)
-    seen = st.session_state.get(_start_key(ds, kind))  # (vectors key, its params, the last map)
+    vectors = app_flow(ds).key("vectors_id", kind=kind).digest
+    seen = st.session_state.get(_start_key(ds, kind))  # (vectors' id, its params, the last map)
     start = None
-    if seen and seen[0] == key:
+    if seen and seen[0] == vectors:
         if seen[1] == params:
             return seen[2]  # the map this session shows
         start = seen[2]
+    ensure_embedded(ds, kind)
     if params.method == "pca" or ds.n_tracks <= BACKGROUND_ABOVE:
-        tm = pipeline.track_map(
-            lambda: embedding(ds, kind),  # fetched only when the map is not cached
-            params,
-            cache=APP_CACHE,
-            input_key=key,
-            start=start,
-        )
+        tm = drawn_map(app_flow(ds), kind=kind, map=params, start=start)
     else:
-        X = embedding(ds, kind)
         tm = _background(
-            f"{key}:{params}:{start.key if start else ''}",
-            lambda progress: pipeline.track_map(
-                X, params, cache=_BACKGROUND, input_key=key, start=start, progress=progress
+            app_flow(ds).key("track_map", kind=kind, map=params, start=start).digest,
+            lambda progress: drawn_map(
+                Flow(ds, cache=_BACKGROUND, progress=progress), kind=kind, map=params, start=start
             ),
         )
     if tm is not None and params.method == "tsne":
-        st.session_state[_start_key(ds, kind)] = (key, params, tm)
+        st.session_state[_start_key(ds, kind)] = (vectors, params, tm)
     return tm
 
 
@@ -97,7 +92,7 @@ def map_progress() -> tuple[int, int, str] | None:
     return (running[0].done, running[0].total, running[0].message) if running else None
 
 
-def map_caption(ds: Dataset, tm: pipeline.TrackMap) -> str:
+def map_caption(ds: Dataset, tm: TrackMap) -> str:
     """What a map shows, in words, with what was changed to fit the library."""
     p = tm.fitted.params
     if p.method == "pca":
@@ -132,7 +127,7 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.Data
 
     for vocabulary, column in (("MSD", "tags"), ("MTT", "sound")):
         if tags_computed(ds, vocabulary):  # heard already: its top tags in the tooltip
-            probs = downstream.track_tags(ds, vocabulary, cache=APP_CACHE)
+            probs = app_flow(ds).get("track_tags", vocabulary=vocabulary)
             pts[column] = [", ".join(t) for t in top_tags(probs, 3)]
     return pts
 

@@ -17,8 +17,8 @@ from .settings import widget_key
 def chosen_kind(ds: Dataset, kinds: list[str] | None = None) -> str:
     """The embedding the pages show for ``ds``: the one last picked when ``ds`` has it (a
     checkpoint of another library may not fit), else the best of ``kinds`` (default: all
-    :func:`~songsim.ui.cached.available_kinds`)."""
-    from .cached import available_kinds, default_kind
+    :func:`~songsim.ui.results.available_kinds`)."""
+    from .results import available_kinds, default_kind
 
     kinds = available_kinds(ds) if kinds is None else kinds
     kind = st.session_state.get("kind")
@@ -28,7 +28,7 @@ def chosen_kind(ds: Dataset, kinds: list[str] | None = None) -> str:
 def kind_widget(ds: Dataset) -> dict:
     """Keyword arguments of an embedding picker: every embedding ``ds`` can have, a model once
     per checkpoint that fits, labelled with its size and when and on what it was trained."""
-    from .cached import available_kinds, kind_label
+    from .results import available_kinds, kind_label
 
     kinds = available_kinds(ds)
     kind = st.session_state["kind"] = chosen_kind(ds, kinds)
@@ -49,7 +49,7 @@ def _k_key(ds: Dataset, kind: str) -> str:
 def chosen_k(ds: Dataset, kind: str) -> int:
     """The session's k for ``ds`` and ``kind`` (the Clusters page's slider), else the k of the best
     silhouette; always inside the sweep's range."""
-    from .cached import k_sweep
+    from .results import k_sweep
 
     result = k_sweep(ds, kind)
     ks = result["table"]["k"]

@@ -12,7 +12,8 @@ import pandas as pd
 from .. import linking
 from ..data.datasets import Dataset
 from ..errors import SongsimError
-from .session import _load, progress_callback, writes_allowed
+from .library import writes_allowed
+from .session import progress_callback
 
 
 def server_link(ds: Dataset) -> dict | None:
@@ -44,7 +45,6 @@ def _client(ds: Dataset):
 def refresh_link(ds: Dataset, bar) -> dict:
     """Read the server again (owner only): its songs, their match, its playlists."""
     new, counts = linking.link(ds.name, _client(ds), progress=progress_callback(bar))
-    _load.clear()
     return counts
 
 
@@ -65,7 +65,7 @@ def server_playlist_count(ds: Dataset) -> int:
 def save_clusters(ds: Dataset, kind: str, k: int, words: pd.DataFrame | None = None) -> list[dict]:
     """The ``k`` clusters of embedding ``kind`` as playlists ``songsim cluster N`` on the linked
     server (owner only), named by their tags too when ``words`` (:func:`cluster_tags`) is given."""
-    from .cached import clusters
+    from .results import clusters
 
     groups = clusters(ds, kind, k).astype(object)
     names = {g: f"songsim cluster {g}" for g in range(k)}

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from .. import catalog, pipeline
+from .. import catalog
 from ..data.datasets import Dataset
 from ..data.store import datasets_root, list_datasets, load_dataset
 from ..errors import DatasetError, SongsimError
@@ -25,8 +24,8 @@ from ..progress import BackgroundTask
 from ..storage import current_version
 from .media import plain, viewer_text
 from .navigation import error_once, route_through_app
-from .settings import ingest_roots, setting
-from .stepcache import APP_CACHE
+from .settings import setting
+from .stepcache import app_flow, loaded_dataset
 
 #: File types the playlist upload takes (the readers' own list).
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in PLAYLIST_SUFFIXES)
@@ -90,16 +89,24 @@ def bootstrap() -> None:
         status.update(label="Demo corpus ready", state="complete")
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading dataset…")
 def _load(name: str, version: str) -> Dataset:
+    """Version ``version`` of dataset ``name``, loaded once for every session."""
+    return loaded_dataset(name, version, _read_dataset)
+
+
+def _read_dataset(name: str) -> Dataset:
     if name == catalog.DEMO_NAME:
         return catalog.ensure_demo()  # a corrupted demo entry is rebuilt (and logged)
     return load_dataset(name)
 
 
 def _version(name: str) -> str:
+    """What names the stored state of dataset ``name``: its version, and its server link's."""
+    from ..data.link import link_folder
+
     folder = current_version(datasets_root() / name)
-    return folder.name if folder else ""
+    link = current_version(link_folder(datasets_root() / name))
+    return (folder.name if folder else "") + (f"+{link.name}" if link else "")
 
 
 def dataset_names() -> list[str]:
@@ -126,17 +133,16 @@ class Upload:
     dataset: str  # the dataset it was matched against
     version: str  # that dataset's version then (a re-ingest drops the upload)
     file: str  # the file name, as the user named it (user text: escape before showing)
-    key: str  # SHA-256 of the file's bytes (first 16 hex digits): its graph's cache key
+    key: str  # SHA-256 of the file's bytes (first 16 hex digits): what keys its results
     playlists: pd.DataFrame  # the file's playlist table, unmatched
 
+    @property
+    def source(self) -> str:
+        return self.file
 
-def _with_upload(
-    name: str, version: str, upload_key: str, playlists: pd.DataFrame, source: str
-) -> Dataset:
-    """The dataset with the session's uploaded playlists: the pipeline's matching step."""
-    return pipeline.with_playlists(
-        _load(name, version), playlists, source=source, playlists_key=upload_key, cache=APP_CACHE
-    )
+    def cache_identity(self) -> dict:
+        """What the ``with_playlists`` step's key holds of an upload: its bytes' digest and name."""
+        return {"key": self.key, "source": self.file}
 
 
 def current_upload() -> Upload | None:
@@ -162,7 +168,7 @@ def current_dataset() -> Dataset:
     upload = current_upload()
     try:
         if upload is not None:
-            return _with_upload(name, version, upload.key, upload.playlists, upload.file)
+            return app_flow(_load(name, version)).get("with_playlists", upload=upload)
         return _load(name, version)
     except DatasetError as exc:
         if name == catalog.DEMO_NAME:
@@ -201,7 +207,7 @@ def apply_upload(file_name: str, data: bytes, graph: GraphParams) -> dict:
         playlists=table,
     )
     # matched once and its graph built once: the pages then reuse both from the caches
-    trial = _with_upload(name, upload.version, upload.key, table, file_name)
+    trial = app_flow(_load(name, upload.version)).get("with_playlists", upload=upload)
     if trial.playlists.empty:
         raise SongsimError(
             f"{file_name}: none of its {len(table)} entries matches a track of dataset '{name}'"
@@ -290,111 +296,3 @@ def clear_upload() -> None:
 def uploader_key() -> str:
     """The playlist uploader's key: a new one after :func:`clear_upload` empties it."""
     return f"playlist_upload_{st.session_state.get('uploader_round', 0)}"
-
-
-def writes_allowed() -> bool:
-    """Whether this visitor may ingest, update and train: not when the server is read-only
-    (``SONGSIM_READ_ONLY=1``), and — when ``SONGSIM_OWNERS`` lists e-mail addresses and
-    Streamlit's authentication is configured — only for an owner who is logged in."""
-    if os.environ.get("SONGSIM_READ_ONLY", "").strip().lower() in ("1", "true", "yes"):
-        return False
-    owners = {
-        e.strip().lower() for e in os.environ.get("SONGSIM_OWNERS", "").split(",") if e.strip()
-    }
-    if not owners:
-        return True
-    try:
-        return bool(st.user.is_logged_in) and str(st.user.email).lower() in owners
-    except Exception:  # authentication not configured: nobody is an owner
-        return False
-
-
-def training_refused(ds: Dataset) -> str | None:
-    """Why this visitor may not train on ``ds`` here (None: it may). The demo is everyone's: its
-    models are the shipped ones, so a training run never replaces them for other visitors."""
-    if not writes_allowed():
-        return "This dashboard is read-only: training is turned off."
-    if ds.name == catalog.DEMO_NAME:
-        return (
-            "The demo is shared: its models are the shipped ones. Ingest a library of your own "
-            "(Data page) to train or fine-tune on it."
-        )
-    return None
-
-
-def _inside_roots(folder: str) -> Path:
-    """``folder`` resolved, when it is inside :func:`ingest_roots`; else SongsimError."""
-    from ..limits import check_text
-
-    check_text(folder, "folder")
-    if not str(folder).strip():
-        raise SongsimError("give the folder to ingest (an empty field would mean the server's own)")
-    path = Path(folder).expanduser().resolve()
-    if not any(path == r or r in path.parents for r in ingest_roots()):
-        raise SongsimError(
-            "that folder is outside the folders this server may ingest from "
-            f"({', '.join(map(str, ingest_roots()))}; set SONGSIM_INGEST_ROOTS)"
-        )
-    return path
-
-
-def ingest_folder(
-    folder: str, name: str, *, kind: str, labels_from_parent: bool, bar, replace: bool = False
-) -> Dataset:
-    """Ingest a server-side folder (inside :func:`ingest_roots`) into dataset ``name``, or update
-    that dataset when it was made from the same folder. An existing dataset made from another
-    folder is replaced only when ``replace``; the demo never is."""
-    from ..data.store import read_manifest_of
-    from ..limits import check_text
-
-    if not writes_allowed():
-        raise SongsimError("this dashboard is read-only: ingesting is turned off")
-    if name == catalog.DEMO_NAME:
-        raise SongsimError(f"'{name}' is the built-in demo's name: choose another")
-    check_text(name, "dataset name")
-    path = _inside_roots(folder)
-    if name in dataset_names():
-        _, manifest = read_manifest_of(name)
-        same = manifest.get("info", {}).get("sources") == [str(path)]
-        if not same and not replace:
-            raise SongsimError(
-                f"a dataset named '{name}' exists (made from another folder): tick "
-                "'Replace it' to replace it, or choose another name"
-            )
-    ds = catalog.ingest(  # an audio folder's own M3U playlists are read with it
-        name,
-        audio=path if kind == "audio" else None,
-        spectrograms=path if kind != "audio" else None,
-        labels_from_parent=labels_from_parent,
-        within=ingest_roots(),
-        progress=progress_callback(bar),
-    )
-    _load.clear()
-    return ds
-
-
-def updatable(ds: Dataset) -> bool:
-    """Whether ``ds`` can be updated from its folder here: a folder dataset whose folder is still
-    inside :func:`ingest_roots`, and this visitor may write."""
-    sources = ds.info.get("sources") or []
-    if ds.info.get("kind") not in ("audio", "spectrograms") or not sources:
-        return False
-    try:
-        return writes_allowed() and _inside_roots(sources[0]).is_dir()
-    except SongsimError:
-        return False
-
-
-def update_library(ds: Dataset, bar) -> Dataset:
-    """Update ``ds`` from its folder: only new and changed files are decoded."""
-    if not updatable(ds):
-        raise SongsimError(f"dataset '{ds.name}' cannot be updated here")
-    new = catalog.ingest(
-        ds.name,
-        audio=ds.info["sources"][0] if ds.info["kind"] == "audio" else None,
-        spectrograms=ds.info["sources"][0] if ds.info["kind"] != "audio" else None,
-        within=ingest_roots(),
-        progress=progress_callback(bar),
-    )
-    _load.clear()
-    return new

@@ -43,7 +43,7 @@ def exports(ds: Dataset, table: pd.DataFrame, name: str, library_at: str = "") -
     them (for a visitor, relative to the library folder: never the server's absolute paths);
     the CSV uploads back as this playlist."""
     from ..io.export import playlist_csv, to_m3u8
-    from .session import writes_allowed
+    from .library import writes_allowed
 
     owner = writes_allowed()  # a visitor's M3U8 never holds the server's folders
     at = library_at.strip() or None
@@ -55,7 +55,7 @@ def library_folder(ds: Dataset) -> str:
     """The library folder to start the M3U8's paths at by default: the folder the dataset was
     ingested from, for the dashboard's owner (a visitor is shown no server path: ``""``, and
     paths relative to the library folder)."""
-    from .session import writes_allowed
+    from .library import writes_allowed
 
     sources = ds.info.get("sources") or []
     if ds.info.get("kind") != "audio" or not sources or not writes_allowed():

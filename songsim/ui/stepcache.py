@@ -1,4 +1,5 @@
-"""The dashboard's back-end of :class:`songsim.cache.StepCache`: Streamlit's caches.
+"""The dashboard's back-end of :class:`songsim.cache.StepCache`: Streamlit's caches — with
+the media bytes (:mod:`songsim.ui.media`) the only Streamlit caches of the dashboard.
 
 A result is kept under its key's digest in ``st.cache_data`` (each caller gets a copy) or, when
 asked for ``shared``, in ``st.cache_resource`` (one object for every session, read-only: graphs,
@@ -13,6 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..cache import StepCache
+from ..flow import Flow
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -23,6 +25,17 @@ def _copied(step: str, digest: str, _compute):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _shared(step: str, digest: str, _compute):
     return _compute()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading dataset…")
+def _dataset(name: str, version: str, _read):
+    return _read(name)
+
+
+def loaded_dataset(name: str, version: str, read):
+    """Version ``version`` of dataset ``name`` as ``read(name)`` loads it, once for every
+    session (the root of the steps: a new version is a new entry)."""
+    return _dataset(name, version, read)
 
 
 class StreamlitCache(StepCache):
@@ -44,3 +57,10 @@ class StreamlitCache(StepCache):
 
 #: The one step cache of the dashboard's pages.
 APP_CACHE = StreamlitCache()
+
+
+def app_flow(ds, progress=None) -> Flow:
+    """The steps of :mod:`songsim.steps` over ``ds``, their results in :data:`APP_CACHE`."""
+    from .. import steps  # noqa: F401  (every step declared)
+
+    return Flow(ds, cache=APP_CACHE, progress=progress)

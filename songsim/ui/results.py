@@ -1,9 +1,8 @@
-"""Cached pipeline steps the pages call: models, embeddings, k sweeps, 2-D maps, comparisons,
-and similar songs.
-
-Every public function takes the dataset and plain parameters; it keys its Streamlit cache on the
-dataset's fingerprints itself (``st.cache_resource`` for models and t-SNE affinities, treated as
-read-only, ``st.cache_data`` for arrays and tables, all with bounded entries).
+"""The results the pages show of models, embeddings, k sweeps, clusters and tags: each one a step
+of :mod:`songsim.steps` asked for by name and parameters through the dashboard's flow
+(:func:`~songsim.ui.stepcache.app_flow`), which keys it — the pages pass the dataset and what was
+chosen, never a key. A new checkpoint (trained here or by another process) changes the keys of
+its model and of everything made with it.
 """
 
 from __future__ import annotations
@@ -12,15 +11,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import pipeline
 from ..data.datasets import Dataset
 from ..embeddings import MODEL_KINDS, PREFERENCE
 from ..errors import SongsimError
+from ..flow import step
 from ..params import SweepParams
-from ..storage import current_version
 from .graphs import community_series
 from .session import progress_callback
-from .stepcache import APP_CACHE
+from .stepcache import app_flow
 
 #: The models the Model page trains, best first (one list: :data:`songsim.embeddings.MODEL_KINDS`).
 MODEL_CHOICES = tuple(k for k in PREFERENCE if k in MODEL_KINDS)
@@ -48,25 +46,10 @@ def checkpoint_available(ds: Dataset, kind: str, latent: int) -> bool:
 def checkpoint_summary(ds: Dataset, kind: str, latent: int) -> str | None:
     """When and on what the checkpoint of ``kind`` at ``latent`` that fits ``ds`` was trained
     ("trained 2026-12-02 05:41 UTC on pretrain + demo (1147 tracks), 10 epochs on cpu"), or
-    None when none fits. Cached until a checkpoint entry changes (a new ``CURRENT`` pointer),
-    since checking one hashes its weights file against its manifest."""
-    from ..models.checkpoints import checkpoint_entry, shipped_entry
-
-    pointers = tuple(
-        str(current_version(e))
-        for e in (checkpoint_entry(ds.name, kind, latent), shipped_entry(kind, latent))
-    )
-    return _checkpoint_summary(ds, ds.audio_fingerprint, kind, latent, pointers)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _checkpoint_summary(
-    _ds: Dataset, audio_key: str, kind: str, latent: int, pointers: tuple
-) -> str | None:
-    from ..embeddings.modeling import fitting_checkpoint
+    None when none fits: the ``checkpoint`` step, checked again only when a pointer changes."""
     from ..models.checkpoints import describe
 
-    found = fitting_checkpoint(_ds, kind, latent)
+    found = app_flow(ds).get("checkpoint", model_kind=kind, latent=latent)
     return None if found is None else describe(found[1])
 
 
@@ -95,73 +78,53 @@ def short_kind_label(name: str) -> str:
 
 
 def model(ds: Dataset, kind: str, latent: int):
-    """``(model, manifest)`` of a matching checkpoint (no training)."""
-    return _model(ds, ds.audio_fingerprint, kind, latent)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading model…")
-def _model(_ds: Dataset, audio_key: str, kind: str, latent: int):
-    from ..embeddings.modeling import get_model
-
-    return get_model(_ds, kind, latent=latent, train_if_missing=False)
+    """``(model, manifest)`` of the checkpoint that fits (no training): the ``model`` step."""
+    return app_flow(ds).get("model", model_kind=kind, latent=latent)
 
 
 def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
+    """Train ``kind`` at ``latent`` for ``epochs`` on ``ds`` (moving ``bar``) and save it as the
+    dataset's checkpoint: its new pointer changes every key made with the old one."""
     from ..embeddings.modeling import train_and_save
     from ..models.train import TrainParams
-    from .session import training_refused
+    from .library import training_refused
 
     if (why := training_refused(ds)) is not None:
         raise SongsimError(why)
     params = TrainParams.for_model(kind, latent=latent, epochs=epochs)
     _, manifest = train_and_save(ds, params, progress=progress_callback(bar))
-    _model.clear()
-    APP_CACHE.clear()
     return manifest
 
 
-def reconstructions(
-    ds: Dataset, kind: str, latent: int, clip_ids: tuple, version: str
-) -> list[tuple[bytes, bytes]]:
-    """PNG pairs ``(original, reconstruction)`` of clips ``clip_ids`` through checkpoint ``version``."""
-    return _reconstructions(ds, ds.audio_fingerprint, kind, latent, tuple(clip_ids), version)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _reconstructions(
-    _ds: Dataset, audio_key: str, kind: str, latent: int, clip_ids: tuple, version: str
-) -> list[tuple[bytes, bytes]]:
-    from ..models.train import reconstruct
+@step
+def reconstruction_images(reconstructions) -> list[tuple[bytes, bytes]]:
+    """PNG pairs of the ``reconstructions`` step's spectrograms."""
     from .charts import spectrogram_png
 
-    net, _ = _model(_ds, audio_key, kind, latent)
-    originals = _ds.clips[list(clip_ids)]
-    return [
-        (spectrogram_png(o), spectrogram_png(r))
-        for o, r in zip(originals, reconstruct(net, originals))
-    ]
+    return [(spectrogram_png(o), spectrogram_png(r)) for o, r in reconstructions]
+
+
+def reconstructions(
+    ds: Dataset, kind: str, latent: int, clip_ids: tuple
+) -> list[tuple[bytes, bytes]]:
+    """PNG pairs ``(original, reconstruction)`` of clips ``clip_ids`` through the checkpoint of
+    ``kind`` at ``latent`` that fits ``ds``."""
+    flow = app_flow(ds)
+    return flow.get("reconstruction_images", model_kind=kind, latent=latent, clip_ids=clip_ids)
+
+
+@step
+def training_view_images(training_views) -> list[tuple[bytes, bytes]]:
+    """PNG pairs of the ``training_views`` step's spectrograms."""
+    from .charts import spectrogram_png
+
+    return [(spectrogram_png(u), spectrogram_png(v)) for u, v in training_views]
 
 
 def training_views(ds: Dataset, clip_ids: tuple, crop_frames: int) -> list[tuple[bytes, bytes]]:
     """PNG pairs: two random training views (crop, noise, masks) of each clip in ``clip_ids``."""
-    return _training_views(ds, ds.audio_fingerprint, tuple(clip_ids), crop_frames)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _training_views(
-    _ds: Dataset, audio_key: str, clip_ids: tuple, crop_frames: int
-) -> list[tuple[bytes, bytes]]:
-    import torch
-
-    from ..models.contrastive import augment
-    from .charts import spectrogram_png
-
-    x = torch.from_numpy(_ds.clips[list(clip_ids)]).unsqueeze(1)
-    gen = torch.Generator().manual_seed(0)
-    a, b = (
-        augment(x, gen, crop_frames=crop_frames).squeeze(1).clamp(0, 1).numpy() for _ in range(2)
-    )
-    return [(spectrogram_png(u), spectrogram_png(v)) for u, v in zip(a, b)]
+    flow = app_flow(ds)
+    return flow.get("training_view_images", clip_ids=tuple(clip_ids), crop_frames=crop_frames)
 
 
 def model_defaults(kind: str) -> tuple[int, int]:
@@ -190,12 +153,12 @@ def default_kind(kinds: list[str]) -> str:
 _STORED: set = set()
 
 
-def embedding(ds: Dataset, kind: str) -> np.ndarray:
-    """Track vectors ``(n_tracks, d)`` of one embedding kind (:func:`songsim.pipeline.track_vectors`);
-    tracks not embedded yet (a new or updated library) are embedded first, with a progress bar."""
+def ensure_embedded(ds: Dataset, kind: str) -> None:
+    """Embed the tracks of ``ds`` that ``kind`` has not stored yet (a new or updated library),
+    with a progress bar, so that the steps after it find every vector stored."""
     from ..embeddings.kinds import embed, tracks_to_embed
 
-    key = pipeline.track_vectors_key(ds, kind)
+    key = app_flow(ds).key("vectors_id", kind=kind).digest
     if key not in _STORED:
         missing = tracks_to_embed(ds, kind)
         if missing:
@@ -203,13 +166,17 @@ def embedding(ds: Dataset, kind: str) -> np.ndarray:
             embed(ds, kind, train_if_missing=False, progress=progress_callback(bar))
             bar.empty()
         _STORED.add(key)
-    return pipeline.track_vectors(ds, kind, cache=APP_CACHE)
+
+
+def embedding(ds: Dataset, kind: str) -> np.ndarray:
+    """Track vectors ``(n_tracks, d)`` of one embedding kind (the ``track_vectors`` step)."""
+    ensure_embedded(ds, kind)
+    return app_flow(ds).get("track_vectors", kind=kind)
 
 
 def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict:
-    """The k sweep of ``kind`` (:func:`songsim.pipeline.k_sweep`): ``{"table", "labels",
-    "elbow_k", "best_k", "note"}``; ``note`` says how the ks were fitted to a small library (or
-    None)."""
+    """The k sweep of ``kind`` (the ``k_sweep`` step): ``{"table", "labels", "elbow_k",
+    "best_k", "note"}``; ``note`` says how the ks were fitted to a small library (or None)."""
     s = fitted_sweep(ds, kind, params)
     return {
         "table": s.table(),
@@ -223,20 +190,14 @@ def k_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()) -> dict
 def fitted_sweep(ds: Dataset, kind: str, params: SweepParams = SweepParams()):
     """The fitted :class:`~songsim.analysis.clustering.KSweep` of ``kind`` (the Compare table
     scores it), swept once per embedding and parameters."""
-    return pipeline.k_sweep(
-        lambda: embedding(ds, kind),  # fetched only when the sweep is not cached
-        params,
-        cache=APP_CACHE,
-        input_key=pipeline.track_vectors_key(ds, kind),
-    )
+    ensure_embedded(ds, kind)
+    return app_flow(ds).get("k_sweep", kind=kind, sweep=params)
 
 
 def clusters(ds: Dataset, kind: str, k: int) -> np.ndarray:
-    """k-means labels ``(n_tracks,)`` at ``k`` (from the cached sweep)."""
-    labels = k_sweep(ds, kind)["labels"]
-    if k not in labels:
-        raise SongsimError(f"k = {k} is outside the sweep ({min(labels)}–{max(labels)})")
-    return labels[k]
+    """k-means labels ``(n_tracks,)`` at ``k`` (the ``cluster_labels`` step: the sweep's)."""
+    ensure_embedded(ds, kind)
+    return app_flow(ds).get("cluster_labels", kind=kind, k=k)
 
 
 def tags_available(ds: Dataset) -> bool:
@@ -265,12 +226,11 @@ WORDS = {"MSD": "genre and era (MSD tags)", "MTT": "instruments, voice and mood 
 def _words(ds: Dataset, groups, what: str) -> pd.DataFrame:
     """Per group: its size and, from each vocabulary, the tags that set it apart."""
     from ..analysis.tags import describe
-    from ..downstream import group_tags
 
     _hear_words(ds)
     out = None
     for vocabulary, column in WORDS.items():
-        table = group_tags(ds, groups, vocabulary, cache=APP_CACHE)
+        table = app_flow(ds).get("group_tags", vocabulary=vocabulary, groups=groups)
         if out is None:
             out = pd.DataFrame({what: table["group"], "songs": table["size"]})
         out[column] = describe(table).to_numpy()
