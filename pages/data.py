@@ -116,6 +116,23 @@ rows, found = ui.track_table(ds, search)
 st.dataframe(rows, width="stretch", height=260)
 if found > len(rows):
     st.caption(f"The first {len(rows):,} of {found:,} tracks; type to narrow them.")
+todo = ui.unmeasured(ds)
+if todo:
+    st.caption(
+        f"Tempo, key and loudness: {todo:,} of {ds.n_tracks:,} tracks not measured yet "
+        "(each is decoded in full: about a second a track on one core)."
+    )
+    if not ui.writes_allowed():
+        st.caption(f"The owner measures them with `python -m songsim describe {ds.name}`.")
+    elif st.button("Measure tempo, key and loudness"):
+        bar = st.progress(0.0, text="Measuring…")
+        try:
+            ui.measure_library(ds, bar)
+        except ui.SongsimError as exc:
+            ui.show_error(exc)
+        else:
+            bar.empty()
+            st.rerun()
 
 st.subheader("Ingest a folder on this server")
 if not ui.writes_allowed():

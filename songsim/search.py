@@ -32,16 +32,18 @@ def similar_songs(
     *,
     n: int = 10,
     keep_duplicates: bool = False,
+    allowed: np.ndarray | None = None,
     cache: StepCache = NO_CACHE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(rows, cosine similarities)`` of the ``n`` songs most similar to track ``track`` by
     embedding ``kind`` (stored: nothing is computed but the search), through the dataset's vector
     index; copies of one recording are one song (and the track's own copies are left out)
-    unless ``keep_duplicates``."""
+    unless ``keep_duplicates``; only rows ``allowed [shape=(n_tracks,)] bool`` when given (a
+    tempo range, compatible keys: :func:`songsim.describing.matching`)."""
     from .analysis.similar import nearest
 
     index, songs = _searched(ds, kind, keep_duplicates, cache)
-    return nearest(index.X, track, n=n, songs=songs, index=index)
+    return nearest(index.X, track, n=n, songs=songs, index=index, allowed=allowed)
 
 
 def grown_playlist(

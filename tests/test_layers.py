@@ -28,7 +28,8 @@ LAYERS = {
     "songsim.params": 5,  # the frozen parameters of each step
     "songsim.steps": 5,  # the steps the CLI, the dashboard and the service share
     "songsim.catalog": 5,  # the demo, ingest and update, a dataset's info
-    "songsim.search": 5,  # similar songs through the vector index
+    "songsim.search": 5,
+    "songsim.describing": 5,  # tempo, key and loudness of a library's tracks, stored per content  # similar songs through the vector index
     "songsim.linking": 5,  # a dataset and the user's music server: link, refresh, playlists
     "songsim.cli": 6,
     "songsim.ui": 6,

@@ -191,6 +191,43 @@ def _groups(flow, args):
     )
 
 
+def cmd_describe(args) -> None:
+    """``songsim describe NAME``: every track's tempo, key and loudness, measured first where
+    they are not stored yet."""
+    import contextlib
+
+    from ..data.store import load_dataset
+    from ..describing import track_descriptors
+    from ..progress import terminal_callback
+
+    ds = load_dataset(args.name)
+    if args.scheduler:
+        from ..distributed import cluster
+
+        context = cluster(args.scheduler)
+    else:
+        context = contextlib.nullcontext()
+    with context as client:
+        table = track_descriptors(ds, compute=True, client=client, progress=terminal_callback())
+    table.insert(1, "title", ds.tracks["title"].to_numpy())
+    table.insert(2, "artist", ds.tracks["artist"].to_numpy())
+    if args.json:
+        print_json(table.astype(object).where(table.notna(), None).to_dict(orient="records"))
+    elif args.csv:
+        from ..io.export import to_csv
+
+        print(to_csv(table), end="")
+    else:
+        for r in table.itertuples():
+            bpm = f"{r.tempo:6.1f} BPM" if r.tempo == r.tempo and r.tempo else "     ? BPM"
+            key = f"{r.key} ({r.camelot})" if r.key else "key unknown"
+            lufs = (
+                f"{r.loudness:6.1f} LUFS" if r.loudness == r.loudness and r.loudness else "? LUFS"
+            )
+            name = f"{r.artist} — {r.title}" if r.artist else r.title
+            print(f"{bpm}  {key:18s}  {lufs}  {r.track_id}  {name}")
+
+
 def cmd_steps(args) -> None:
     """``songsim steps``: the step graph — each step, what it reads, its parameters."""
     from .. import steps  # noqa: F401  (every step declared)
@@ -211,6 +248,31 @@ def cmd_steps(args) -> None:
 
 def add_commands(sub) -> None:
     from ..embeddings import KINDS, best_kind
+
+    s = sub.add_parser(
+        "describe",
+        help="every track's tempo (BPM), key (and Camelot code) and loudness (LUFS, LU)",
+        description="Tempo, key and loudness of every track, measured from its decoded audio "
+        "(the demo's tracks are rendered again) the first time and stored per file content, so "
+        "an updated library measures only its new files. Tempo: librosa's tempogram with a "
+        "prior at 120 BPM; key: chroma against Temperley's profile; loudness: EBU R128 "
+        "integrated loudness and loudness range. Unknown (blank) where a track is too short or "
+        "silent to measure.",
+        epilog="examples: python -m songsim describe demo; "
+        "python -m songsim describe mine --csv > mine-descriptors.csv",
+    )
+    s.add_argument("name", help="dataset name (see 'list')")
+    form = s.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON: one object per track")
+    form.add_argument(
+        "--csv", action="store_true", help="print CSV (safe to open in a spreadsheet)"
+    )
+    s.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="measure on a Dask cluster (tcp://host:8786), as ingest and embed do",
+    )
+    s.set_defaults(func=cmd_describe)
 
     s = sub.add_parser(
         "steps",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .options import KIND_HELP, kind_name_arg, positive, server_options
+from .options import KIND_HELP, kind_name_arg, number, positive, server_options
 from .output import print_json
 
 #: Songs in a path (``--to``) by default, its two ends included.
@@ -45,12 +45,18 @@ def cmd_similar(args) -> None:
         what, name = f"a playlist grown from {about}", f"songsim — {t.title.iloc[q]}"
     else:
         idx, sims = similar_songs(
-            ds, args.kind, q, n=args.n or 10, keep_duplicates=args.keep_duplicates
+            ds,
+            args.kind,
+            q,
+            n=args.n or 10,
+            keep_duplicates=args.keep_duplicates,
+            allowed=_allowed(ds, q, args),
         )
         rows = [q, *map(int, idx)]  # as a playlist: the song asked about, then its nearest
         what, name = f"nearest to {about}", f"songsim — {t.title.iloc[q]}"
     shown = rows if sims is None else rows[1:]  # the nearest songs, without the one asked about
     if args.json:
+        measured = _measures(ds)
         print_json(
             [
                 {
@@ -58,6 +64,7 @@ def cmd_similar(args) -> None:
                     "title": t.title.iloc[r],
                     "artist": t.artist.iloc[r],
                     **({} if sims is None else {"similarity": float(sims[i])}),
+                    **({} if measured is None else measured[r]),
                 }
                 for i, r in enumerate(shown)
             ]
@@ -70,6 +77,31 @@ def cmd_similar(args) -> None:
     _write_playlist(ds, rows, args, name=name)
     if args.save_to_server is not None:
         _save_to_server(ds, rows, args, default_name=name)
+
+
+def _allowed(ds, row: int, args):
+    """The tracks a tempo range or compatible keys allow (None: every track)."""
+    if args.tempo_within is None and not args.compatible_keys:
+        return None
+    from ..describing import matching, track_descriptors
+    from ..errors import SongsimError
+
+    if args.grow or args.to:
+        raise SongsimError("--tempo-within and --compatible-keys narrow the nearest songs only")
+    table = track_descriptors(ds)
+    return matching(table, row, tempo_within=args.tempo_within, keys=args.compatible_keys)
+
+
+def _measures(ds) -> list[dict] | None:
+    """Each track's stored tempo, key and loudness for the JSON output, or None when none is."""
+    from ..describing import track_descriptors
+
+    table = track_descriptors(ds)
+    columns = ["tempo", "key", "camelot", "loudness"]
+    if table[columns].isna().all().all():
+        return None
+    table = table[columns].astype(object)
+    return table.where(table.notna(), None).to_dict(orient="records")
 
 
 def _song(t, row: int) -> str:
@@ -152,7 +184,24 @@ def add_command(sub) -> None:
         help="list a path of songs from the song to this one instead: each the song nearest to "
         "the next of N evenly spaced points on the line between the two, none repeated",
     )
-    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument(
+        "--tempo-within",
+        type=number(0.5, 50),
+        metavar="PCT",
+        help="only songs within PCT percent of its tempo, half or double tempo allowed (needs "
+        "'songsim describe NAME' first)",
+    )
+    s.add_argument(
+        "--compatible-keys",
+        action="store_true",
+        help="only songs in a key it mixes into: the same, its relative, or one step round the "
+        "Camelot wheel (needs 'songsim describe NAME' first)",
+    )
+    s.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (with tempo, key and loudness when measured)",
+    )
     s.add_argument(
         "--m3u8",
         type=Path,

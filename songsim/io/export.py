@@ -37,13 +37,20 @@ def unquote(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(QUOTED_START) else cell
 
 
+def _number(cell) -> bool:
+    """A number is written as a number: a spreadsheet never reads one as a formula."""
+    import numbers
+
+    return isinstance(cell, numbers.Number) and not isinstance(cell, bool)
+
+
 def to_csv(table: pd.DataFrame) -> str:
     """CSV text of ``table`` with every cell neutralised against formula injection."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([neutralise(c) for c in table.columns])
     for row in table.itertuples(index=False):
-        w.writerow([neutralise(c) for c in row])
+        w.writerow([("" if c != c else c) if _number(c) else neutralise(c) for c in row])
     return buf.getvalue()
 
 

@@ -25,6 +25,8 @@ map_neighbours          t-SNE's neighbour search                     track_vecto
 track_map               a t-SNE or PCA map                           map_neighbours
 track_tags              a vocabulary's tags per track                audio
 group_tags              the tags that set each group apart           track_tags
+descriptors_version *   which measures are stored                    audio
+descriptors             each track's tempo, key and loudness         descriptors_version
 ======================  ==========================================  =========================
 
 \\* volatile: a cheap look-up run whenever a key is asked for. The dashboard declares its charts
@@ -34,7 +36,7 @@ and map drawings as steps too (:mod:`songsim.ui.figures`).
 from __future__ import annotations
 
 from ..flow import Flow, Lazy, step
-from . import clusters, embedding, graph, maps, tags  # noqa: F401  (every step declared)
+from . import clusters, descriptors, embedding, graph, maps, tags  # noqa: F401  (every step declared)
 from .clusters import TARGETS, Comparison, comparison
 from .evaluation import evaluate
 from .graph import dataset_graph, dataset_incidence_graph

@@ -155,7 +155,7 @@ from .similar import (
     similar,
     song_path,
 )
-from .tables import duplicate_table, track_table
+from .tables import duplicate_table, measure_library, track_table, unmeasured
 
 #: The page icon (shipped with the package, so nothing is fetched from another host).
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
@@ -244,6 +244,8 @@ __all__ = [
     "uploader_key",
     "writes_allowed",
     "track_table",
+    "measure_library",
+    "unmeasured",
     "duplicate_table",
     "map_points",
     "model",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data.datasets import Dataset
+from ..errors import SongsimError
 
 #: Rows of the track table sent to the browser at once.
 TABLE_ROWS = 1_000
@@ -15,12 +16,57 @@ def track_table(ds: Dataset, search: str = "") -> tuple[pd.DataFrame, int]:
     """``(rows to show, how many match)``: the tracks whose id, title or artist contains
     ``search`` (any case), at most :data:`TABLE_ROWS` of them."""
     t = ds.tracks
-    shown = t[["track_id", "title", "artist", "label", "duration"]]
+    shown = t[["track_id", "title", "artist", "label", "duration"]].copy()
+    shown["duration"] = shown["duration"].round(1)
+    measured = measures(ds)
+    if measured is not None:
+        shown = shown.join(measured)
     text = search.strip().casefold()
     if text:
         found = (t["title"] + "\n" + t["artist"] + "\n" + t["track_id"]).str.casefold()
         shown = shown[found.str.contains(text, regex=False).to_numpy()]
     return shown.head(TABLE_ROWS), len(shown)
+
+
+def measures(ds: Dataset) -> pd.DataFrame | None:
+    """Each track's tempo (BPM), key, Camelot code and loudness (LUFS) as the Data page shows
+    them (index = track row), or None while none is stored."""
+    from .stepcache import app_flow
+
+    table = app_flow(ds).get("descriptors")
+    if table["loudness"].isna().all() and table["tempo"].isna().all():
+        return None
+    return pd.DataFrame(
+        {
+            "BPM": pd.to_numeric(table["tempo"]).round(1),
+            "key": table["key"],
+            "Camelot": table["camelot"],
+            "LUFS": pd.to_numeric(table["loudness"]).round(1),
+        }
+    )
+
+
+def unmeasured(ds: Dataset) -> int | None:
+    """How many tracks have no stored tempo, key and loudness (None: this dataset has no audio
+    to measure — spectrogram images)."""
+    from ..describing import to_describe
+
+    if ds.info.get("kind") not in ("audio", "demo"):
+        return None
+    return to_describe(ds)
+
+
+def measure_library(ds: Dataset, bar) -> int:
+    """Measure the tracks of ``ds`` not measured yet (owner only), moving ``bar``; how many."""
+    from ..describing import describe_library, to_describe
+    from .library import writes_allowed
+    from .session import progress_callback
+
+    if not writes_allowed():
+        raise SongsimError("This dashboard is read-only: measuring is turned off.")
+    todo = to_describe(ds)
+    describe_library(ds, progress=progress_callback(bar))
+    return todo
 
 
 def duplicate_table(ds: Dataset) -> pd.DataFrame:
