@@ -43,12 +43,26 @@ MIREX = {"same": 1.0, "fifth": 0.5, "relative": 0.3, "parallel": 0.2}
 
 
 def source_bytes(extracted: Path, package: str, source: str) -> bytes:
-    """The original file a render was made from (inside an archive when the path has a '!')."""
-    if "!" in source:
-        archive, member = source.split("!", 1)
-        with zipfile.ZipFile(extracted / package / archive) as z:
+    """The original file a render was made from (inside an archive when the path has a '!'),
+    from the package's extracted files, else from its .deb kept beside them (``DEST/debs``)."""
+    path, _, member = source.partition("!")
+    data = _package_file(extracted, package, path)
+    if member:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
             return z.read(member)
-    return (extracted / package / source).read_bytes()
+    return data
+
+
+def _package_file(extracted: Path, package: str, path: str) -> bytes:
+    on_disk = extracted / package / path
+    if on_disk.is_file():
+        return on_disk.read_bytes()
+    import tarfile
+
+    (deb,) = sorted((extracted.parent / "debs").glob(f"{package}_*.deb"))[-1:]
+    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(tar.stdout)) as t:
+        return t.extractfile(f"./{path}").read()
 
 
 def midi_truth(data: bytes) -> tuple[float | None, tuple[int, bool] | None]:

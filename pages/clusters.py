@@ -38,6 +38,14 @@ if ui.focus_from_chart(ds, event, "cluster", "cluster_bars"):
     st.rerun()
 ui.focus_caption(ds)
 
+measured = ui.cluster_measures(ds, kind, k)
+if measured is not None:
+    st.dataframe(measured, width="stretch", hide_index=True)
+    st.caption(
+        "Each cluster's tempo (the middle half of its tracks' BPM), commonest key and share of "
+        "minor keys, and median loudness, over its measured tracks."
+    )
+
 words = None
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each cluster apart",

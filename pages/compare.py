@@ -68,6 +68,15 @@ if rows:
         "corrected for chance; V-measure is the harmonic mean of homogeneity and completeness (0–1)."
     )
 
+measured = ui.explained_by_measures(ds, kind, k)
+if measured is not None:
+    st.subheader("What tempo, key or loudness alone explains")
+    st.dataframe(measured, width="stretch", hide_index=True)
+    st.caption(
+        "The clusters against each measure's groups alone — 10-BPM tempo bands, the 24 keys, "
+        "3-LU loudness bands — over the measured tracks: near 0, the clusters are not about it."
+    )
+
 st.subheader("All embeddings side by side")
 scorable = ui.scorable_kinds(ds, ui.available_kinds(ds))
 with_raw = "raw" in scorable and st.checkbox(

@@ -145,6 +145,14 @@ if ui.focus_from_chart(ds, event, "community", "community_bars"):
     st.rerun()
 ui.focus_caption(ds)
 
+measured = ui.community_measures(ds, graph)
+if measured is not None:
+    st.dataframe(measured, width="stretch", hide_index=True)
+    st.caption(
+        "Each community's tempo (the middle half of its tracks' BPM), commonest key and share "
+        "of minor keys, and median loudness, over its measured tracks."
+    )
+
 if ui.tags_available(ds) and st.toggle(
     "Say it in words: the musicnn tags that set each community apart",
     help="Playlist communities described by what the songs sound like: two musicnn taggers "

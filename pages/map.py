@@ -12,13 +12,12 @@ graph = ui.graph_settings()  # communities as chosen on the Graph page
 method = c2.radio(
     "Projection", ["t-SNE", "PCA"], horizontal=True, **ui.widget_key("projection", "t-SNE")
 )
-color_options = (
-    ["cluster"]
-    + (["community"] if ui.has_graph(ds, graph) else [])
-    + (["label"] if ds.labels is not None else [])
-)
+color_options = ui.color_options(ds, graph)
 color = c3.radio(
-    "Colour by", color_options, horizontal=True, **ui.widget_key("map_color", color_options[-1])
+    "Colour by",
+    color_options,
+    horizontal=True,
+    **ui.widget_key("map_color", ui.default_color(color_options)),
 )
 
 c1, c2 = st.columns([1, 2])

@@ -114,6 +114,8 @@ def music_folder(tmp_path):
         ("clicks-100.wav", clicks(100, 20)),
         ("c-major.wav", np.tile(chords([(0, False), (5, False), (7, False), (0, False)]), 1)),
         ("clicks-140.wav", clicks(140, 20)),
+        ("clicks-80.wav", clicks(80, 20)),
+        ("a-minor.wav", chords([(9, True), (2, True), (4, False), (9, True)])),
     ):
         sf.write(folder / name, y, SR)
     return folder
@@ -128,7 +130,7 @@ def test_a_library_is_measured_once_per_file_and_incrementally_equals_afresh(
     from songsim.catalog import ingest
 
     ds = ingest("measured", audio=music_folder, progress=lambda *a: None)
-    assert describing.to_describe(ds) == 3
+    assert describing.to_describe(ds) == 5
     first = describing.track_descriptors(ds, compute=True, progress=lambda *a: None)
     by_id = first.set_index("track_id")
     assert abs(by_id.loc["clicks-100.wav", "tempo"] - 100) <= 4
@@ -172,7 +174,7 @@ def test_the_cli_describes_and_narrows_similar_songs_by_tempo_and_key(music_fold
     assert ",'-" not in r.stdout  # numbers stay numbers in a spreadsheet
     r = run("similar", "lib", "clicks-100.wav", "--kind", "mfcc", "--tempo-within", "5", "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == []  # 140 and the chords' tempo are not within 5 % of 100
+    assert json.loads(r.stdout) == []  # no other tempo within 5 % of 100, 50 or 200
     r = run("similar", "lib", "clicks-100.wav", "--kind", "mfcc", "--json")
     assert {"tempo", "key", "camelot", "loudness"} <= set(json.loads(r.stdout)[0])
 
@@ -192,11 +194,27 @@ def test_the_data_page_shows_and_measures_tempo_key_and_loudness(
     at.sidebar.selectbox[0].set_value("page").run()
     assert not at.exception, [e.value for e in at.exception]
     at.switch_page("pages/data.py").run()
-    assert any("3 of 3 tracks not measured" in c.value for c in at.caption)
+    assert any("5 of 5 tracks not measured" in c.value for c in at.caption)
     next(b for b in at.button if b.label == "Measure tempo, key and loudness").click().run()
     assert not at.exception, [e.value for e in at.exception]
     table = next(d.value for d in at.dataframe if "BPM" in d.value.columns)
     assert table.set_index("track_id").loc["c-major.wav", "Camelot"] == "8B"
+    at.switch_page("pages/map.py").run()
+    colour = next(r for r in at.radio if r.label == "Colour by")
+    assert {"tempo", "key", "loudness"} <= set(colour.options)
+    colour.set_value("key").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("vega_lite_chart")
+    assert "8B" in str([d.data for d in chart.proto.datasets])  # the C major track's code
+    at.switch_page("pages/clusters.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    groups = next(d.value for d in at.dataframe if "tempo" in d.value.columns)
+    assert groups["songs"].sum() == 5 and groups["loudness"].str.endswith("LUFS").all()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if {"measure", "AMI"} <= set(d.value.columns))
+    assert set(table["measure"]) == {"tempo", "key", "loudness"}
+    at.switch_page("pages/data.py").run()
     monkeypatch.setenv("SONGSIM_READ_ONLY", "1")  # a visitor: what is stored, and who measures
     at.run()
     assert not at.exception and not any(b.label.startswith("Measure") for b in at.button)

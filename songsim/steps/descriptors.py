@@ -24,3 +24,12 @@ def descriptors(audio, descriptors_version) -> pd.DataFrame:
     from ..describing import track_descriptors
 
     return track_descriptors(audio)
+
+
+@step
+def group_measures(descriptors, groups=None) -> pd.DataFrame:
+    """Per group of tracks (a cluster or community each, None for none): its tempo, key and
+    loudness in words (:func:`songsim.describing.group_measures`)."""
+    from ..describing import group_measures as in_words
+
+    return in_words(descriptors, groups)

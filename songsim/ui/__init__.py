@@ -62,6 +62,8 @@ from .library import (
 from .links import publish as publish_view
 from .links import restore as restore_view
 from .maps import (
+    color_options,
+    default_color,
     highlight,
     map_caption,
     map_points,
@@ -155,7 +157,15 @@ from .similar import (
     similar,
     song_path,
 )
-from .tables import duplicate_table, measure_library, track_table, unmeasured
+from .tables import (
+    cluster_measures,
+    community_measures,
+    duplicate_table,
+    explained_by_measures,
+    measure_library,
+    track_table,
+    unmeasured,
+)
 
 #: The page icon (shipped with the package, so nothing is fetched from another host).
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
@@ -245,6 +255,11 @@ __all__ = [
     "writes_allowed",
     "track_table",
     "measure_library",
+    "explained_by_measures",
+    "color_options",
+    "default_color",
+    "cluster_measures",
+    "community_measures",
     "unmeasured",
     "duplicate_table",
     "map_points",

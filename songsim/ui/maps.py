@@ -106,6 +106,29 @@ def map_caption(ds: Dataset, tm: TrackMap) -> str:
     )
 
 
+#: What a map can be coloured by once the tracks are measured (:mod:`songsim.describing`).
+MEASURES = ("tempo", "key", "loudness")
+
+
+def color_options(ds: Dataset, graph) -> list[str]:
+    """What the Map can colour by for ``ds``: clusters, communities (with a graph), labels (with
+    them), and tempo, key and loudness (once measured)."""
+    from .graphs import has_graph
+    from .tables import measures
+
+    return (
+        ["cluster"]
+        + (["community"] if has_graph(ds, graph) else [])
+        + (["label"] if ds.labels is not None else [])
+        + (list(MEASURES) if measures(ds) is not None else [])
+    )
+
+
+def default_color(options: list[str]) -> str:
+    """The colouring a map starts with: labels, else communities, else clusters."""
+    return next(c for c in ("label", "community", "cluster") if c in options)
+
+
 def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.DataFrame:
     """Points of a 2-D map with what the tooltips and colours need (index = track row): the
     clusters at ``k``, the communities of the graph with parameters ``graph``."""
@@ -123,6 +146,13 @@ def map_points(ds: Dataset, xy: np.ndarray, kind: str, k: int, graph) -> pd.Data
     )
     if ds.labels is not None:
         pts["label"] = ds.labels
+    from ..describing import bands
+    from .tables import measures
+
+    if measures(ds) is not None:  # measured: the map can be coloured by tempo, key, loudness
+        measured = bands(app_flow(ds).get("descriptors"))
+        for column in MEASURES:
+            pts[column] = measured[column].fillna(NO_GROUP).to_numpy()
     from ..analysis.tags import top_tags
 
     for vocabulary, column in (("MSD", "tags"), ("MTT", "sound")):

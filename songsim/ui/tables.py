@@ -46,6 +46,47 @@ def measures(ds: Dataset) -> pd.DataFrame | None:
     )
 
 
+def group_measures(ds: Dataset, groups, what: str) -> pd.DataFrame | None:
+    """Per group (``what``: "cluster" or "community"): its tempo, key and loudness in words, or
+    None while no track is measured."""
+    from .stepcache import app_flow
+
+    if measures(ds) is None:
+        return None
+    table = app_flow(ds).get("group_measures", groups=groups)
+    return table.rename(columns={"group": what})
+
+
+def cluster_measures(ds: Dataset, kind: str, k: int) -> pd.DataFrame | None:
+    """:func:`group_measures` of the clusters of ``kind`` at ``k``."""
+    from .results import clusters
+
+    return group_measures(ds, clusters(ds, kind, k), "cluster")
+
+
+def community_measures(ds: Dataset, graph) -> pd.DataFrame | None:
+    """:func:`group_measures` of the communities of the graph with parameters ``graph``."""
+    import numpy as np
+
+    from .graphs import community_series
+
+    comm = community_series(ds, graph).reindex(np.arange(ds.n_tracks))
+    groups = np.array([None if pd.isna(c) else int(c) for c in comm], dtype=object)
+    return group_measures(ds, groups, "community")
+
+
+def explained_by_measures(ds: Dataset, kind: str, k: int) -> pd.DataFrame | None:
+    """How much of the clusters of ``kind`` at ``k`` tempo, key or loudness alone explains (AMI,
+    V-measure), or None while no track is measured."""
+    from ..describing import explained
+    from .results import clusters
+    from .stepcache import app_flow
+
+    if measures(ds) is None:
+        return None
+    return explained(clusters(ds, kind, k), app_flow(ds).get("descriptors"))
+
+
 def unmeasured(ds: Dataset) -> int | None:
     """How many tracks have no stored tempo, key and loudness (None: this dataset has no audio
     to measure — spectrogram images)."""
