@@ -32,7 +32,29 @@ keep = c2.toggle(
     "lists every copy.",
     disabled=ds.summary()["duplicates"] == 0,
 )
-near = ui.similar(ds, kind, seed, n, keep_duplicates=keep)
+within, keys = None, False
+if ui.measured(ds):
+    c1, c2 = st.columns([3, 1])
+    within = c1.slider(
+        "Tempo within (%)",
+        0,
+        20,
+        0,
+        key="tempo_within",
+        help="Only songs within this many percent of its tempo, half or double tempo allowed "
+        "(0: any tempo).",
+    )
+    keys = c2.toggle(
+        "Compatible keys",
+        key="compatible_keys",
+        help="Only songs in a key it mixes into: the same, its relative, or one step round "
+        "the Camelot wheel.",
+    )
+try:
+    near = ui.similar(ds, kind, seed, n, keep_duplicates=keep, tempo_within=within, keys=keys)
+except ui.SongsimError as exc:  # its own tempo or key is unknown
+    ui.show_error(exc)
+    near = ui.similar(ds, kind, seed, n, keep_duplicates=keep)
 st.dataframe(near.drop(columns=["row"]), width="stretch", hide_index=True)
 st.caption(
     "similarity: the cosine of the angle between two songs' vectors (1 = the same direction)."
@@ -65,7 +87,12 @@ def save_button(table, name: str, key: str) -> None:
 
 st.subheader("Grow a playlist")
 length = st.slider("Length", 5, 40, 12, key="playlist_length")
-playlist = ui.grow(ds, kind, seed, length, keep_duplicates=keep)
+dj = ui.measured(ds) and st.toggle(
+    "DJ order",
+    key="dj_order",
+    help="The same songs, ordered so that tempo and key move smoothly from the first.",
+)
+playlist = ui.grow(ds, kind, seed, length, keep_duplicates=keep, dj=dj)
 st.caption("Each next song is the one nearest to the mean of the last three, never repeating.")
 st.dataframe(playlist.drop(columns=["row"]), width="stretch", hide_index=True)
 save_button(playlist, f"songsim — {ds.tracks['title'].iloc[seed]}", "save_grown")

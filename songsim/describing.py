@@ -52,7 +52,12 @@ def code() -> str:
 
 
 def _entry(ds: Dataset) -> Path:
-    return cache_dir() / "descriptors" / check_name(ds.name)
+    return entry_of(ds.name)
+
+
+def entry_of(name: str) -> Path:
+    """Where dataset ``name``'s measures are stored (an atomic versioned entry)."""
+    return cache_dir() / "descriptors" / check_name(name)
 
 
 def content_keys(ds: Dataset) -> list[str]:
@@ -95,6 +100,16 @@ def to_describe(ds: Dataset) -> int:
     """How many tracks of ``ds`` have no stored measures yet."""
     known = set(stored(ds).index)
     return sum(1 for k in set(content_keys(ds)) if k not in known)
+
+
+def served_measures(ds: Dataset) -> list[dict] | None:
+    """Each track's stored ``tempo``, ``key``, ``camelot`` and ``loudness`` (None where
+    unknown) as plain values, for an answer or an export; None while no track is measured."""
+    table = track_descriptors(ds)[["tempo", "key", "camelot", "loudness"]]
+    if table.isna().all().all():
+        return None
+    table = table.astype(object)
+    return table.where(table.notna(), None).to_dict(orient="records")
 
 
 def track_descriptors(ds: Dataset, *, compute: bool = False, client=None, progress=None):
@@ -293,3 +308,35 @@ def explained(clusters: np.ndarray, table: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["measure", "tracks", "AMI", "V-measure"])
+
+
+def camelot_steps(a: str, b: str) -> int:
+    """Steps between two Camelot codes: round the wheel, plus one to change letter (mode)."""
+    na, nb = int(a[:-1]), int(b[:-1])
+    around = min((na - nb) % 12, (nb - na) % 12)
+    return around + (a[-1] != b[-1])
+
+
+def dj_order(rows: list[int], table: pd.DataFrame) -> list[int]:
+    """``rows`` (the first kept first) reordered so tempo and key move smoothly: each next song
+    is the one left whose tempo (half or double allowed) is nearest the current one's — a 6 %
+    step costs 1 — plus its Camelot steps from the current key; an unknown measure costs 3."""
+    tempo = pd.to_numeric(table["tempo"], errors="coerce").to_numpy(float)
+    codes = table["camelot"].to_numpy(object)
+
+    def cost(a: int, b: int) -> float:
+        if np.isfinite(tempo[a]) and np.isfinite(tempo[b]) and tempo[a] > 0 and tempo[b] > 0:
+            ratio = np.log2(tempo[b] / tempo[a])
+            t = min(abs(ratio - shift) for shift in (-1, 0, 1)) / np.log2(1.06)
+        else:
+            t = 3.0
+        ka, kb = codes[a], codes[b]
+        k = camelot_steps(ka, kb) if isinstance(ka, str) and isinstance(kb, str) else 3.0
+        return t + k
+
+    order, left = list(rows[:1]), list(rows[1:])
+    while left:
+        nxt = min(left, key=lambda r: cost(order[-1], r))
+        order.append(nxt)
+        left.remove(nxt)
+    return order

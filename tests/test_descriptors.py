@@ -74,6 +74,23 @@ def test_the_camelot_wheel():
 
 
 @pytest.mark.parametrize("amplitude", [0.5, 0.1, 0.01])
+def test_dj_order_moves_tempo_and_key_in_small_steps():
+    import pandas as pd
+
+    from songsim.describing import camelot_steps, dj_order
+
+    table = pd.DataFrame(
+        {
+            "tempo": [120.0, 150.0, 124.0, 61.0, None],
+            "camelot": ["8A", "3B", "9A", "8B", None],
+        }
+    )
+    assert camelot_steps("8A", "9A") == 1 and camelot_steps("12B", "1A") == 2
+    # 61 BPM is half of 122: as near 120 as 124 is; 8B (relative) is one step like 9A
+    order = dj_order([0, 1, 2, 3, 4], table)
+    assert order[0] == 0 and order[1] in (2, 3) and order[-1] == 4  # unknown last
+
+
 def test_a_tone_has_the_loudness_pyloudnorm_gives_it(amplitude):
     import pyloudnorm
 
@@ -210,6 +227,13 @@ def test_the_data_page_shows_and_measures_tempo_key_and_loudness(
     assert not at.exception, [e.value for e in at.exception]
     groups = next(d.value for d in at.dataframe if "tempo" in d.value.columns)
     assert groups["songs"].sum() == 5 and groups["loudness"].str.endswith("LUFS").all()
+    at.switch_page("pages/similar.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    next(s for s in at.slider if s.label == "Tempo within (%)").set_value(5).run()
+    next(t for t in at.toggle if t.label == "DJ order").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    near = at.dataframe[0].value
+    assert {"BPM", "Camelot"} <= set(near.columns)
     at.switch_page("pages/compare.py").run()
     assert not at.exception, [e.value for e in at.exception]
     table = next(d.value for d in at.dataframe if {"measure", "AMI"} <= set(d.value.columns))
@@ -218,3 +242,26 @@ def test_the_data_page_shows_and_measures_tempo_key_and_loudness(
     monkeypatch.setenv("SONGSIM_READ_ONLY", "1")  # a visitor: what is stored, and who measures
     at.run()
     assert not at.exception and not any(b.label.startswith("Measure") for b in at.button)
+
+
+def test_a_playlist_export_carries_tempo_and_key_and_still_reads_back(tmp_path):
+    import pandas as pd
+
+    from songsim.io.export import playlist_csv
+    from songsim.io.playlists import read_playlists
+
+    table = pd.DataFrame(
+        {
+            "track_id": ["a.ogg", "b.ogg"],
+            "title": ["A", "B"],
+            "artist": ["X", "Y"],
+            "BPM": [120.5, 98.0],
+            "Camelot": ["8A", "12B"],
+        }
+    )
+    text = playlist_csv(table, name="set")
+    assert text.splitlines()[0].endswith("BPM,Camelot") and "120.5,8A" in text
+    path = tmp_path / "set.csv"
+    path.write_text(text)
+    back = read_playlists(path)
+    assert back["track_id"].tolist() == ["a.ogg", "b.ogg"]

@@ -114,6 +114,18 @@ def test_ingest_and_embedding_on_two_workers_equal_local(tmp_path, client, fresh
         np.testing.assert_allclose(there.track, here.track, atol=1e-5)
 
 
+def test_tempo_key_and_loudness_on_two_workers_equal_local(tmp_path, client, fresh_cache):
+    from songsim.catalog import ingest
+    from songsim.describing import track_descriptors
+
+    root = write_library(tmp_path / "music")
+    local = ingest("measured-here", audio=root, params=AudioParams(n_clips=2))
+    remote = ingest("measured-there", audio=root, params=AudioParams(n_clips=2), client=client)
+    here = track_descriptors(local, compute=True, progress=lambda *a: None)
+    there = track_descriptors(remote, compute=True, client=client, progress=lambda *a: None)
+    assert there.equals(here)  # one task per track on the workers, the same measures
+
+
 def run(*args, cache):
     return subprocess.run(
         [sys.executable, "-m", "songsim", *args],

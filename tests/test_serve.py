@@ -158,6 +158,15 @@ def test_serve_follows_a_library_update_without_a_restart(tmp_path):
             time.sleep(0.5)
         assert status == 200 and len(body) == 3
         assert get(f"{url}/api/health")[1]["tracks"] == 9
+        assert "loudness" not in body[0]  # not measured yet
+        assert songsim("describe", "lib", cache=cache).returncode == 0
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the measures are followed as a new version is
+            body = get(f"{url}/api/similar_tracks?item_id={new}&n=3")[1]
+            if "loudness" in body[0]:
+                break
+            time.sleep(0.5)
+        assert isinstance(body[0]["loudness"], float) and "camelot" in body[0]
 
 
 def test_a_song_path_moves_steadily_from_one_song_to_the_other(demo_ds, cache_root):

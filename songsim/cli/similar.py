@@ -42,6 +42,10 @@ def cmd_similar(args) -> None:
         rows = grown_playlist(
             ds, args.kind, q, length=args.grow, keep_duplicates=args.keep_duplicates
         )
+        if args.dj_order:
+            from ..describing import dj_order, track_descriptors
+
+            rows = dj_order(list(rows), track_descriptors(ds))
         what, name = f"a playlist grown from {about}", f"songsim — {t.title.iloc[q]}"
     else:
         idx, sims = similar_songs(
@@ -94,14 +98,9 @@ def _allowed(ds, row: int, args):
 
 def _measures(ds) -> list[dict] | None:
     """Each track's stored tempo, key and loudness for the JSON output, or None when none is."""
-    from ..describing import track_descriptors
+    from ..describing import served_measures
 
-    table = track_descriptors(ds)
-    columns = ["tempo", "key", "camelot", "loudness"]
-    if table[columns].isna().all().all():
-        return None
-    table = table[columns].astype(object)
-    return table.where(table.notna(), None).to_dict(orient="records")
+    return served_measures(ds)
 
 
 def _song(t, row: int) -> str:
@@ -190,6 +189,12 @@ def add_command(sub) -> None:
         metavar="PCT",
         help="only songs within PCT percent of its tempo, half or double tempo allowed (needs "
         "'songsim describe NAME' first)",
+    )
+    s.add_argument(
+        "--dj-order",
+        action="store_true",
+        help="with --grow: order the playlist so that tempo and key move smoothly from the song "
+        "(needs 'songsim describe NAME' first)",
     )
     s.add_argument(
         "--compatible-keys",

@@ -56,7 +56,8 @@ def to_csv(table: pd.DataFrame) -> str:
 
 def playlist_csv(table: pd.DataFrame, *, name: str, playlist_id: str = "songsim") -> str:
     """One playlist as CSV that uploads back as that playlist: :data:`PLAYLIST_CSV_COLUMNS`,
-    then ``table``'s ``label`` and ``duration`` (s) when it has them.
+    then ``table``'s ``label``, ``duration`` (s) and measures (``BPM``, ``Camelot``: tempo and
+    key, :mod:`songsim.describing`) when it has them.
 
     ``table`` rows are the songs in order, with ``track_id``, ``title`` and ``artist``.
     """
@@ -70,7 +71,7 @@ def playlist_csv(table: pd.DataFrame, *, name: str, playlist_id: str = "songsim"
             "artist": table["artist"].to_numpy(),
         }
     )
-    for extra in ("label", "duration"):
+    for extra in ("label", "duration", "BPM", "Camelot"):
         if extra in table:
             out[extra] = table[extra].to_numpy()
     return to_csv(out)

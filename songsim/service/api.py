@@ -46,6 +46,10 @@ def models():
         author: str
         album: str
         distance: float
+        tempo: float | None = None  # BPM, once songsim describe has measured the library
+        key: str | None = None  # "A minor"
+        camelot: str | None = None  # "8A"
+        loudness: float | None = None  # LUFS
 
     class Path(BaseModel):
         path: list[Track]

@@ -39,6 +39,8 @@ class Served:
     served : np.ndarray [shape=(n_tracks,)] bool        tracks that have an id
     artists : Artists
     linked : bool                   ids are a music server's
+    measures : list [n_tracks] of dict, or None   each track's tempo, key, camelot, loudness
+                                    (:mod:`songsim.describing`), None while none is measured
     """
 
     version: str
@@ -52,6 +54,7 @@ class Served:
     served: np.ndarray
     artists: Artists
     linked: bool
+    measures: list | None = None
 
     @property
     def n_tracks(self) -> int:
@@ -69,6 +72,7 @@ class Served:
             "author": self.authors[row],
             "album": self.albums[row],
             "distance": round(float(distance), 6),
+            **(self.measures[row] if self.measures is not None else {}),
         }
 
 
@@ -114,6 +118,7 @@ def artists_of(X: np.ndarray, keys: np.ndarray, names: np.ndarray) -> Artists:
 def load_served(name: str, kind: str, version: str) -> Served:
     """The library ``name`` as :class:`Served` (vectors of ``kind`` computed when missing)."""
     from .. import heap
+    from ..describing import served_measures
     from ..linking import linked_ids
     from ..search import vector_index
 
@@ -153,6 +158,7 @@ def load_served(name: str, kind: str, version: str) -> Served:
         served,
         artists,
         linked is not None,
+        served_measures(ds),
     )
     del ds, t, linked
     gc.collect()
@@ -174,10 +180,15 @@ class Library:
         self.error: str | None = None
 
     def version(self) -> str:
+        """The dataset's version and its measures' (tempo, key, loudness): a new one of either
+        is loaded in the background."""
+        from ..describing import entry_of
+
         found = current_version(dataset_entry(self.name))
         if found is None:
             raise SongsimError(f"no dataset named '{self.name}' in the cache")
-        return found.name
+        measured = current_version(entry_of(self.name))
+        return found.name + (f"+{measured.name}" if measured else "")
 
     def load(self) -> Served:
         """Load now (the first time, before the server starts)."""

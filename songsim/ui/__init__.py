@@ -163,6 +163,7 @@ from .tables import (
     duplicate_table,
     explained_by_measures,
     measure_library,
+    measured,
     track_table,
     unmeasured,
 )
@@ -255,6 +256,7 @@ __all__ = [
     "writes_allowed",
     "track_table",
     "measure_library",
+    "measured",
     "explained_by_measures",
     "color_options",
     "default_color",

@@ -8,33 +8,72 @@ import pandas as pd
 
 from .. import search
 from ..data.datasets import Dataset
-from .stepcache import APP_CACHE
+from .stepcache import APP_CACHE, app_flow
 
 
 def similar(
-    ds: Dataset, kind: str, index: int, n: int, keep_duplicates: bool = False
+    ds: Dataset,
+    kind: str,
+    index: int,
+    n: int,
+    keep_duplicates: bool = False,
+    *,
+    tempo_within: float | None = None,
+    keys: bool = False,
 ) -> pd.DataFrame:
     """The ``n`` songs most similar to track ``index`` (:func:`songsim.search.similar_songs`),
-    with their similarities; copies of one recording once unless ``keep_duplicates``."""
+    with their similarities; copies of one recording once unless ``keep_duplicates``; only
+    songs within ``tempo_within`` percent of its tempo (half or double allowed) and, with
+    ``keys``, in keys it mixes into (:func:`songsim.describing.matching`)."""
+    allowed = None
+    if tempo_within or keys:
+        from ..describing import matching
+
+        table = app_flow(ds).get("descriptors")
+        allowed = matching(table, index, tempo_within=tempo_within or None, keys=keys)
     idx, sim = search.similar_songs(
-        ds, kind, index, n=n, keep_duplicates=keep_duplicates, cache=APP_CACHE
+        ds, kind, index, n=n, keep_duplicates=keep_duplicates, allowed=allowed, cache=APP_CACHE
     )
     out = ds.tracks.iloc[idx][["track_id", "title", "artist", "label"]].copy()
     out.insert(0, "similarity", np.round(sim, 4))
     out.insert(0, "row", idx)
-    return out.reset_index(drop=True)
+    return _with_measures(ds, out.reset_index(drop=True))
+
+
+def _with_measures(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (a ``row`` column of track rows) with each song's BPM and Camelot code, once
+    the tracks are measured."""
+    from .tables import measures
+
+    measured = measures(ds)
+    if measured is None:
+        return table
+    picked = measured.iloc[table["row"].to_numpy()][["BPM", "Camelot"]].reset_index(drop=True)
+    return pd.concat([table, picked], axis=1)
 
 
 def grow(
-    ds: Dataset, kind: str, index: int, length: int, keep_duplicates: bool = False
+    ds: Dataset,
+    kind: str,
+    index: int,
+    length: int,
+    keep_duplicates: bool = False,
+    *,
+    dj: bool = False,
 ) -> pd.DataFrame:
-    """A playlist grown from track ``index`` (:func:`songsim.search.grown_playlist`)."""
+    """A playlist grown from track ``index`` (:func:`songsim.search.grown_playlist`); with
+    ``dj``, put in DJ order (:func:`songsim.describing.dj_order`: tempo and key move smoothly)."""
     order = search.grown_playlist(
         ds, kind, index, length=length, keep_duplicates=keep_duplicates, cache=APP_CACHE
     )
+    if dj:
+        from ..describing import dj_order
+
+        order = dj_order(list(order), app_flow(ds).get("descriptors"))
     out = ds.tracks.iloc[order][["track_id", "title", "artist", "label", "duration"]].copy()
+    out["duration"] = out["duration"].round(1)
     out.insert(0, "row", order)
-    return out.reset_index(drop=True)
+    return _with_measures(ds, out.reset_index(drop=True))
 
 
 def exports(ds: Dataset, table: pd.DataFrame, name: str, library_at: str = "") -> tuple[str, str]:

@@ -46,6 +46,11 @@ def measures(ds: Dataset) -> pd.DataFrame | None:
     )
 
 
+def measured(ds: Dataset) -> bool:
+    """Whether any track of ``ds`` has stored measures (then pages filter and colour by them)."""
+    return measures(ds) is not None
+
+
 def group_measures(ds: Dataset, groups, what: str) -> pd.DataFrame | None:
     """Per group (``what``: "cluster" or "community"): its tempo, key and loudness in words, or
     None while no track is measured."""
