@@ -29,5 +29,6 @@ with ui.router():  # pages run inside it; see ui.router
         if upload is not None:
             st.caption(f"Playlists from your upload: {ui.plain(upload.file)}")
 
+    ui.publish_view(ds)  # before the page too: a page that stops early keeps its view in the URL
     page.run()
     ui.publish_view(ds)

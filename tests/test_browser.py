@@ -451,6 +451,13 @@ def test_a_library_without_playlists_opens_every_page(server, browser_context, c
     for name in ("Model", "Clusters", "Graph", "Map", "Compare", "Similar songs"):
         nav(pg, name)
         assert "8 tracks" in pg.locator('[data-testid="stSidebar"]').inner_text()
+    nav(pg, "Graph")
+    assert "dataset=bare" in pg.url, pg.url
+    pg.reload()  # the Graph page of a library without playlists, reloaded: still that library
+    settle(pg)
+    no_exceptions(pg)
+    assert "dataset=bare" in pg.url, pg.url
+    assert "8 tracks" in pg.locator('[data-testid="stSidebar"]').inner_text()
     nav(pg, "Map")
     chart = pg.locator('[data-testid="stVegaLiteChart"]').first
     x, y, tip = find_mark(pg, chart, step=6)
