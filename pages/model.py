@@ -34,11 +34,7 @@ epochs = c3.number_input(
 if ui.checkpoint_available(ds, kind, latent):
     net, manifest = ui.model(ds, kind, latent)
     h = manifest["history"]
-    origin = (
-        "the shipped pretrained encoder (self-supervised, no labels)"
-        if manifest.get("pretrained")
-        else "this library's checkpoint"
-    )
+    origin = ui.checkpoint_origin(ds, manifest)
     measured_on = (
         "on its own pre-training data, so not comparable with a loss measured on this library"
         if manifest.get("pretrained")

@@ -218,3 +218,30 @@ def test_every_argument_says_what_it_is_for():
     with pytest.raises(SystemExit) as exc:
         parser.parse_args(["--version"])
     assert exc.value.code == 0 and __version__ == "0.5.0"
+
+
+@pytest.mark.usefixtures("apptest_like_a_server")
+def test_training_the_shared_demo_says_what_it_replaces(demo_ds, cache_root, tmp_path, monkeypatch):
+    """`train demo` replaces the demo's models for every dashboard visitor: the command says so
+    (and which checkpoint it replaced), and the Model page says whose checkpoint it shows."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_root / "datasets" / "demo", cache / "datasets" / "demo")
+    first = run("train", "demo", "--model", "cae", "--epochs", "1", cache=cache)
+    assert first.returncode == 0, first.stderr
+    assert "note: the demo is shared" in first.stdout and "replaced" not in first.stdout
+    again = run("train", "demo", "--model", "cae", "--epochs", "1", cache=cache)
+    assert "replaced demo's previous cae checkpoint (cae-" in again.stdout, again.stdout
+
+    monkeypatch.setenv("SONGSIM_CACHE", str(cache))
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/model.py").run()
+    next(r for r in at.radio if r.label == "Model").set_value("cae").run()
+    assert not at.exception, [e.value for e in at.exception]
+    loaded = next(s.value for s in at.success if s.value.startswith("Loaded"))
+    assert "trained from the command line" in loaded and "every visitor" in loaded
+    assert not any("its models are the shipped ones" in c.value for c in at.caption)

@@ -41,6 +41,7 @@ def cmd_train(args) -> None:
 
         teacher = teacher_vectors(datasets)
     entry = shipped_entry(args.model, latent) if args.ship else None
+    replaced = None if args.ship else _current_checkpoint(args.name[0], args.model, latent)
     _, manifest = train_and_save(
         datasets,
         params,
@@ -60,6 +61,35 @@ def cmd_train(args) -> None:
         f"{args.model} on {'+'.join(args.name)} ({start}): {h['epochs_run']} epochs in {h['seconds']:.1f} s on "
         f"{h['device']} ({h['clips_per_second']:.0f} clips/s); best validation loss {min(h['val_loss']):.5f} "
         f"at epoch {h['best_epoch'] + 1}; saved {manifest['checkpoint_id']}"
+    )
+    if replaced is not None:
+        print(f"replaced {args.name[0]}'s previous {args.model} checkpoint ({replaced})")
+    from ..catalog import DEMO_NAME
+
+    if args.name[0] == DEMO_NAME and not args.ship:
+        from ..models.checkpoints import checkpoint_entry
+
+        own = checkpoint_entry(DEMO_NAME, args.model, latent)
+        print(
+            "note: the demo is shared: the dashboard's demo now uses this checkpoint for every "
+            f"visitor instead of the shipped one (delete {own} to go back to it)"
+        )
+
+
+def _current_checkpoint(name: str, model: str, latent: int) -> str | None:
+    """When and on what the dataset's own checkpoint of ``model`` at ``latent`` was trained,
+    or None when it has none (a new training run replaces it)."""
+    from ..embeddings.modeling import checkpoint_id
+    from ..errors import CheckpointError
+    from ..models.checkpoints import checkpoint_entry, checkpoint_manifest, describe
+
+    entry = checkpoint_entry(name, model, latent)
+    try:
+        _, manifest = checkpoint_manifest(entry)
+    except CheckpointError:
+        return None
+    return (
+        f"{checkpoint_id(entry)}, {describe({**manifest, 'checkpoint_id': checkpoint_id(entry)})}"
     )
 
 

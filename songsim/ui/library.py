@@ -39,8 +39,8 @@ def training_refused(ds: Dataset) -> str | None:
         return "This dashboard is read-only: training is turned off."
     if ds.name == catalog.DEMO_NAME:
         return (
-            "The demo is shared: its models are the shipped ones. Ingest a library of your own "
-            "(Data page) to train or fine-tune on it."
+            "The demo is shared: training is off here, so no visitor replaces its models for "
+            "the others. Ingest a library of your own (Data page) to train or fine-tune on it."
         )
     return None
 

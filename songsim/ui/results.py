@@ -82,6 +82,23 @@ def model(ds: Dataset, kind: str, latent: int):
     return app_flow(ds).get("model", model_kind=kind, latent=latent)
 
 
+def checkpoint_origin(ds: Dataset, manifest: dict) -> str:
+    """Whose checkpoint the Model page shows, in words: the shipped pretrained encoder, the
+    weights shipped for the demo, or the library's own (on the demo: trained from the command
+    line, and used by every visitor in place of the shipped one)."""
+    shipped = str(manifest.get("checkpoint_id", "")).startswith(("demo-", "pretrained-"))
+    if manifest.get("pretrained"):
+        return "the shipped pretrained encoder (self-supervised, no labels)"
+    if shipped:
+        return "the checkpoint shipped for the demo"
+    if ds.name == "demo":
+        return (
+            "the demo's own checkpoint, trained from the command line (every visitor's demo "
+            "uses it in place of the shipped one)"
+        )
+    return "this library's checkpoint"
+
+
 def train_model(ds: Dataset, kind: str, latent: int, epochs: int, bar) -> dict:
     """Train ``kind`` at ``latent`` for ``epochs`` on ``ds`` (moving ``bar``) and save it as the
     dataset's checkpoint: its new pointer changes every key made with the old one."""
