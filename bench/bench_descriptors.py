@@ -171,7 +171,7 @@ def main() -> None:
     rows = [
         line.split("\t") for line in (args.corpus / "MANIFEST.tsv").read_text().splitlines()[1:]
     ]
-    cases = []
+    cases, left_out = [], 0
     for package, file, _, _, _, _, made, source in rows:
         kind = "midi" if made.startswith("timidity") else "module" if "openmpt" in made else None
         if kind is None:
@@ -184,12 +184,13 @@ def main() -> None:
                 bpm, key = module_tempo(data, source.rsplit(".", 1)[-1]), None
         except Exception as exc:  # a file mido cannot parse is left out, and counted
             print(f"left out {package}/{file}: {exc}", file=sys.stderr)
+            left_out += 1
             continue
         if bpm or key:
             cases.append((kind, args.corpus / package / file, bpm, key))
     if args.limit:
         cases = [c for k in ("midi", "module") for c in cases if c[0] == k][: args.limit * 2]
-    out = {"files": len(cases)}
+    out = {"files": len(cases), "left_out": left_out}
     acc = {n: {"acc1": [], "acc2": []} for n in ("ours", "librosa")}
     keys = {"ours": [], "reference": []}
     loud, ranges, ours_s, ingest_s = [], [], [], []
