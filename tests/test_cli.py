@@ -245,3 +245,15 @@ def test_training_the_shared_demo_says_what_it_replaces(demo_ds, cache_root, tmp
     loaded = next(s.value for s in at.success if s.value.startswith("Loaded"))
     assert "trained from the command line" in loaded and "every visitor" in loaded
     assert not any("its models are the shipped ones" in c.value for c in at.caption)
+
+
+def test_steps_prints_the_step_graph_as_declared(cache_root):
+    r = run("steps", "--json", "--dashboard", cache=cache_root)
+    assert r.returncode == 0, r.stderr
+    steps = {s["step"]: s for s in json.loads(r.stdout)}
+    assert steps["k_sweep"]["reads"] == ["track_vectors"] and "sweep" in steps["k_sweep"]["params"]
+    assert steps["vectors_id"]["volatile"] and steps["cluster_labels"]["lazy"] == ["track_vectors"]
+    assert {"model", "checkpoint", "map_chart", "graph_drawing", "descriptors"} <= set(steps)
+    assert steps["model"]["reads"] == ["audio", "checkpoint"]
+    text = run("steps", cache=cache_root).stdout
+    assert "k_sweep\n    reads track_vectors" in text
