@@ -145,14 +145,15 @@ def test_model_page_loads_shipped_weights_and_switches_model():
     assert len(at.get("image")) >= 8 and charts(at)
     at.radio[0].set_value("cae").run()
     assert any(  # when and on what it was trained, not its folder name
-        "Loaded this library's checkpoint, trained 2026-11-21" in s.value.replace("\\", "")
+        "Loaded the checkpoint shipped for the demo, trained 2026-11-21"
+        in s.value.replace("\\", "")
         and "on demo, 6 epochs" in s.value
         for s in at.success
     )
     assert any("squared error per spectrogram cell" in c.value for c in at.caption)
     assert any(s.value == "Originals and reconstructions" for s in at.subheader)
     at.radio[0].set_value("vae").run()
-    assert any("Loaded this library's checkpoint" in s.value for s in at.success)
+    assert any("Loaded the checkpoint shipped for the demo" in s.value for s in at.success)
     at.selectbox[0].set_value(16).run()
     assert any("No VAE checkpoint with latent size 16" in i.value for i in at.info)
     assert any(b.label == "Train" for b in at.button)
