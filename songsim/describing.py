@@ -51,10 +51,6 @@ def code() -> str:
     return code_version("analysis/descriptors.py")
 
 
-def _entry(ds: Dataset) -> Path:
-    return entry_of(ds.name)
-
-
 def entry_of(name: str) -> Path:
     """Where dataset ``name``'s measures are stored (an atomic versioned entry)."""
     return cache_dir() / "descriptors" / check_name(name)
@@ -81,7 +77,7 @@ def stored(ds: Dataset) -> pd.DataFrame:
 
     empty = pd.DataFrame(columns=COLUMNS, index=pd.Index([], name="content"))
     try:
-        table = read_current(_entry(ds), load)
+        table = read_current(entry_of(ds.name), load)
     except DatasetError as exc:
         log.warning("measuring again: %s", exc)
         return empty
@@ -92,7 +88,7 @@ def stored_version(ds: Dataset) -> str:
     """The name of the current version of ``ds``'s stored measures ("" when none)."""
     from .storage import current_version
 
-    folder = current_version(_entry(ds))
+    folder = current_version(entry_of(ds.name))
     return folder.name if folder else ""
 
 
@@ -149,7 +145,7 @@ def describe_library(
     )
     new = pd.DataFrame(list(measured), index=pd.Index(list(todo), name="content"))
     table = pd.concat([old[old.index.isin(keys)], new])[COLUMNS]
-    with new_version(_entry(ds)) as folder:
+    with new_version(entry_of(ds.name)) as folder:
         table.reset_index().to_parquet(folder / "descriptors.parquet", index=False)
         write_manifest(folder, {"kind": "descriptors", "code": code(), "tracks": len(table)})
     return table

@@ -3,9 +3,6 @@ known loudness against pyloudnorm; unknown (never a guess) for short or silent a
 measured incrementally equals one measured afresh; the CLI and the Data page show them."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -168,17 +165,10 @@ def test_a_library_is_measured_once_per_file_and_incrementally_equals_afresh(
 
 
 def test_the_cli_describes_and_narrows_similar_songs_by_tempo_and_key(music_folder, tmp_path):
-    env = {**os.environ, "SONGSIM_CACHE": str(tmp_path / "cache")}
+    from test_cli import run as songsim
 
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "songsim", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        return songsim(*args, cache=tmp_path / "cache")
 
     assert run("ingest", "--audio", str(music_folder), "--name", "lib").returncode == 0
     r = run("similar", "lib", "clicks-100.wav", "--kind", "mfcc", "--tempo-within", "5")

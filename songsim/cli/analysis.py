@@ -6,10 +6,12 @@ from pathlib import Path
 
 from .options import (
     KIND_HELP,
+    cluster_of,
     graph_options,
     kind_name_arg,
     positive,
     random_state_option,
+    scheduler_option,
     server_options,
 )
 from .output import print_json
@@ -194,20 +196,12 @@ def _groups(flow, args):
 def cmd_describe(args) -> None:
     """``songsim describe NAME``: every track's tempo, key and loudness, measured first where
     they are not stored yet."""
-    import contextlib
-
     from ..data.store import load_dataset
     from ..describing import track_descriptors
     from ..progress import terminal_callback
 
     ds = load_dataset(args.name)
-    if args.scheduler:
-        from ..distributed import cluster
-
-        context = cluster(args.scheduler)
-    else:
-        context = contextlib.nullcontext()
-    with context as client:
+    with cluster_of(args.scheduler) as client:
         table = track_descriptors(ds, compute=True, client=client, progress=terminal_callback())
     table.insert(1, "title", ds.tracks["title"].to_numpy())
     table.insert(2, "artist", ds.tracks["artist"].to_numpy())
@@ -267,11 +261,7 @@ def add_commands(sub) -> None:
     form.add_argument(
         "--csv", action="store_true", help="print CSV (safe to open in a spreadsheet)"
     )
-    s.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="measure on a Dask cluster (tcp://host:8786), as ingest and embed do",
-    )
+    scheduler_option(s, "measure on a Dask cluster (tcp://host:8786), as ingest and embed do")
     s.set_defaults(func=cmd_describe)
 
     s = sub.add_parser(

@@ -7,12 +7,18 @@ line on stderr and exits with status 2; long work shows a progress bar on stderr
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
 from ..errors import SongsimError
-from .options import clips_arg, graph_options, positive, scheduler_option, server_options
+from .options import (
+    clips_arg,
+    cluster_of,
+    graph_options,
+    positive,
+    scheduler_option,
+    server_options,
+)
 from .output import print_json
 
 # -- commands ----------------------------------------------------------------------------------
@@ -29,15 +35,6 @@ def cmd_demo(args) -> None:
     )
 
 
-def _cluster(address: str | None):
-    """The Dask client for ``--scheduler ADDRESS`` (closed on exit), or None without one."""
-    if address is None:
-        return contextlib.nullcontext()
-    from ..distributed import cluster
-
-    return cluster(address)
-
-
 def cmd_ingest(args) -> None:
     from ..catalog import ingest
     from ..progress import terminal_callback
@@ -45,7 +42,7 @@ def cmd_ingest(args) -> None:
     if args.scheduler and args.audio is None:
         raise SongsimError("--scheduler decodes audio: use it with --audio")
     server = _linked_server(args.name, args.password_file)
-    with _cluster(args.scheduler) as client:
+    with cluster_of(args.scheduler) as client:
         ds = ingest(
             args.name,
             audio=args.audio,
@@ -151,7 +148,7 @@ def cmd_graph(args) -> None:
     if args.held_as_incidence:
         _graph_as_incidence(ds, args)
         return
-    with _cluster(args.scheduler) as client:
+    with cluster_of(args.scheduler) as client:
         g = dataset_graph(
             ds,
             min_playlists=args.min_playlists,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import SongsimError
 from .options import (
     KIND_HELP,
+    cluster_of,
     epochs,
     kind_name_arg,
     latent_size,
@@ -94,21 +95,13 @@ def _current_checkpoint(name: str, model: str, latent: int) -> str | None:
 
 
 def cmd_embed(args) -> None:
-    import contextlib
-
     from ..data.store import load_dataset
     from ..embeddings import embed
     from ..embeddings.search import song_index
     from ..progress import terminal_callback
 
     ds = load_dataset(args.name)
-    if args.scheduler:
-        from ..distributed import cluster
-
-        context = cluster(args.scheduler)
-    else:
-        context = contextlib.nullcontext()
-    with context as client:
+    with cluster_of(args.scheduler) as client:
         emb = embed(  # a model kind without a checkpoint is trained first, as the help says
             ds,
             args.kind,

@@ -97,6 +97,18 @@ def scheduler_option(s, help: str) -> None:
     s.add_argument("--scheduler", "--cluster", dest="scheduler", metavar="ADDRESS", help=help)
 
 
+def cluster_of(address: str | None):
+    """The Dask client for ``--scheduler ADDRESS`` (closed on exit), or a context giving None
+    without one."""
+    if address is None:
+        import contextlib
+
+        return contextlib.nullcontext()
+    from ..distributed import cluster
+
+    return cluster(address)
+
+
 def server_options(s, *, saving: bool = False) -> None:
     """``--password-file`` for commands that talk to the music server (the password is never
     an argument: it would show in the process list and the shell's history); with ``saving``,
